@@ -1,0 +1,81 @@
+import { mkdirSync } from "node:fs";
+import { resolve } from "node:path";
+import { serve } from "@hono/node-server";
+import { TokenSet } from "../shared/auth/tokens.js";
+import { ConfigError, readConfig } from "../shared/config.js";
+import { createApp } from "../shared/http/app.js";
+import { createDynamoClient } from "../shared/store/client.js";
+import { DynamoStore } from "../shared/store/dynamo-store.js";
+import { ensureTable } from "../shared/store/table.js";
+import { consoleLogger as log } from "./console-logger.js";
+import { type EmbeddedEngine, startEmbeddedEngine } from "./embedded-engine.js";
+import { localToken } from "./token.js";
+
+/**
+ * `npm start`: the registry on one machine. The same app as on Lambda, over an embedded
+ * dynalite persisted in MUSTER_DATA_DIR, or over any DynamoDB endpoint named by
+ * AWS_ENDPOINT_URL_DYNAMODB.
+ */
+async function main(): Promise<void> {
+  const config = readConfig(process.env, { table: "muster" });
+  const dataDir = resolve(process.env.MUSTER_DATA_DIR ?? ".muster");
+  const port = Number(process.env.PORT ?? 8787);
+  const host = process.env.HOST ?? "127.0.0.1";
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError("PORT must be 0-65535");
+  mkdirSync(dataDir, { recursive: true });
+
+  let tokens = config.tokens;
+  if (tokens.length === 0) {
+    const local = localToken(dataDir);
+    tokens = [local.token];
+    if (local.created) {
+      // Printed this once; afterwards only where it is kept.
+      console.log(`\nmuster: made a token for this registry (kept in ${local.path}):\n\n  ${local.token}\n`);
+    } else {
+      log.info(`using the token kept in ${local.path}`);
+    }
+  }
+
+  const external = process.env.AWS_ENDPOINT_URL_DYNAMODB ?? process.env.AWS_ENDPOINT_URL;
+  const engine: EmbeddedEngine | undefined = external ? undefined : await startEmbeddedEngine(dataDir);
+  const client = createDynamoClient(
+    engine
+      ? { endpoint: engine.endpoint, region: "local", credentials: { accessKeyId: "local", secretAccessKey: "local" } }
+      : {},
+  );
+  await ensureTable(client, config.tableName);
+
+  const app = createApp({
+    store: new DynamoStore({ client, tableName: config.tableName }),
+    tokens: new TokenSet(tokens),
+    publicServices: config.publicServices,
+    logger: log,
+  });
+  const server = serve({ fetch: app.fetch, port, hostname: host }, (info) => {
+    const where = engine ? `embedded dynalite in ${dataDir}` : `DynamoDB at ${external}`;
+    log.info(`muster listening on http://${host}:${info.port} (table ${config.tableName}, ${where})`);
+  });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`${signal}: shutting down`);
+    await new Promise<void>((done) => server.close(() => done()));
+    client.destroy();
+    // Closing the engine flushes LevelDB, so every acknowledged heartbeat is on disk.
+    await engine?.close();
+    process.exit(0);
+  };
+  process.once("SIGINT", () => void stop("SIGINT"));
+  process.once("SIGTERM", () => void stop("SIGTERM"));
+}
+
+main().catch((err) => {
+  if (err instanceof ConfigError) {
+    console.error(`muster: ${err.message}`);
+  } else {
+    console.error("muster: failed to start:", err);
+  }
+  process.exit(1);
+});

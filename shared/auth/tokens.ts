@@ -1,0 +1,47 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+
+/** Who made a request: only a fingerprint, so the token itself never reaches storage or logs. */
+export interface Principal {
+  fingerprint: string;
+}
+
+/** Tokens shorter than this are refused at configuration time: they can be guessed. */
+export const MIN_TOKEN_LENGTH = 16;
+
+function digest(domain: string, token: string): Buffer {
+  return createHash("sha256").update(domain).update("\0").update(token).digest();
+}
+
+/**
+ * A short, stable, one-way name for a token, stored with the instances it registered. Its own
+ * hash domain keeps it from ever equalling the digests used for comparison.
+ */
+export function fingerprint(token: string): string {
+  return `tok_${digest("muster-fingerprint-v1", token).toString("hex").slice(0, 16)}`;
+}
+
+/**
+ * The configured bearer tokens. A presented token is hashed and compared with every stored
+ * digest in constant time, so neither a match's position nor a near miss shows in timing.
+ */
+export class TokenSet {
+  readonly #digests: Buffer[];
+
+  constructor(tokens: readonly string[]) {
+    this.#digests = tokens.map((t) => digest("muster-token-v1", t));
+  }
+
+  get size(): number {
+    return this.#digests.length;
+  }
+
+  verify(presented: string): Principal | undefined {
+    const candidate = digest("muster-token-v1", presented);
+    let matched = false;
+    for (const d of this.#digests) {
+      // No early exit: every digest is compared whatever the outcome.
+      matched = timingSafeEqual(candidate, d) || matched;
+    }
+    return matched ? { fingerprint: fingerprint(presented) } : undefined;
+  }
+}

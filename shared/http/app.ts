@@ -1,0 +1,66 @@
+import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { TokenSet } from "../auth/tokens.js";
+import type { DiscoveryHealth } from "../discovery/health.js";
+import { type Store, StoreUnavailableError } from "../store/store.js";
+import { requireToken } from "./auth.js";
+import type { AppEnv } from "./env.js";
+import { ApiError } from "./errors.js";
+import { type AppLogger, silentLogger } from "./logger.js";
+import { discoveryHealthRoute, healthRoute, NO_SOURCES } from "./routes/health.js";
+import { writeRoutes } from "./routes/heartbeats.js";
+import { readRoutes } from "./routes/reads.js";
+
+export interface AppOptions {
+  store: Store;
+  tokens: TokenSet;
+  /** Services whose reads need no token. Default: none. */
+  publicServices?: ReadonlySet<string>;
+  /** Epoch milliseconds. Default `Date.now`; tests inject a clock to expire leases. */
+  now?: () => number;
+  /** Default: silent. */
+  logger?: AppLogger;
+  /** Default: no sources. The reconciler supplies its status here. */
+  discovery?: () => DiscoveryHealth;
+}
+
+/** The whole v1 HTTP contract of DESIGN.md, the same app on Lambda and on Node. */
+export function createApp(options: AppOptions): Hono<AppEnv> {
+  const { store, tokens } = options;
+  const now = options.now ?? Date.now;
+  const logger = options.logger ?? silentLogger;
+  const app = new Hono<AppEnv>();
+
+  app.route("/health", healthRoute({ store }));
+  app.use("/v1/*", requireToken({ tokens, publicServices: options.publicServices ?? new Set() }));
+  app.route("/v1/services", writeRoutes({ store, now }));
+  app.route("/v1/services", readRoutes({ store, now }));
+  app.route(
+    "/v1/discovery/health",
+    discoveryHealthRoute({ discovery: options.discovery ?? NO_SOURCES }),
+  );
+
+  app.notFound(() => {
+    throw new ApiError(404, "not_found", "no such endpoint");
+  });
+
+  app.onError((err, c) => {
+    if (err instanceof ApiError) {
+      for (const [k, v] of Object.entries(err.headers)) c.header(k, v);
+      return c.json(err.body(), err.status);
+    }
+    if (err instanceof StoreUnavailableError) {
+      logger.warn("store unavailable", { reason: err.message, cause: String(err.cause) });
+      c.header("Retry-After", String(err.retryAfterSeconds));
+      return c.json(new ApiError(503, "store_unavailable", err.message).body(), 503);
+    }
+    if (err instanceof HTTPException && err.status < 500) {
+      // Hono's own refusals (a malformed URL, say) keep their status in our error shape.
+      return c.json({ error: { code: "bad_request", message: err.message } }, err.status);
+    }
+    logger.error("unhandled error", err);
+    return c.json({ error: { code: "internal", message: "internal error" } }, 500);
+  });
+
+  return app;
+}

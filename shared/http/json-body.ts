@@ -1,0 +1,34 @@
+import type { Context, MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { ApiError } from "./errors.js";
+
+export const MAX_BODY_BYTES = 16 * 1024;
+
+/** 415 unless the request says it is JSON; runs before the size check, as DESIGN.md orders them. */
+export const requireJson: MiddlewareHandler = async (c, next) => {
+  const type = c.req.header("content-type") ?? "";
+  if (!/^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i.test(type.trim())) {
+    throw new ApiError(415, "unsupported_media_type", "Content-Type must be application/json");
+  }
+  await next();
+};
+
+/** 413 past 16 KiB, whether the size is announced in Content-Length or only seen streaming. */
+export const limitBody: MiddlewareHandler = bodyLimit({
+  maxSize: MAX_BODY_BYTES,
+  onError: () => {
+    throw new ApiError(413, "payload_too_large", `body is larger than ${MAX_BODY_BYTES} bytes`);
+  },
+});
+
+/** The body parsed as JSON, or a 400 that says it is not. */
+export async function readJson(c: Context): Promise<unknown> {
+  const text = await c.req.text();
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ApiError(400, "invalid_json", "body is not valid JSON", [
+      { path: "(body)", message: "is not valid JSON" },
+    ]);
+  }
+}

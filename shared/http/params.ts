@@ -1,0 +1,57 @@
+import type { Context } from "hono";
+import { z } from "zod";
+import type { Instance } from "../model/instance.js";
+import { instanceId, serviceName } from "../model/names.js";
+import { type StatusFilter, statusFilter, tagFilter } from "../model/query.js";
+import { invalidInput } from "./errors.js";
+
+function parseOr400<T>(schema: z.ZodType<T>, value: unknown, name: string): T {
+  const result = schema.safeParse(value);
+  if (!result.success) throw invalidInput(result.error, name);
+  return result.data;
+}
+
+export function serviceParam(c: Context): string {
+  return parseOr400(serviceName, c.req.param("service"), "service");
+}
+
+export function idParam(c: Context): string {
+  return parseOr400(instanceId, c.req.param("id"), "id");
+}
+
+export interface Filters {
+  /** Undefined: the endpoint's default. */
+  status: StatusFilter | undefined;
+  /** An instance must carry every one of these. */
+  tags: string[];
+}
+
+export function filtersOf(c: Context): Filters {
+  const status = c.req.query("status");
+  return {
+    status: status === undefined ? undefined : parseOr400(statusFilter, status, "status"),
+    tags: parseOr400(z.array(tagFilter).max(32), c.req.queries("tag") ?? [], "tag"),
+  };
+}
+
+/**
+ * Applies `?status=` and `?tag=`. `hideCritical` is the default of the lists a joining node
+ * reads: a critical node is left out unless `?status=any` or `?status=critical` asks for it.
+ */
+export function applyFilters(
+  instances: Instance[],
+  filters: Filters,
+  hideCritical: boolean,
+): Instance[] {
+  const { status, tags } = filters;
+  return instances.filter((i) => {
+    if (
+      status === undefined
+        ? hideCritical && i.status === "critical"
+        : status !== "any" && i.status !== status
+    ) {
+      return false;
+    }
+    return tags.every((t) => i.tags.includes(t));
+  });
+}

@@ -1,0 +1,40 @@
+import { isIPv4, isIPv6 } from "node:net";
+import { z } from "zod";
+
+/** A parsed `host:port`; `host` carries no brackets, even for IPv6. */
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+// RFC 1123 host names: labels of 1-63 chars, 253 chars in all.
+const DNS_NAME =
+  /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
+
+/**
+ * Parses `host:port` where host is an IPv4 address, a bracketed IPv6 address or a DNS name.
+ * Returns undefined for anything else, so callers decide how to report it.
+ */
+export function parseHostPort(value: string): HostPort | undefined {
+  const match = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(value);
+  if (!match) return undefined;
+  const [, v6, other, portText] = match;
+  const port = Number(portText);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) return undefined;
+  if (v6 !== undefined) return isIPv6(v6) ? { host: v6, port } : undefined;
+  if (other === undefined) return undefined;
+  // A dotted-quad that is not a valid IPv4 address must not slip through as a DNS name.
+  if (/^[\d.]+$/.test(other)) return isIPv4(other) ? { host: other, port } : undefined;
+  return DNS_NAME.test(other) ? { host: other, port } : undefined;
+}
+
+export function formatHostPort({ host, port }: HostPort): string {
+  return isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+export const hostPort = z
+  .string()
+  .max(262)
+  .refine((v) => parseHostPort(v) !== undefined, {
+    message: "must be host:port with an IPv4 address, [IPv6] or DNS name, and a port 1-65535",
+  });

@@ -1,0 +1,63 @@
+import { z } from "zod";
+import { hostPort } from "./address.js";
+import { STATUSES } from "./instance.js";
+import { instanceId } from "./names.js";
+
+export const TTL_MIN = 5;
+export const TTL_MAX = 3600;
+export const TTL_DEFAULT = 30;
+
+const httpUrl = z
+  .string()
+  .max(512)
+  .refine(
+    (v) => {
+      try {
+        const u = new URL(v);
+        return u.protocol === "http:" || u.protocol === "https:";
+      } catch {
+        return false;
+      }
+    },
+    { message: "must be an http or https URL" },
+  );
+
+const shortText = z.string().min(1).max(64);
+
+/**
+ * The body of `POST /v1/services/{service}/heartbeats`. Strict, so that a misspelt field is
+ * answered with a 400 naming it instead of being dropped without a word.
+ */
+export const heartbeatBody = z.strictObject({
+  id: instanceId,
+  address: hostPort,
+  direct_addresses: z.array(hostPort).max(16).default([]),
+  relay_url: httpUrl.nullable().default(null),
+  iroh_node_id: z.string().min(1).max(128).nullable().default(null),
+  cluster_node_id: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).nullable().default(null),
+  tags: z.array(shortText).max(32).default([]),
+  metadata: z
+    .record(shortText, z.string().max(512))
+    .refine((m) => Object.keys(m).length <= 32, { message: "at most 32 keys" })
+    .default({}),
+  version: z.string().min(1).max(64).nullable().default(null),
+  weight: z.number().int().min(1).max(1000).default(1),
+  status: z.enum(STATUSES).default("passing"),
+  ttl: z.number().int().min(TTL_MIN).max(TTL_MAX).default(TTL_DEFAULT),
+});
+
+export type HeartbeatBody = z.infer<typeof heartbeatBody>;
+
+/** The lease a heartbeat is answered with. */
+export interface Lease {
+  service: string;
+  id: string;
+  expires_at: string;
+  ttl: number;
+  heartbeat_interval: number;
+}
+
+/** Renew at a third of the TTL, so two heartbeats may be lost before the lease lapses. */
+export function heartbeatInterval(ttl: number): number {
+  return Math.max(1, Math.floor(ttl / 3));
+}

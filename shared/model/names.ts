@@ -1,0 +1,16 @@
+import { z } from "zod";
+
+/** Service names are DNS labels so that `_<service>._tcp` is a valid SRV owner name. */
+export const SERVICE_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+export const INSTANCE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export const serviceName = z
+  .string()
+  .regex(
+    SERVICE_NAME,
+    "must be a DNS label: a-z, 0-9 and '-', 1-63 chars, no leading or trailing '-'",
+  );
+
+export const instanceId = z
+  .string()
+  .regex(INSTANCE_ID, "must be 1-128 chars of A-Z a-z 0-9 . _ : -");

@@ -1,0 +1,70 @@
+import { createHash } from "node:crypto";
+import {
+  type Instance,
+  type InstanceFields,
+  isoSeconds,
+  type Source,
+  type Status,
+} from "../model/instance.js";
+
+/**
+ * An instance as the table holds it. Times are epoch numbers so conditions can compare them;
+ * `expires_at` is in seconds because it is the table's TTL attribute.
+ */
+export interface InstanceItem extends InstanceFields {
+  pk: string;
+  sk: string;
+  service: string;
+  id: string;
+  source: Source;
+  owner: string;
+  content_hash: string;
+  ttl: number;
+  registered_at: number;
+  last_seen: number;
+  expires_at: number;
+}
+
+/** The fields whose change lets a heartbeat through the rate floor. */
+export function contentHash(fields: InstanceFields & { ttl: number }): string {
+  const canonical = JSON.stringify([
+    fields.address,
+    fields.direct_addresses,
+    fields.relay_url,
+    fields.iroh_node_id,
+    fields.cluster_node_id,
+    fields.tags,
+    Object.entries(fields.metadata).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    fields.version,
+    fields.weight,
+    fields.status,
+    fields.ttl,
+  ]);
+  return createHash("sha256").update(canonical).digest("base64url").slice(0, 22);
+}
+
+export function toInstance(item: InstanceItem): Instance {
+  return {
+    service: item.service,
+    id: item.id,
+    address: item.address,
+    direct_addresses: item.direct_addresses ?? [],
+    relay_url: item.relay_url ?? null,
+    iroh_node_id: item.iroh_node_id ?? null,
+    cluster_node_id: item.cluster_node_id ?? null,
+    tags: item.tags ?? [],
+    metadata: item.metadata ?? {},
+    version: item.version ?? null,
+    weight: item.weight ?? 1,
+    status: (item.status ?? "passing") as Status,
+    source: item.source,
+    registered_by: item.owner,
+    registered_at: isoSeconds(item.registered_at),
+    last_seen: isoSeconds(item.last_seen),
+    expires_at: isoSeconds(item.expires_at * 1000),
+  };
+}
+
+export function isLive(item: { expires_at: number }, nowMs: number): boolean {
+  return item.expires_at > Math.floor(nowMs / 1000);
+}
