@@ -13,7 +13,8 @@ import { DynamoStore } from "../shared/store/dynamo-store.js";
  */
 const logger = new Logger({ serviceName: "muster-api" });
 const config = readConfig(process.env);
-if (config.tokens.length === 0) logger.error("MUSTER_TOKENS is empty: every /v1 request will be refused");
+if (config.tokens.length === 0)
+  logger.error("MUSTER_TOKENS is empty: every /v1 request will be refused");
 
 const store = new DynamoStore({ client: createDynamoClient(), tableName: config.tableName });
 const app = createApp({

@@ -1,5 +1,5 @@
 import { mkdirSync } from "node:fs";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { serve } from "@hono/node-server";
 import { TokenSet } from "../shared/auth/tokens.js";
 import { ConfigError, readConfig } from "../shared/config.js";
@@ -8,7 +8,7 @@ import { createDynamoClient } from "../shared/store/client.js";
 import { DynamoStore } from "../shared/store/dynamo-store.js";
 import { ensureTable } from "../shared/store/table.js";
 import { consoleLogger as log } from "./console-logger.js";
-import { type EmbeddedEngine, startEmbeddedEngine } from "./embedded-engine.js";
+import { type RunningEngine, startDynalite } from "./dynalite.js";
 import { localToken } from "./token.js";
 
 /**
@@ -21,7 +21,8 @@ async function main(): Promise<void> {
   const dataDir = resolve(process.env.MUSTER_DATA_DIR ?? ".muster");
   const port = Number(process.env.PORT ?? 8787);
   const host = process.env.HOST ?? "127.0.0.1";
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError("PORT must be 0-65535");
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new ConfigError("PORT must be 0-65535");
   mkdirSync(dataDir, { recursive: true });
 
   let tokens = config.tokens;
@@ -30,17 +31,25 @@ async function main(): Promise<void> {
     tokens = [local.token];
     if (local.created) {
       // Printed this once; afterwards only where it is kept.
-      console.log(`\nmuster: made a token for this registry (kept in ${local.path}):\n\n  ${local.token}\n`);
+      console.log(
+        `\nmuster: made a token for this registry (kept in ${local.path}):\n\n  ${local.token}\n`,
+      );
     } else {
       log.info(`using the token kept in ${local.path}`);
     }
   }
 
-  const external = process.env.AWS_ENDPOINT_URL_DYNAMODB ?? process.env.AWS_ENDPOINT_URL;
-  const engine: EmbeddedEngine | undefined = external ? undefined : await startEmbeddedEngine(dataDir);
+  const external = process.env.AWS_ENDPOINT_URL_DYNAMODB || process.env.AWS_ENDPOINT_URL;
+  const engine: RunningEngine | undefined = external
+    ? undefined
+    : await startDynalite({ path: join(dataDir, "dynalite") });
   const client = createDynamoClient(
     engine
-      ? { endpoint: engine.endpoint, region: "local", credentials: { accessKeyId: "local", secretAccessKey: "local" } }
+      ? {
+          endpoint: engine.endpoint,
+          region: "local",
+          credentials: { accessKeyId: "local", secretAccessKey: "local" },
+        }
       : {},
   );
   await ensureTable(client, config.tableName);
@@ -53,7 +62,9 @@ async function main(): Promise<void> {
   });
   const server = serve({ fetch: app.fetch, port, hostname: host }, (info) => {
     const where = engine ? `embedded dynalite in ${dataDir}` : `DynamoDB at ${external}`;
-    log.info(`muster listening on http://${host}:${info.port} (table ${config.tableName}, ${where})`);
+    log.info(
+      `muster listening on http://${host}:${info.port} (table ${config.tableName}, ${where})`,
+    );
   });
 
   let stopping = false;
@@ -64,7 +75,7 @@ async function main(): Promise<void> {
     await new Promise<void>((done) => server.close(() => done()));
     client.destroy();
     // Closing the engine flushes LevelDB, so every acknowledged heartbeat is on disk.
-    await engine?.close();
+    await engine?.stop();
     process.exit(0);
   };
   process.once("SIGINT", () => void stop("SIGINT"));

@@ -12,7 +12,11 @@ const list = (value: string | undefined) =>
 const schema = z.object({
   MUSTER_TABLE: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, "must be a DynamoDB table name"),
   MUSTER_TOKENS: z
-    .array(z.string().min(MIN_TOKEN_LENGTH, `each token must be at least ${MIN_TOKEN_LENGTH} characters`))
+    .array(
+      z
+        .string()
+        .min(MIN_TOKEN_LENGTH, `each token must be at least ${MIN_TOKEN_LENGTH} characters`),
+    )
     .max(100),
   MUSTER_PUBLIC_SERVICES: z.array(serviceName),
 });

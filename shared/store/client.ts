@@ -23,6 +23,8 @@ export function createDynamoClient(options: ClientOptions = {}): DynamoDBClient 
     requestHandler: {
       connectionTimeout: Math.min(1000, options.requestTimeoutMs ?? 3000),
       requestTimeout: options.requestTimeoutMs ?? 3000,
+      // Without it the SDK only logs a warning and the request keeps hanging.
+      throwOnRequestTimeout: true,
     },
   };
   if (options.endpoint) config.endpoint = options.endpoint;

@@ -40,6 +40,11 @@ export interface DynamoStoreOptions {
   onConsumedCapacity?: (operation: string, capacity: ConsumedCapacity) => void;
   /** How many services `services()` counts at once. Default 4. */
   serviceConcurrency?: number;
+  /**
+   * `Limit` of each Query page. Default: none (DynamoDB's 1 MB pages). Small values make a
+   * small table paginate, which is how the tests prove every page is followed.
+   */
+  queryPageLimit?: number;
 }
 
 /** Refusals repeat at this rate at most: a heartbeat may come again after ttl/10. */
@@ -51,6 +56,9 @@ export class DynamoStore implements Store {
   readonly #onCapacity: DynamoStoreOptions["onConsumedCapacity"];
   readonly #serviceConcurrency: number;
   readonly #capacity: { ReturnConsumedCapacity?: "TOTAL" };
+  readonly #pageLimit: { Limit?: number };
+  /** Services this process has written to the catalog; the entry is never removed. */
+  readonly #catalogued = new Set<string>();
 
   constructor(options: DynamoStoreOptions) {
     this.#doc = documentClient(options.client);
@@ -58,6 +66,7 @@ export class DynamoStore implements Store {
     this.#onCapacity = options.onConsumedCapacity;
     this.#serviceConcurrency = options.serviceConcurrency ?? 4;
     this.#capacity = options.onConsumedCapacity ? { ReturnConsumedCapacity: "TOTAL" } : {};
+    this.#pageLimit = options.queryPageLimit ? { Limit: options.queryPageLimit } : {};
   }
 
   /**
@@ -69,7 +78,9 @@ export class DynamoStore implements Store {
   async heartbeat(input: HeartbeatInput): Promise<HeartbeatResult> {
     const { service, id, fields, ttl, owner, source, nowMs } = input;
     const nowS = Math.floor(nowMs / 1000);
-    const expiresAt = Math.ceil((nowMs + ttl * 1000) / 1000);
+    // Rounded down: a lease may end up to a second early, never late, so an expired instance
+    // is never served.
+    const expiresAt = Math.floor((nowMs + ttl * 1000) / 1000);
     const hash = contentHash({ ...fields, ttl });
     const values: Record<string, unknown> = {
       service,
@@ -152,16 +163,20 @@ export class DynamoStore implements Store {
         if ((err as { name?: string }).name !== "ConditionalCheckFailedException") throw err;
       });
     }
-    // First registration of this id: make sure the service is in the catalog.
-    await this.#call("heartbeat.catalog", () =>
-      this.#doc.send(
-        new PutCommand({
-          ...this.#capacity,
-          TableName: this.#table,
-          Item: { ...catalogKey(service), service },
-        }),
-      ),
-    );
+    // First registration of this id: make sure the service is in the catalog, once per
+    // service per process, so a fleet booting into one service costs one write a node.
+    if (!this.#catalogued.has(service)) {
+      await this.#call("heartbeat.catalog", () =>
+        this.#doc.send(
+          new PutCommand({
+            ...this.#capacity,
+            TableName: this.#table,
+            Item: { ...catalogKey(service), service },
+          }),
+        ),
+      );
+      this.#catalogued.add(service);
+    }
     return { kind: "created", expiresAt };
   }
 
@@ -288,7 +303,9 @@ export class DynamoStore implements Store {
     do {
       const page = start ? { ExclusiveStartKey: start } : {};
       const out = await this.#call(operation, () =>
-        this.#doc.send(new QueryCommand({ ...this.#capacity, ...input, ...page })),
+        this.#doc.send(
+          new QueryCommand({ ...this.#capacity, ...this.#pageLimit, ...input, ...page }),
+        ),
       );
       for (const item of out.Items ?? []) each(item);
       start = out.LastEvaluatedKey;

@@ -1,0 +1,90 @@
+import { parseArgs } from "node:util";
+
+export type EngineName = "dynalite" | "dynamodb-local";
+/** "auto": both when DynamoDB Local's jar is in .cache, otherwise dynalite alone. */
+export type EngineChoice = EngineName | "both" | "auto";
+
+export interface BenchOptions {
+  engine: EngineChoice;
+  heartbeats: number;
+  heartbeatWarmup: number;
+  peersReads: number;
+  peersWarmup: number;
+  /** Size of the service peers.json is read from. */
+  instances: number;
+  /** Fresh node processes per cold-import measurement. */
+  coldRuns: number;
+}
+
+export const USAGE = `usage: npm run bench -- [options]
+
+  --engine <name>          dynalite | dynamodb-local | both (env BENCH_ENGINE; default: both
+                           when .cache/dynamodb-local holds the jar, otherwise dynalite)
+  --iterations <n>         timed heartbeats (default 300; warm-up n/10); peers.json reads
+                           default to n/6 unless --peers-iterations is given
+  --peers-iterations <n>   timed peers.json reads (default 50; warm-up n/10)
+  --instances <n>          instances in the peers.json service (default 1000)
+  --cold-runs <n>          fresh node processes per cold-import figure (default 5)
+  --help`;
+
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+}
+
+function positive(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new UsageError(`--${name} must be a positive integer, not ${JSON.stringify(text)}`);
+  }
+  return value;
+}
+
+const warmupFor = (n: number) => Math.max(1, Math.round(n / 10));
+
+/** Returns undefined when --help was asked for. */
+export function parseOptions(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+): BenchOptions | undefined {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        engine: { type: "string" },
+        iterations: { type: "string" },
+        "peers-iterations": { type: "string" },
+        instances: { type: "string" },
+        "cold-runs": { type: "string" },
+        help: { type: "boolean" },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (values.help) return undefined;
+  const str = (name: string) => values[name] as string | undefined;
+
+  const engine = str("engine") ?? (env.BENCH_ENGINE || "auto");
+  if (!["dynalite", "dynamodb-local", "both", "auto"].includes(engine)) {
+    throw new UsageError(`--engine must be dynalite, dynamodb-local or both, not ${engine}`);
+  }
+  const heartbeats = positive("iterations", str("iterations"), 300);
+  const peersReads = positive(
+    "peers-iterations",
+    str("peers-iterations"),
+    str("iterations") === undefined ? 50 : Math.max(1, Math.round(heartbeats / 6)),
+  );
+  return {
+    engine: engine as EngineChoice,
+    heartbeats,
+    heartbeatWarmup: warmupFor(heartbeats),
+    peersReads,
+    peersWarmup: warmupFor(peersReads),
+    instances: positive("instances", str("instances"), 1000),
+    coldRuns: positive("cold-runs", str("cold-runs"), 5),
+  };
+}

@@ -1,0 +1,250 @@
+/**
+ * `npm run bench`: what muster adds on top of DynamoDB. Heartbeat and peers.json latency
+ * through the HTTP app against the raw DynamoDB calls they make, the capacity units each
+ * consumes, and the size and cold import time of the Lambda bundle. Prints a markdown table;
+ * progress goes to stderr so stdout is only the result.
+ */
+import { cpus } from "node:os";
+import { applyAwsTestEnv } from "../scripts/engines/aws-env.js";
+import { type BundleResult, benchBundle } from "./bundle.js";
+import { benchCapacity, type CapacityResult, type Consumed } from "./capacity.js";
+import { planEngines, startEngine } from "./engines.js";
+import { openContext, seedService } from "./fixture.js";
+import { benchHeartbeat, type HeartbeatResult } from "./heartbeat.js";
+import { type BenchOptions, type EngineName, parseOptions, USAGE, UsageError } from "./options.js";
+import { benchPeers, PEERS_SERVICE, PEERS_TTL, type PeersResult } from "./peers.js";
+import type { Summary } from "./stats.js";
+import { bytes, ms, NONE, type Row, ratio, renderTable } from "./table.js";
+
+const progress = (message: string) => process.stderr.write(`bench: ${message}\n`);
+
+interface EngineResults {
+  engine: EngineName;
+  heartbeat: HeartbeatResult;
+  peers: PeersResult;
+  capacity: CapacityResult;
+}
+
+async function benchEngine(engine: EngineName, options: BenchOptions): Promise<EngineResults> {
+  progress(`starting ${engine}`);
+  const running = await startEngine(engine);
+  const ctx = await openContext(engine, running.endpoint).catch(async (err) => {
+    await running.stop();
+    throw err;
+  });
+  try {
+    progress(`${engine}: registering ${options.instances} instances in ${PEERS_SERVICE}`);
+    await seedService(ctx, PEERS_SERVICE, options.instances, PEERS_TTL);
+    progress(`${engine}: ${options.heartbeatWarmup} + ${options.heartbeats} heartbeats`);
+    const heartbeat = await benchHeartbeat(ctx, options);
+    progress(`${engine}: ${options.peersWarmup} + ${options.peersReads} peers.json reads`);
+    const peers = await benchPeers(ctx, options);
+    progress(`${engine}: consumed capacity`);
+    const capacity = await benchCapacity(ctx);
+    return { engine, heartbeat, peers, capacity };
+  } finally {
+    ctx.close();
+    await running.stop();
+  }
+}
+
+function latencyRows(
+  engine: string,
+  what: string,
+  ours: Summary,
+  referenceWhat: string,
+  reference: Summary,
+): Row[] {
+  return [
+    {
+      what,
+      engine,
+      median: ms(ours.median),
+      p99: ms(ours.p99),
+      reference: referenceWhat,
+      referenceMedian: ms(reference.median),
+      ratio: ratio(ours.median, reference.median),
+    },
+    {
+      what: referenceWhat,
+      engine,
+      median: ms(reference.median),
+      p99: ms(reference.p99),
+      reference: NONE,
+      referenceMedian: NONE,
+      ratio: NONE,
+    },
+  ];
+}
+
+const units = (value: number | undefined) => (value === undefined ? "n/a" : String(value));
+
+function capacityRow(
+  engine: string,
+  what: string,
+  ours: Consumed,
+  referenceWhat: string,
+  reference: number | undefined,
+): Row {
+  return {
+    what: ours.detail ? `${what} (${ours.detail})` : what,
+    engine,
+    median: units(ours.total),
+    p99: NONE,
+    reference: referenceWhat,
+    referenceMedian: units(reference),
+    ratio:
+      ours.total === undefined || reference === undefined ? NONE : ratio(ours.total, reference),
+  };
+}
+
+function engineRows(r: EngineResults, options: BenchOptions): Row[] {
+  const n = options.instances.toLocaleString("en");
+  const c = r.capacity;
+  return [
+    ...latencyRows(
+      r.engine,
+      "heartbeat renewal (new metadata.seq), POST through the app",
+      r.heartbeat.app,
+      "raw UpdateItem (same item, condition)",
+      r.heartbeat.raw,
+    ),
+    ...latencyRows(
+      r.engine,
+      `peers.json of ${n} instances through the app (${bytes(r.peers.bodyBytes)})`,
+      r.peers.app,
+      "raw 8 parallel Queries (consistent, filtered)",
+      r.peers.raw,
+    ),
+    capacityRow(
+      r.engine,
+      "write units, heartbeat renewal",
+      c.renewal,
+      "raw UpdateItem",
+      c.rawRenewal,
+    ),
+    capacityRow(
+      r.engine,
+      "write units, first heartbeat of an id",
+      c.firstHeartbeat,
+      "raw UpdateItem",
+      c.rawFirst,
+    ),
+    capacityRow(
+      r.engine,
+      `read units, peers.json of ${n} instances`,
+      c.peers,
+      `raw Queries (${c.rawPeersCalls} calls)`,
+      c.rawPeers,
+    ),
+  ];
+}
+
+function bundleRows(b: BundleResult, coldRuns: number): Row[] {
+  return [
+    {
+      what: "Lambda bundle of functions/api.ts, minified",
+      engine: NONE,
+      median: bytes(b.minifiedBytes),
+      p99: NONE,
+      reference: NONE,
+      referenceMedian: NONE,
+      ratio: NONE,
+    },
+    {
+      what: "Lambda bundle, gzip -9",
+      engine: NONE,
+      median: bytes(b.gzipBytes),
+      p99: NONE,
+      reference: "minified bundle",
+      referenceMedian: bytes(b.minifiedBytes),
+      ratio: ratio(b.gzipBytes, b.minifiedBytes),
+    },
+    {
+      what: `cold import of the bundle, fresh node process (${coldRuns} run${coldRuns === 1 ? "" : "s"})`,
+      engine: NONE,
+      median: ms(b.coldImport.median),
+      p99: ms(b.coldImport.p99),
+      reference: "import of a one-line module",
+      referenceMedian: ms(b.trivialImport.median),
+      ratio: ratio(b.coldImport.median, b.trivialImport.median),
+    },
+  ];
+}
+
+async function main(): Promise<number> {
+  let options: BenchOptions | undefined;
+  try {
+    options = parseOptions(process.argv.slice(2), process.env);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`${err.message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (!options) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  // The engines take any credentials; fixed fake ones keep a real account out of reach.
+  applyAwsTestEnv();
+
+  const started = performance.now();
+  const plan = planEngines(options.engine);
+  const notes = [...plan.notes];
+  const rows: Row[] = [];
+  const results: EngineResults[] = [];
+  for (const engine of plan.engines) {
+    try {
+      const result = await benchEngine(engine, options);
+      results.push(result);
+      rows.push(...engineRows(result, options));
+    } catch (err) {
+      if (!(plan.optional && engine === "dynamodb-local")) throw err;
+      notes.push(`DynamoDB Local did not run, so dynalite only: ${(err as Error).message}`);
+    }
+  }
+  const peers = results[0]?.peers;
+  if (peers) {
+    // 6 MB is what a buffered (non-streaming) Lambda response may carry.
+    const perInstance = peers.bodyBytes / options.instances;
+    notes.push(
+      `peers.json is ${perInstance.toFixed(0)} bytes per instance, so a 6 MB Lambda response ` +
+        `holds about ${Math.floor((6 * 1024 * 1024) / perInstance).toLocaleString("en")} instances.`,
+    );
+  }
+  for (const { engine, capacity: c } of results) {
+    const reported = [c.renewal.total, c.firstHeartbeat.total, c.peers.total, c.rawRenewal];
+    if (reported.some((units) => units === undefined)) {
+      notes.push(`${engine} returned no ConsumedCapacity for some calls: those units are n/a.`);
+    }
+  }
+
+  progress(`bundling functions/api.ts and importing it ${options.coldRuns} times`);
+  const bundle = await benchBundle(options.coldRuns);
+  rows.push(...bundleRows(bundle, options.coldRuns));
+  notes.push(
+    `Cold import is measured on this machine's Node ${process.version} (Lambda runs nodejs22.x) ` +
+      "and covers module evaluation only, not the Lambda runtime's own start.",
+  );
+  notes.push(
+    `Bundle by package: ${bundle.largest.map((p) => `${p.path} ${bytes(p.bytes)}`).join(", ")}.`,
+  );
+
+  const cpu = cpus();
+  const lines = [
+    `muster bench: ${options.heartbeats} heartbeats after ${options.heartbeatWarmup} warm-up, ` +
+      `${options.peersReads} peers.json reads after ${options.peersWarmup} warm-up, ` +
+      `app and raw interleaved; engines on 127.0.0.1; p99 is nearest-rank.`,
+    "",
+    renderTable(rows),
+    "",
+    `Machine: ${cpu[0]?.model.trim() ?? "unknown CPU"}, ${cpu.length} cores, ` +
+      `Node ${process.version}, ${process.platform}/${process.arch}; ` +
+      `run took ${((performance.now() - started) / 1000).toFixed(0)} s.`,
+    ...notes.map((n) => `Note: ${n}`),
+  ];
+  process.stdout.write(`${lines.join("\n")}\n`);
+  return 0;
+}
+
+process.exitCode = await main();

@@ -1,0 +1,152 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+interface Running {
+  child: ChildProcess;
+  url: string;
+  stdout: () => string;
+  stderr: () => string;
+}
+
+/** `npm start` as tsx runs it: node with tsx's loader, in one process we can signal. */
+function start(env: Record<string, string>): Promise<Running> {
+  const child = spawn(process.execPath, ["--import", "tsx", "local/main.ts"], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: "0", AWS_ENDPOINT_URL: "", AWS_ENDPOINT_URL_DYNAMODB: "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  let err = "";
+  child.stdout?.on("data", (d) => {
+    out += d;
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no listening line:\n${err}`)), 20_000);
+    child.stderr?.on("data", (d) => {
+      err += d;
+      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(err);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve({ child, url: match[1], stdout: () => out, stderr: () => err });
+      }
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`exited with ${code} before listening:\n${out}\n${err}`));
+    });
+  });
+}
+
+function stop(r: Running, signal: NodeJS.Signals = "SIGTERM"): Promise<number | null> {
+  return new Promise((resolve) => {
+    r.child.once("exit", (code) => resolve(code));
+    r.child.kill(signal);
+  });
+}
+
+function run(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, ["--import", "tsx", "local/main.ts"], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: "0", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout?.on("data", (d) => {
+    output += d;
+  });
+  child.stderr?.on("data", (d) => {
+    output += d;
+  });
+  return new Promise((resolve) => child.once("exit", (code) => resolve({ code, output })));
+}
+
+describe("local mode (npm start)", () => {
+  const dirs: string[] = [];
+  const tempDir = async () => {
+    const dir = await mkdtemp(join(tmpdir(), "muster-local-"));
+    dirs.push(dir);
+    return dir;
+  };
+  afterAll(async () => {
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("makes a token once, keeps data across a restart, and stops cleanly on SIGTERM and SIGINT", async () => {
+    const dataDir = await tempDir();
+    const first = await start({ MUSTER_DATA_DIR: dataDir, MUSTER_TOKENS: "" });
+    const token = (await readFile(join(dataDir, "token"), "utf8")).trim();
+    expect(token).toMatch(/^mst_[A-Za-z0-9_-]{43}$/);
+    expect(first.stdout()).toContain(token);
+    expect((await stat(join(dataDir, "token"))).mode & 0o777).toBe(0o600);
+
+    const auth = { Authorization: `Bearer ${token}` };
+    const res = await fetch(`${first.url}/v1/services/blixard/heartbeats`, {
+      method: "POST",
+      headers: { ...auth, "Content-Type": "application/json" },
+      body: JSON.stringify({
+        id: "node-1",
+        address: "127.0.0.1:7001",
+        cluster_node_id: 1,
+        ttl: 3600,
+      }),
+    });
+    expect(res.status).toBe(201);
+    expect(await stop(first, "SIGTERM")).toBe(0);
+    expect(first.stderr()).toContain("SIGTERM: shutting down");
+
+    const second = await start({ MUSTER_DATA_DIR: dataDir, MUSTER_TOKENS: "" });
+    // The token is printed once, when it is made; never again.
+    expect(second.stdout()).not.toContain(token);
+    expect(second.stderr()).not.toContain(token);
+    const registry = await fetch(
+      `${second.url}/v1/services/blixard/instances/node-1/registry.json`,
+      {
+        headers: auth,
+      },
+    );
+    expect(await registry.json()).toEqual({
+      cluster_node_id: 1,
+      iroh_node_id: null,
+      direct_addresses: ["127.0.0.1:7001"],
+      relay_url: null,
+      address: "127.0.0.1:7001",
+    });
+    expect(await stop(second, "SIGINT")).toBe(0);
+  });
+
+  it("uses MUSTER_TOKENS when set, and makes no token of its own", async () => {
+    const dataDir = await tempDir();
+    const token = "configured-token-0123456789";
+    const r = await start({
+      MUSTER_DATA_DIR: dataDir,
+      MUSTER_TOKENS: `other-token-0123456789,${token}`,
+    });
+    const ok = await fetch(`${r.url}/v1/services`, {
+      headers: { Authorization: `Bearer ${token}` },
+    });
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ services: [] });
+    expect((await fetch(`${r.url}/v1/services`)).status).toBe(401);
+    expect((await fetch(`${r.url}/health`)).status).toBe(200);
+    await expect(stat(join(dataDir, "token"))).rejects.toThrow();
+    expect(r.stdout()).not.toContain(token);
+    await stop(r);
+  });
+
+  it("refuses to start on bad configuration, naming the variable but not the secret", async () => {
+    const dataDir = await tempDir();
+    const { code, output } = await run({ MUSTER_DATA_DIR: dataDir, MUSTER_TOKENS: "short-secret" });
+    expect(code).toBe(1);
+    expect(output).toContain("MUSTER_TOKENS");
+    expect(output).not.toContain("short-secret");
+    const bad = await run({ MUSTER_DATA_DIR: dataDir, MUSTER_TOKENS: "", PORT: "http" });
+    expect(bad.code).toBe(1);
+    expect(bad.output).toContain("PORT");
+  });
+});
