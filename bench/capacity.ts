@@ -15,6 +15,8 @@ export interface Consumed {
 
 export interface CapacityResult {
   firstHeartbeat: Consumed;
+  /** A new id in a service this process has already written to the catalog. */
+  nextHeartbeat: Consumed;
   renewal: Consumed;
   peers: Consumed;
   rawFirst: number | undefined;
@@ -30,11 +32,15 @@ export interface CapacityResult {
 async function consumed(
   ctx: BenchContext,
   request: (app: ReturnType<BenchContext["appWith"]>) => Promise<unknown>,
+  /** Run first and not counted: puts the app's store in the state to measure from. */
+  warm?: (app: ReturnType<BenchContext["appWith"]>) => Promise<unknown>,
 ): Promise<Consumed> {
   const units = new Map<string, { units: number; calls: number }>();
   let reported = false;
+  let counting = !warm;
   const app = ctx.appWith({
     onConsumedCapacity: (operation: string, capacity: ConsumedCapacity) => {
+      if (!counting) return;
       const entry = units.get(operation) ?? { units: 0, calls: 0 };
       entry.calls++;
       if (capacity.CapacityUnits !== undefined) {
@@ -44,6 +50,8 @@ async function consumed(
       units.set(operation, entry);
     },
   });
+  if (warm) await warm(app);
+  counting = true;
   await request(app);
   if (!reported) return { total: undefined, detail: "" };
   let total = 0;
@@ -59,6 +67,11 @@ export async function benchCapacity(ctx: BenchContext): Promise<CapacityResult> 
   const firstHeartbeat = await consumed(ctx, (app) =>
     expectHeartbeat(app, SERVICE, heartbeatJson(0, 0, 300), 201),
   );
+  const nextHeartbeat = await consumed(
+    ctx,
+    (app) => expectHeartbeat(app, SERVICE, heartbeatJson(2, 0, 300), 201),
+    (app) => expectHeartbeat(app, SERVICE, heartbeatJson(1, 0, 300), 201),
+  );
   const renewal = await consumed(ctx, (app) =>
     expectHeartbeat(app, SERVICE, heartbeatJson(0, 1, 300), 200),
   );
@@ -68,6 +81,7 @@ export async function benchCapacity(ctx: BenchContext): Promise<CapacityResult> 
   const raw = await rawPeers(ctx, PEERS_SERVICE, true);
   return {
     firstHeartbeat,
+    nextHeartbeat,
     renewal,
     peers,
     rawFirst,

@@ -125,8 +125,15 @@ function engineRows(r: EngineResults, options: BenchOptions): Row[] {
     ),
     capacityRow(
       r.engine,
-      "write units, first heartbeat of an id",
+      "write units, first heartbeat of a service's first id",
       c.firstHeartbeat,
+      "raw UpdateItem",
+      c.rawFirst,
+    ),
+    capacityRow(
+      r.engine,
+      "write units, first heartbeat of a further id",
+      c.nextHeartbeat,
       "raw UpdateItem",
       c.rawFirst,
     ),
