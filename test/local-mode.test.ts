@@ -120,6 +120,18 @@ describe("local mode (npm start)", () => {
     expect(await stop(second, "SIGINT")).toBe(0);
   });
 
+  it("refuses a second registry on a data folder in use, and takes over a dead one's lock", async () => {
+    const dataDir = await tempDir();
+    const first = await start({ MUSTER_DATA_DIR: dataDir, MUSTER_TOKENS: "" });
+    const second = await run({ MUSTER_DATA_DIR: dataDir, MUSTER_TOKENS: "" });
+    expect(second.code).toBe(1);
+    expect(second.output).toMatch(/is in use by another muster \(pid \d+\)/);
+    // SIGKILL leaves the lock behind; the next start finds its holder gone and proceeds.
+    await stop(first, "SIGKILL");
+    const third = await start({ MUSTER_DATA_DIR: dataDir, MUSTER_TOKENS: "" });
+    expect(await stop(third)).toBe(0);
+  });
+
   it("uses MUSTER_TOKENS when set, and makes no token of its own", async () => {
     const dataDir = await tempDir();
     const token = "configured-token-0123456789";
