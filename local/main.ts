@@ -4,10 +4,20 @@ import { serve } from "@hono/node-server";
 import { TokenSet } from "../shared/auth/tokens.js";
 import { ConfigError, readConfig } from "../shared/config.js";
 import { createApp } from "../shared/http/app.js";
+import { configuredSources, createReconcilerClients } from "../shared/reconcile/clients.js";
+import {
+  hasSource,
+  ReconcileConfigError,
+  readReconcileConfig,
+} from "../shared/reconcile/config.js";
+import { runReconcilePass } from "../shared/reconcile/pass.js";
+import { type Scheduled, schedule } from "../shared/reconcile/scheduler.js";
+import { discoveryFromTable } from "../shared/reconcile/status.js";
 import { createDynamoClient } from "../shared/store/client.js";
 import { DynamoStore } from "../shared/store/dynamo-store.js";
 import { ensureTable } from "../shared/store/table.js";
 import { consoleLogger as log } from "./console-logger.js";
+import { lockDataDir } from "./data-lock.js";
 import { type RunningEngine, startDynalite } from "./dynalite.js";
 import { localToken } from "./token.js";
 
@@ -18,12 +28,14 @@ import { localToken } from "./token.js";
  */
 async function main(): Promise<void> {
   const config = readConfig(process.env, { table: "muster" });
+  const reconcileConfig = readReconcileConfig(process.env, { table: config.tableName });
   const dataDir = resolve(process.env.MUSTER_DATA_DIR ?? ".muster");
   const port = Number(process.env.PORT ?? 8787);
   const host = process.env.HOST ?? "127.0.0.1";
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new ConfigError("PORT must be 0-65535");
   mkdirSync(dataDir, { recursive: true });
+  const unlock = lockDataDir(dataDir);
 
   let tokens = config.tokens;
   if (tokens.length === 0) {
@@ -54,11 +66,13 @@ async function main(): Promise<void> {
   );
   await ensureTable(client, config.tableName);
 
+  const store = new DynamoStore({ client, tableName: config.tableName });
   const app = createApp({
-    store: new DynamoStore({ client, tableName: config.tableName }),
+    store,
     tokens: new TokenSet(tokens),
     publicServices: config.publicServices,
     logger: log,
+    discovery: discoveryFromTable({ store, configured: configuredSources(reconcileConfig) }),
   });
   const server = serve({ fetch: app.fetch, port, hostname: host }, (info) => {
     const where = engine ? `embedded dynalite in ${dataDir}` : `DynamoDB at ${external}`;
@@ -67,15 +81,39 @@ async function main(): Promise<void> {
     );
   });
 
+  // The same pass as the scheduled Lambda's, every MUSTER_RECONCILE_INTERVAL seconds.
+  const clients = hasSource(reconcileConfig) ? createReconcilerClients(reconcileConfig) : undefined;
+  const reconciler: Scheduled | undefined = clients
+    ? schedule({
+        intervalMs: reconcileConfig.intervalSeconds * 1000,
+        logger: log,
+        run: async (signal) => {
+          await runReconcilePass(
+            { store, config: reconcileConfig, ...clients, logger: log },
+            { signal },
+          );
+        },
+      })
+    : undefined;
+  if (reconciler) {
+    log.info(
+      `reconciler: ${configuredSources(reconcileConfig).join(", ")} every ${reconcileConfig.intervalSeconds}s`,
+    );
+  }
+
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info(`${signal}: shutting down`);
+    // First the reconciler: a pass in flight is aborted and finishes its writes.
+    await reconciler?.stop();
+    clients?.destroy();
     await new Promise<void>((done) => server.close(() => done()));
     client.destroy();
     // Closing the engine flushes LevelDB, so every acknowledged heartbeat is on disk.
     await engine?.stop();
+    unlock();
     process.exit(0);
   };
   process.once("SIGINT", () => void stop("SIGINT"));
@@ -83,7 +121,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  if (err instanceof ConfigError) {
+  if (err instanceof ConfigError || err instanceof ReconcileConfigError) {
     console.error(`muster: ${err.message}`);
   } else {
     console.error("muster: failed to start:", err);

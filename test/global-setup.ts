@@ -4,6 +4,7 @@ import type { TestProject } from "vitest/node";
 import { type RunningEngine, startDynalite } from "../local/dynalite.js";
 import { applyAwsTestEnv } from "../scripts/engines/aws-env.js";
 import { startDynamoDBLocal } from "../scripts/engines/dynamodb-local.js";
+import { startMoto } from "../scripts/engines/moto.js";
 import type { Engine } from "./engines/index.js";
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
@@ -11,24 +12,30 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // `npm test` fetches DynamoDB Local first; this covers a bare `npx vitest`. Cheap when cached.
   const fetcher = fileURLToPath(new URL("../scripts/dynamodb-local.mjs", import.meta.url));
   execFileSync(process.execPath, [fetcher, "fetch"], { stdio: ["ignore", "ignore", "inherit"] });
+  // Likewise moto's virtualenv (a minute the first time, instant once built).
+  const motoInstaller = fileURLToPath(new URL("../scripts/moto.mjs", import.meta.url));
+  execFileSync(process.execPath, [motoInstaller, "install"], {
+    stdio: ["ignore", "ignore", "inherit"],
+  });
 
   // Started side by side: the JVM takes a couple of seconds, dynalite is instant.
-  const started = await Promise.allSettled([startDynalite(), startDynamoDBLocal()]);
+  const started = await Promise.allSettled([startDynalite(), startDynamoDBLocal(), startMoto()]);
   const failure = started.find((result) => result.status === "rejected");
   if (failure) {
     // Do not leave the other engine running: a JVM would outlive the run and hold its port.
     await Promise.all(started.map((r) => (r.status === "fulfilled" ? r.value.stop() : undefined)));
     throw failure.reason;
   }
-  const [dynalite, dynamodbLocal] = started.map(
+  const [dynalite, dynamodbLocal, moto] = started.map(
     (result) => (result as PromiseFulfilledResult<RunningEngine>).value,
-  ) as [RunningEngine, RunningEngine];
+  ) as [RunningEngine, RunningEngine, RunningEngine];
   project.provide("engines", [
     { name: "dynalite", endpoint: dynalite.endpoint },
     { name: "dynamodb-local", endpoint: dynamodbLocal.endpoint },
   ] satisfies Engine[]);
+  project.provide("moto", moto.endpoint);
 
   return async () => {
-    await Promise.all([dynalite.stop(), dynamodbLocal.stop()]);
+    await Promise.all([dynalite.stop(), dynamodbLocal.stop(), moto.stop()]);
   };
 }

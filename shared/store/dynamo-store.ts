@@ -9,7 +9,7 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
-import type { Instance } from "../model/instance.js";
+import type { Instance, InstanceFields, Source } from "../model/instance.js";
 import { documentClient } from "./client.js";
 import { classifyStoreError } from "./errors.js";
 import { contentHash, type InstanceItem, isLive, toInstance } from "./item.js";
@@ -18,17 +18,25 @@ import {
   catalogKey,
   HEALTH_KEY,
   instanceKey,
+  RECONCILE_PK,
+  reconcileKey,
   SHARDS,
   serviceFromCatalogSk,
   servicePartition,
 } from "./keys.js";
-import type {
-  DeregisterResult,
-  HeartbeatInput,
-  HeartbeatResult,
-  ServiceSummary,
-  Store,
+import { fromStateItem, toStateItem } from "./reconcile-item.js";
+import {
+  type DeregisterResult,
+  type HeartbeatInput,
+  type HeartbeatResult,
+  type ReconcileState,
+  type RemoveExpectation,
+  type ServiceSummary,
+  type SourcedInput,
+  type Store,
+  sourceOwner,
 } from "./store.js";
+import { setExpression } from "./update-expression.js";
 
 export interface DynamoStoreOptions {
   client: DynamoDBClient;
@@ -45,6 +53,34 @@ export interface DynamoStoreOptions {
    * small table paginate, which is how the tests prove every page is followed.
    */
   queryPageLimit?: number;
+}
+
+/**
+ * The attributes a write of an instance sets, whoever writes it. The lease end is rounded
+ * down: a lease may end up to a second early, never late, so an expired instance is never
+ * served.
+ */
+function leaseValues(input: {
+  service: string;
+  id: string;
+  fields: InstanceFields;
+  source: Source;
+  owner: string;
+  ttl: number;
+  nowMs: number;
+}) {
+  const { service, id, fields, source, owner, ttl, nowMs } = input;
+  return {
+    service,
+    id,
+    ...fields,
+    source,
+    owner,
+    content_hash: contentHash({ ...fields, ttl }),
+    ttl,
+    last_seen: nowMs,
+    expires_at: Math.floor((nowMs + ttl * 1000) / 1000),
+  };
 }
 
 /** Refusals repeat at this rate at most: a heartbeat may come again after ttl/10. */
@@ -76,31 +112,11 @@ export class DynamoStore implements Store {
    * DynamoDB returns with the failure (or, on engines that do not return it, one read).
    */
   async heartbeat(input: HeartbeatInput): Promise<HeartbeatResult> {
-    const { service, id, fields, ttl, owner, source, nowMs } = input;
+    const { service, id, ttl, owner, nowMs } = input;
     const nowS = Math.floor(nowMs / 1000);
-    // Rounded down: a lease may end up to a second early, never late, so an expired instance
-    // is never served.
-    const expiresAt = Math.floor((nowMs + ttl * 1000) / 1000);
-    const hash = contentHash({ ...fields, ttl });
-    const values: Record<string, unknown> = {
-      service,
-      id,
-      ...fields,
-      source,
-      owner,
-      content_hash: hash,
-      ttl,
-      last_seen: nowMs,
-      expires_at: expiresAt,
-    };
-    const names: Record<string, string> = {};
-    const exprValues: Record<string, unknown> = {};
-    const sets: string[] = [];
-    for (const [k, v] of Object.entries(values)) {
-      names[`#${k}`] = k;
-      exprValues[`:${k}`] = v;
-      sets.push(`#${k} = :${k}`);
-    }
+    const values = leaseValues(input);
+    const { sets, names, values: exprValues } = setExpression(values);
+    const expiresAt = values.expires_at;
     names["#registered_at"] = "registered_at";
     sets.push("#registered_at = if_not_exists(#registered_at, :last_seen)");
     exprValues[":now_s"] = nowS;
@@ -163,20 +179,7 @@ export class DynamoStore implements Store {
         if ((err as { name?: string }).name !== "ConditionalCheckFailedException") throw err;
       });
     }
-    // First registration of this id: make sure the service is in the catalog, once per
-    // service per process, so a fleet booting into one service costs one write a node.
-    if (!this.#catalogued.has(service)) {
-      await this.#call("heartbeat.catalog", () =>
-        this.#doc.send(
-          new PutCommand({
-            ...this.#capacity,
-            TableName: this.#table,
-            Item: { ...catalogKey(service), service },
-          }),
-        ),
-      );
-      this.#catalogued.add(service);
-    }
+    await this.#ensureCatalogued(service, "heartbeat.catalog");
     return { kind: "created", expiresAt };
   }
 
@@ -263,6 +266,153 @@ export class DynamoStore implements Store {
         new GetCommand({ ...this.#capacity, TableName: this.#table, Key: HEALTH_KEY }),
       ),
     );
+  }
+
+  async serviceNames(): Promise<string[]> {
+    const names: string[] = [];
+    await this.#queryAll(
+      "serviceNames",
+      {
+        TableName: this.#table,
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": CATALOG_PK },
+        ProjectionExpression: "sk",
+      },
+      (item) => names.push(serviceFromCatalogSk(item.sk as string)),
+    );
+    return names.sort();
+  }
+
+  /**
+   * One conditional UpdateItem, like a heartbeat, but with the source's owner and a lease of
+   * the caller's choosing. The condition is the heartbeat's without the rate floor: the
+   * reconciler writes at most once a pass.
+   */
+  async upsertSourced(input: SourcedInput): Promise<"written" | "conflict"> {
+    const { service, id, fields, source, leaseSeconds, registeredAtMs, nowMs } = input;
+    const owner = sourceOwner(source);
+    const lease = leaseValues({
+      service,
+      id,
+      fields,
+      source,
+      owner,
+      ttl: leaseSeconds,
+      nowMs,
+    });
+    const {
+      sets,
+      names,
+      values: exprValues,
+    } = setExpression({
+      ...lease,
+      registered_at: registeredAtMs,
+    });
+    exprValues[":now_s"] = Math.floor(nowMs / 1000);
+    try {
+      await this.#call("upsertSourced", () =>
+        this.#doc.send(
+          new UpdateCommand({
+            ...this.#capacity,
+            TableName: this.#table,
+            Key: instanceKey(service, id),
+            UpdateExpression: `SET ${sets.join(", ")}`,
+            ConditionExpression:
+              "attribute_not_exists(pk) OR #expires_at <= :now_s OR #owner = :owner",
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: exprValues,
+          }),
+        ),
+      );
+    } catch (err) {
+      if ((err as { name?: string }).name === "ConditionalCheckFailedException") return "conflict";
+      throw err;
+    }
+    await this.#ensureCatalogued(service, "upsertSourced.catalog");
+    return "written";
+  }
+
+  async remove(service: string, id: string, expect: RemoveExpectation): Promise<boolean> {
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    const conditions = ["attribute_exists(pk)"];
+    if (expect.owner !== undefined) {
+      names["#owner"] = "owner";
+      values[":owner"] = expect.owner;
+      conditions.push("#owner = :owner");
+    }
+    Object.entries(expect.metadata ?? {}).forEach(([key, value], i) => {
+      names["#metadata"] = "metadata";
+      names[`#m${i}`] = key;
+      values[`:m${i}`] = value;
+      conditions.push(`#metadata.#m${i} = :m${i}`);
+    });
+    try {
+      await this.#call("remove", () =>
+        this.#doc.send(
+          new DeleteCommand({
+            ...this.#capacity,
+            TableName: this.#table,
+            Key: instanceKey(service, id),
+            ConditionExpression: conditions.join(" AND "),
+            ExpressionAttributeNames: Object.keys(names).length > 0 ? names : undefined,
+            ExpressionAttributeValues: Object.keys(values).length > 0 ? values : undefined,
+          }),
+        ),
+      );
+      return true;
+    } catch (err) {
+      if ((err as { name?: string }).name === "ConditionalCheckFailedException") return false;
+      throw err;
+    }
+  }
+
+  async reconcileStates(): Promise<ReconcileState[]> {
+    const states: ReconcileState[] = [];
+    await this.#queryAll(
+      "reconcileStates",
+      {
+        TableName: this.#table,
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": RECONCILE_PK },
+        ConsistentRead: true,
+      },
+      (item) => {
+        const state = fromStateItem(item);
+        if (state) states.push(state);
+      },
+    );
+    return states;
+  }
+
+  async putReconcileState(state: ReconcileState): Promise<void> {
+    await this.#call("putReconcileState", () =>
+      this.#doc.send(
+        new PutCommand({
+          ...this.#capacity,
+          TableName: this.#table,
+          Item: { ...reconcileKey(state.name), ...toStateItem(state) },
+        }),
+      ),
+    );
+  }
+
+  /**
+   * Makes sure the service is in the catalog, once per service per process, so a fleet
+   * booting into one service costs one write a node.
+   */
+  async #ensureCatalogued(service: string, operation: string): Promise<void> {
+    if (this.#catalogued.has(service)) return;
+    await this.#call(operation, () =>
+      this.#doc.send(
+        new PutCommand({
+          ...this.#capacity,
+          TableName: this.#table,
+          Item: { ...catalogKey(service), service },
+        }),
+      ),
+    );
+    this.#catalogued.add(service);
   }
 
   /** Every live item of a service: all shards in parallel, every page of each. */

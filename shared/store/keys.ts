@@ -36,3 +36,10 @@ export function catalogKey(service: string): { pk: string; sk: string } {
 export function serviceFromCatalogSk(sk: string): string {
   return sk.slice("svc#".length);
 }
+
+/** The reconciler's per-source state: one small item each, outside every service partition. */
+export const RECONCILE_PK = "reconcile";
+
+export function reconcileKey(name: string): { pk: string; sk: string } {
+  return { pk: RECONCILE_PK, sk: name };
+}

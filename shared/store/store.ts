@@ -11,6 +11,76 @@ export interface Store {
   services(nowMs: number): Promise<ServiceSummary[]>;
   /** Resolves when the store answers; throws `StoreUnavailableError` when it does not. */
   ping(): Promise<void>;
+
+  // The reconciler's side. Heartbeats never go through these.
+
+  /** Every service ever catalogued, live instances or not, ordered by name. */
+  serviceNames(): Promise<string[]>;
+  /**
+   * Writes an instance a discovery source found. Refused ("conflict") while the id is held,
+   * live, by another owner: a source never takes over a node's own registration.
+   */
+  upsertSourced(input: SourcedInput): Promise<"written" | "conflict">;
+  /**
+   * Removes an instance whoever registered it, provided it still matches `expect`; false
+   * when it did not (gone, or replaced in the meantime).
+   */
+  remove(service: string, id: string, expect: RemoveExpectation): Promise<boolean>;
+  /** What each reconciler source did last; kept in the table so Lambda invocations share it. */
+  reconcileStates(): Promise<ReconcileState[]>;
+  putReconcileState(state: ReconcileState): Promise<void>;
+}
+
+/** A source that is not a heartbeat: its instances are written by the reconciler. */
+export type DiscoverySource = Exclude<Source, "heartbeat">;
+
+/**
+ * Owner of the instances a source writes. Token fingerprints look like `tok_<16 hex>`, so no
+ * token can equal it: a heartbeat for a source-owned id is answered 409, its DELETE 403.
+ */
+export function sourceOwner(source: DiscoverySource): string {
+  return `source:${source}`;
+}
+
+export interface SourcedInput {
+  service: string;
+  id: string;
+  fields: InstanceFields;
+  source: DiscoverySource;
+  /** Seconds from nowMs. A few reconcile intervals, so a dead reconciler's instances expire. */
+  leaseSeconds: number;
+  /** Kept from the instance this one renews; nowMs for a new one. */
+  registeredAtMs: number;
+  nowMs: number;
+}
+
+export interface RemoveExpectation {
+  /** Only if this owner still holds it. */
+  owner?: string;
+  /** Only if these metadata entries are still there (the same node, not a new one on its id). */
+  metadata?: Record<string, string>;
+}
+
+/**
+ * One reconciler source's state between passes (`pk = reconcile`, `sk = name`). Times are
+ * epoch ms.
+ */
+export interface ReconcileState {
+  /** `ec2`, `cloudmap` (import) or `cloudmap-export`. */
+  name: string;
+  enabled: boolean;
+  last_run: number | null;
+  next_run: number | null;
+  ok: boolean | null;
+  error: string | null;
+  /** What the source returned on its last successful call; null when it failed. */
+  found: number | null;
+  /** What the registry (or, for the export, Cloud Map) holds from this source after the pass. */
+  instances: number;
+  /** The count the safety rule compares the next answer with: the last one it accepted. */
+  accepted: number;
+  /** Consecutive passes a sharp drop has been held back; 0 when none is. */
+  held_passes: number;
 }
 
 export interface HeartbeatInput {

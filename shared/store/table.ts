@@ -31,7 +31,13 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
   } catch (err) {
     if (!(err instanceof ResourceInUseException)) throw err;
   }
-  await waitUntilTableExists({ client, maxWaitTime: 60 }, { TableName: tableName });
+  // The waiter's default first delay is 20 s. Embedded engines are ACTIVE a moment after
+  // CreateTable (dynalite flips the status on a timer, so the first describe may still say
+  // CREATING): poll from a tenth of a second, backing off to a few seconds for real DynamoDB.
+  await waitUntilTableExists(
+    { client, maxWaitTime: 60, minDelay: 0.1, maxDelay: 5 },
+    { TableName: tableName },
+  );
   try {
     await client.send(
       new UpdateTimeToLiveCommand({

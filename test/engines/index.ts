@@ -8,6 +8,8 @@ export interface Engine {
 declare module "vitest" {
   export interface ProvidedContext {
     engines: Engine[];
+    /** moto server's endpoint: EC2 and Cloud Map (and every other API moto fakes) on one port. */
+    moto: string;
   }
 }
 
@@ -16,5 +18,12 @@ export function engines(): Engine[] {
   const provided = inject("engines");
   if (!provided?.length)
     throw new Error("no engines provided; is test/global-setup.ts configured?");
+  return provided;
+}
+
+/** moto server's endpoint, started by test/global-setup.ts for the reconciler's tests. */
+export function motoEndpoint(): string {
+  const provided = inject("moto");
+  if (!provided) throw new Error("no moto endpoint provided; is test/global-setup.ts configured?");
   return provided;
 }

@@ -1,5 +1,5 @@
 import { TokenSet } from "../../shared/auth/tokens.js";
-import { createApp } from "../../shared/http/app.js";
+import { type AppOptions, createApp } from "../../shared/http/app.js";
 import { DynamoStore, type DynamoStoreOptions } from "../../shared/store/dynamo-store.js";
 import type { Engine } from "../engines/index.js";
 import { freshTable } from "./table.js";
@@ -10,6 +10,8 @@ export const TOKEN_B = "token-b-0123456789abcdef";
 export interface RegistryOptions {
   publicServices?: string[];
   store?: Partial<Omit<DynamoStoreOptions, "client" | "tableName">>;
+  /** What `/v1/discovery/health` serves; the reconciler's tests pass theirs. */
+  discovery?: AppOptions["discovery"];
 }
 
 /**
@@ -25,6 +27,7 @@ export async function testRegistry(engine: Engine, options: RegistryOptions = {}
     tokens: new TokenSet([TOKEN_A, TOKEN_B]),
     publicServices: new Set(options.publicServices ?? []),
     now: () => clock.ms,
+    ...(options.discovery ? { discovery: options.discovery } : {}),
   });
 
   const heartbeat = (service: string, body: unknown, token = TOKEN_A) =>

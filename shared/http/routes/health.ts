@@ -5,7 +5,8 @@ import type { AppEnv } from "../env.js";
 
 export interface HealthDeps {
   store: Store;
-  discovery: () => DiscoveryHealth;
+  /** May read the store; a store failure answers 503 like any other read. */
+  discovery: () => DiscoveryHealth | Promise<DiscoveryHealth>;
 }
 
 /** `/health`, open to all: a load balancer's probe carries no token. */
@@ -23,9 +24,10 @@ export function healthRoute({ store }: Pick<HealthDeps, "store">): Hono<AppEnv> 
 /** `/v1/discovery/health`: what each discovery source did last. */
 export function discoveryHealthRoute({ discovery }: Pick<HealthDeps, "discovery">): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.get("/", (c) => {
+  app.get("/", async (c) => {
+    const health = await discovery();
     c.header("Cache-Control", "no-store");
-    return c.json(discovery());
+    return c.json(health);
   });
   return app;
 }

@@ -1,0 +1,100 @@
+import { describe, expect, it } from "vitest";
+import type { Instance } from "../model/instance.js";
+import type { NamespaceSnapshot } from "../sources/cloudmap-namespace.js";
+import { cloudMapId, planExport } from "./cloudmap-export.js";
+
+function node(id: string, address: string, extra: Partial<Instance> = {}): Instance {
+  return {
+    service: "engram",
+    id,
+    address,
+    direct_addresses: [],
+    relay_url: null,
+    iroh_node_id: null,
+    cluster_node_id: null,
+    tags: [],
+    metadata: {},
+    version: null,
+    weight: 1,
+    status: "passing",
+    source: "heartbeat",
+    registered_by: "tok_0123456789abcdef",
+    registered_at: "2026-01-01T00:00:00Z",
+    last_seen: "2026-01-01T00:00:00Z",
+    expires_at: "2026-01-01T00:01:00Z",
+    ...extra,
+  };
+}
+
+const ours = (ip: string, port = "7946") => ({
+  AWS_INSTANCE_IPV4: ip,
+  AWS_INSTANCE_PORT: port,
+  MUSTER_EXPORTED: "heartbeat",
+});
+
+const snapshot = (services: NamespaceSnapshot["services"]): NamespaceSnapshot => ({
+  namespace: { id: "ns-abc", name: "cluster.local", type: "DNS_PRIVATE" },
+  services,
+});
+
+describe("planExport", () => {
+  it("lists only what changed: new, moved and expired instances, and missing services", () => {
+    const plan = planExport(
+      [
+        node("same", "10.0.0.1:7946"),
+        node("moved", "10.0.0.9:7946"),
+        node("new", "10.0.0.3:7946"),
+        node("other", "10.0.1.1:80", { service: "stellar" }),
+        node("sick", "10.0.0.4:7946", { status: "critical" }),
+        node("named", "db.internal:5432"),
+        node("v6", "[fd00::1]:7946"),
+        node("imported", "10.0.0.5:7946", { source: "cloudmap" }),
+      ],
+      snapshot([
+        {
+          id: "srv-1",
+          name: "engram",
+          instances: [
+            { id: "same", attributes: ours("10.0.0.1") },
+            { id: "moved", attributes: ours("10.0.0.2") },
+            { id: "expired", attributes: ours("10.0.0.7") },
+            { id: "foreign", attributes: { AWS_INSTANCE_IPV4: "10.0.0.8" } },
+          ],
+        },
+      ]),
+    );
+    expect(plan.create).toEqual(["stellar"]);
+    expect(plan.register.map((r) => [r.service, r.id, r.isNew])).toEqual([
+      ["engram", "moved", false],
+      ["engram", "new", true],
+      ["stellar", "other", true],
+    ]);
+    expect(plan.deregister).toEqual([{ service: "engram", serviceId: "srv-1", id: "expired" }]);
+    expect(plan).toMatchObject({ desired: 4, current: 3 });
+    expect(plan.skipped).toHaveLength(2);
+  });
+
+  it("never overwrites an instance someone else registered under the same id", () => {
+    const plan = planExport(
+      [node("task-1", "10.0.0.1:7946")],
+      snapshot([
+        {
+          id: "srv-1",
+          name: "engram",
+          instances: [{ id: "task-1", attributes: { AWS_INSTANCE_IPV4: "10.9.9.9" } }],
+        },
+      ]),
+    );
+    expect(plan.register).toEqual([]);
+    expect(plan.skipped[0]).toMatch(/not made by muster/);
+  });
+
+  it("shortens ids past Cloud Map's 64 characters, uniquely", () => {
+    const long = "n".repeat(100);
+    expect(cloudMapId("node-1")).toBe("node-1");
+    expect(cloudMapId(long)).toHaveLength(64);
+    expect(cloudMapId(long)).not.toBe(cloudMapId(`${"n".repeat(99)}m`));
+    const plan = planExport([node(long, "10.0.0.1:1")], snapshot([]));
+    expect(plan.register[0]?.attributes.MUSTER_ID).toBe(long);
+  });
+});

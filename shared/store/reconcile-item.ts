@@ -1,0 +1,35 @@
+import { z } from "zod";
+import type { ReconcileState } from "./store.js";
+
+const epochMs = z.number().int().nonnegative();
+const count = z.number().int().nonnegative();
+
+/**
+ * A reconcile state item as read back. Parsed rather than cast: an item left by an older
+ * version (or edited by hand) is dropped instead of breaking `/v1/discovery/health`.
+ */
+const stateItem = z.object({
+  sk: z.string().min(1).max(64),
+  enabled: z.boolean(),
+  last_run: epochMs.nullable(),
+  next_run: epochMs.nullable(),
+  ok: z.boolean().nullable(),
+  error: z.string().max(2048).nullable(),
+  found: count.nullable(),
+  instances: count,
+  accepted: count,
+  held_passes: count,
+});
+
+export function fromStateItem(item: Record<string, unknown>): ReconcileState | undefined {
+  const parsed = stateItem.safeParse(item);
+  if (!parsed.success) return undefined;
+  const { sk, ...rest } = parsed.data;
+  return { name: sk, ...rest };
+}
+
+/** Errors are cut to what the health endpoint shows; an SDK message can be long. */
+export function toStateItem(state: ReconcileState): Omit<ReconcileState, "name"> {
+  const { name: _name, ...rest } = state;
+  return { ...rest, error: state.error === null ? null : state.error.slice(0, 2048) };
+}
