@@ -1,27 +1,80 @@
 import { Logger } from "@aws-lambda-powertools/logger";
+import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import { Hono } from "hono";
 import { handle } from "hono/aws-lambda";
+import {
+  createSecretsManagerClient,
+  RotatingTokens,
+  secretLoader,
+} from "../shared/auth/secret-tokens.js";
 import { TokenSet } from "../shared/auth/tokens.js";
 import { readConfig } from "../shared/config.js";
-import { createApp } from "../shared/http/app.js";
+import { type AppEvent, createApp } from "../shared/http/app.js";
+import { discoveryFromTable } from "../shared/reconcile/status.js";
 import { createDynamoClient } from "../shared/store/client.js";
 import { DynamoStore } from "../shared/store/dynamo-store.js";
 
 /**
  * The HTTP API on Lambda (function URL or API Gateway HTTP API, payload v2). Configured from
- * the environment: MUSTER_TABLE, MUSTER_TOKENS, MUSTER_PUBLIC_SERVICES. With no token
- * configured every /v1 request is refused: Lambda mode never accepts anonymous writes.
+ * the environment: MUSTER_TABLE, MUSTER_PUBLIC_SERVICES, and the tokens from MUSTER_TOKENS when
+ * set, else from the Secrets Manager secret MUSTER_TOKENS_SECRET_ARN (reloaded every five
+ * minutes). With neither, every /v1 request is refused: Lambda mode never accepts anonymous
+ * writes.
  */
 const logger = new Logger({ serviceName: "muster-api" });
+const metrics = new Metrics({ namespace: "Muster", serviceName: "muster-api" });
 const config = readConfig(process.env);
-if (config.tokens.length === 0)
-  logger.error("MUSTER_TOKENS is empty: every /v1 request will be refused");
+const secretId = process.env.MUSTER_TOKENS_SECRET_ARN;
+const rotating =
+  config.tokens.length === 0 && secretId
+    ? new RotatingTokens({
+        load: secretLoader(createSecretsManagerClient(), secretId),
+        warn: (message, detail) => logger.warn(message, { ...detail }),
+      })
+    : undefined;
+if (config.tokens.length === 0 && !rotating)
+  logger.error(
+    "neither MUSTER_TOKENS nor MUSTER_TOKENS_SECRET_ARN is set: every /v1 request will be refused",
+  );
 
+const METRIC: Record<AppEvent, string> = {
+  heartbeat: "Heartbeats",
+  deregistration: "Deregistrations",
+  store_unavailable: "StoreUnavailable",
+};
 const store = new DynamoStore({ client: createDynamoClient(), tableName: config.tableName });
 const app = createApp({
   store,
-  tokens: new TokenSet(config.tokens),
+  tokens: rotating ?? new TokenSet(config.tokens),
   publicServices: config.publicServices,
   logger,
+  discovery: discoveryFromTable({ store }),
+  onEvent: (event) => metrics.addMetric(METRIC[event], MetricUnit.Count, 1),
 });
+const serve = handle(app);
 
-export const handler = handle(app);
+/** Without tokens nothing can be authenticated: 503, and the next request tries again. */
+const unavailable = handle(
+  new Hono().all("*", (c) =>
+    c.json(
+      { error: { code: "tokens_unavailable", message: "the registry cannot load its tokens" } },
+      503,
+      { "Retry-After": "5" },
+    ),
+  ),
+);
+
+export const handler: typeof serve = async (event, context) => {
+  try {
+    try {
+      await rotating?.refresh();
+    } catch (err) {
+      logger.error("cannot load the tokens", { reason: String(err) });
+      return await unavailable(event, context);
+    }
+    return await serve(event, context);
+  } finally {
+    // Metrics are buffered per invocation: publish (write the EMF line) before Lambda freezes.
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+  }
+};

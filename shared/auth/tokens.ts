@@ -21,10 +21,19 @@ export function fingerprint(token: string): string {
 }
 
 /**
+ * What request authentication needs from a token store: `TokenSet` is fixed at start-up, while
+ * `RotatingTokens` (secret-tokens.ts) swaps its set when the secret changes.
+ */
+export interface TokenVerifier {
+  readonly size: number;
+  verify(presented: string): Principal | undefined;
+}
+
+/**
  * The configured bearer tokens. A presented token is hashed and compared with every stored
  * digest in constant time, so neither a match's position nor a near miss shows in timing.
  */
-export class TokenSet {
+export class TokenSet implements TokenVerifier {
   readonly #digests: Buffer[];
 
   constructor(tokens: readonly string[]) {

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
-import type { TokenSet } from "../auth/tokens.js";
+import type { TokenVerifier } from "../auth/tokens.js";
 import type { DiscoveryHealth } from "../discovery/health.js";
 import { type Store, StoreUnavailableError } from "../store/store.js";
 import { requireToken } from "./auth.js";
@@ -11,9 +11,12 @@ import { discoveryHealthRoute, healthRoute, NO_SOURCES } from "./routes/health.j
 import { writeRoutes } from "./routes/heartbeats.js";
 import { readRoutes } from "./routes/reads.js";
 
+/** What the app reports as it serves: accepted writes and store outages, for metrics. */
+export type AppEvent = "heartbeat" | "deregistration" | "store_unavailable";
+
 export interface AppOptions {
   store: Store;
-  tokens: TokenSet;
+  tokens: TokenVerifier;
   /** Services whose reads need no token. Default: none. */
   publicServices?: ReadonlySet<string>;
   /** Epoch milliseconds. Default `Date.now`; tests inject a clock to expire leases. */
@@ -21,7 +24,13 @@ export interface AppOptions {
   /** Default: silent. */
   logger?: AppLogger;
   /** Default: no sources. The reconciler supplies its status here. */
-  discovery?: () => DiscoveryHealth;
+  discovery?: () => DiscoveryHealth | Promise<DiscoveryHealth>;
+  /**
+   * Called once per accepted heartbeat, per deregistration answered 204, and per request refused
+   * with 503 because the store is unavailable. The Lambda entry counts them as CloudWatch metrics.
+   * It runs on the request path: keep it synchronous and cheap. Default: nothing.
+   */
+  onEvent?: (event: AppEvent) => void;
 }
 
 /** The whole v1 HTTP contract of DESIGN.md, the same app on Lambda and on Node. */
@@ -29,11 +38,12 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   const { store, tokens } = options;
   const now = options.now ?? Date.now;
   const logger = options.logger ?? silentLogger;
+  const onEvent = options.onEvent ?? (() => {});
   const app = new Hono<AppEnv>();
 
   app.route("/health", healthRoute({ store }));
   app.use("/v1/*", requireToken({ tokens, publicServices: options.publicServices ?? new Set() }));
-  app.route("/v1/services", writeRoutes({ store, now }));
+  app.route("/v1/services", writeRoutes({ store, now, onEvent }));
   app.route("/v1/services", readRoutes({ store, now }));
   app.route(
     "/v1/discovery/health",
@@ -51,6 +61,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     }
     if (err instanceof StoreUnavailableError) {
       logger.warn("store unavailable", { reason: err.message, cause: String(err.cause) });
+      onEvent("store_unavailable");
       c.header("Retry-After", String(err.retryAfterSeconds));
       return c.json(new ApiError(503, "store_unavailable", err.message).body(), 503);
     }

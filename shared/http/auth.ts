@@ -1,10 +1,10 @@
 import type { MiddlewareHandler } from "hono";
-import type { TokenSet } from "../auth/tokens.js";
+import type { TokenVerifier } from "../auth/tokens.js";
 import type { AppEnv } from "./env.js";
 import { ApiError } from "./errors.js";
 
 export interface AuthOptions {
-  tokens: TokenSet;
+  tokens: TokenVerifier;
   /** Services whose reads need no token. Writes always need one. */
   publicServices: ReadonlySet<string>;
 }

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { heartbeatBody, heartbeatInterval, type Lease } from "../../model/heartbeat.js";
 import { isoSeconds } from "../../model/instance.js";
 import type { Store } from "../../store/store.js";
+import type { AppEvent } from "../app.js";
 import type { AppEnv } from "../env.js";
 import { ApiError, invalidInput } from "../errors.js";
 import { limitBody, readJson, requireJson } from "../json-body.js";
@@ -10,6 +11,7 @@ import { idParam, serviceParam } from "../params.js";
 export interface WriteDeps {
   store: Store;
   now: () => number;
+  onEvent: (event: AppEvent) => void;
 }
 
 /** Principal is set for every write: `requireToken` lets no anonymous write through. */
@@ -18,7 +20,7 @@ function owner(principal: AppEnv["Variables"]["principal"]): string {
   return principal.fingerprint;
 }
 
-export function writeRoutes({ store, now }: WriteDeps): Hono<AppEnv> {
+export function writeRoutes({ store, now, onEvent }: WriteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.post("/:service/heartbeats", requireJson, limitBody, async (c) => {
@@ -50,6 +52,7 @@ export function writeRoutes({ store, now }: WriteDeps): Hono<AppEnv> {
           { "Retry-After": String(result.retryAfterSeconds) },
         );
       default: {
+        onEvent("heartbeat");
         const lease: Lease = {
           service,
           id,
@@ -69,6 +72,7 @@ export function writeRoutes({ store, now }: WriteDeps): Hono<AppEnv> {
     if (result === "forbidden") {
       throw new ApiError(403, "forbidden", `instance ${id} is registered by another token`);
     }
+    onEvent("deregistration");
     return c.body(null, 204);
   });
 

@@ -1,0 +1,63 @@
+import { Duration } from "aws-cdk-lib";
+import * as iam from "aws-cdk-lib/aws-iam";
+import type * as logs from "aws-cdk-lib/aws-logs";
+import type * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
+import { Construct } from "constructs";
+import { readConfig } from "../../shared/config.js";
+import { MusterFunction, plain } from "./muster-function.js";
+import type { RegistryTable } from "./registry-table.js";
+
+export interface ApiFunctionProps {
+  readonly table: RegistryTable;
+  /** The bearer tokens (shared/auth/secret-tokens.ts reads its format). */
+  readonly tokensSecret: secretsmanager.ISecret;
+  /** Services whose reads need no token. */
+  readonly publicServices: readonly string[];
+  readonly memorySize: number;
+  readonly logRetention: logs.RetentionDays;
+}
+
+/**
+ * functions/api.ts: the whole HTTP contract. Its role may touch its table's items, read the
+ * tokens secret, and write its log group — nothing else.
+ */
+export class ApiFunction extends Construct {
+  readonly fn: MusterFunction;
+
+  constructor(scope: Construct, id: string, props: ApiFunctionProps) {
+    super(scope, id);
+    const environment: Record<string, string> = {
+      MUSTER_TABLE: props.table.table.tableName,
+      // The ARN only: the tokens themselves are fetched at cold start and never in the
+      // template or the environment.
+      MUSTER_TOKENS_SECRET_ARN: props.tokensSecret.secretArn,
+    };
+    if (props.publicServices.length > 0) {
+      environment.MUSTER_PUBLIC_SERVICES = props.publicServices.join(",");
+    }
+    // The function reads its environment with the same code at cold start: a bad value fails
+    // synth here instead of every cold start there.
+    readConfig({ MUSTER_TABLE: "synth-check", ...plain(environment) });
+    this.fn = new MusterFunction(this, "Api", {
+      entry: "functions/api.ts",
+      description: "muster HTTP API",
+      serviceName: "muster-api",
+      memorySize: props.memorySize,
+      // The DynamoDB client gives up within ~10 s (3 attempts of 3 s) and answers 503; the
+      // function must outlive that, and CloudFront waits 30 s.
+      timeout: Duration.seconds(15),
+      environment,
+      logRetention: props.logRetention,
+    });
+    props.table.grantItemAccess(this.fn.role);
+    // GetSecretValue only (secret.grantRead adds DescribeSecret, which the code never calls).
+    // An imported secret known by name has a random ARN suffix: match it with `-??????`.
+    const secret = props.tokensSecret;
+    this.fn.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ["secretsmanager:GetSecretValue"],
+        resources: [secret.secretFullArn ?? `${secret.secretArn}-??????`],
+      }),
+    );
+  }
+}

@@ -1,0 +1,129 @@
+import { Duration } from "aws-cdk-lib";
+import * as acm from "aws-cdk-lib/aws-certificatemanager";
+import * as cloudfront from "aws-cdk-lib/aws-cloudfront";
+import * as origins from "aws-cdk-lib/aws-cloudfront-origins";
+import * as lambda from "aws-cdk-lib/aws-lambda";
+import { Construct } from "constructs";
+
+/**
+ * Errors CloudFront would otherwise cache for 10 s by default: a node asking for its
+ * registry.json just before registering must not be told 404 for the next ten seconds.
+ */
+const UNCACHED_ERRORS = [400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504];
+
+export interface FrontDoorProps {
+  /** The API function; it gets a function URL, which CloudFront uses as its origin. */
+  readonly function: lambda.IFunction;
+  /**
+   * The longest CloudFront may keep a read. The app's `s-maxage` decides within this cap;
+   * responses without one (errors, writes, /health) are not cached at all.
+   * @default 5
+   */
+  readonly maxCacheSeconds?: number;
+  /** @default cloudfront.PriceClass.PRICE_CLASS_100 */
+  readonly priceClass?: cloudfront.PriceClass;
+  /**
+   * A custom domain for the registry, with `certificateArn`; you point its DNS at the
+   * distribution yourself.
+   * @default - the distribution's *.cloudfront.net name
+   */
+  readonly domainName?: string;
+  /**
+   * An ACM certificate for `domainName`, in us-east-1 (CloudFront's requirement).
+   * @default - none; required with `domainName`
+   */
+  readonly certificateArn?: string;
+  /**
+   * An AWS WAF web ACL (CLOUDFRONT scope) to attach, e.g. with a rate-based rule.
+   * @default - none
+   */
+  readonly webAclArn?: string;
+}
+
+/**
+ * The HTTPS front door: a CloudFront distribution in front of the API function's URL.
+ *
+ * Reads (GET/HEAD) are cached for a few seconds, keyed on the Authorization header and the
+ * whole query string, so that a herd of joining nodes costs one invocation per token and URL
+ * every few seconds and no caller is ever served another caller's answer. Writes (POST,
+ * DELETE) always pass through: CloudFront caches only GET and HEAD.
+ *
+ * The function URL has no IAM auth (AuthType NONE). CloudFront origin access control would
+ * sign every origin request with SigV4 in the Authorization header — overwriting the bearer
+ * token — and would make every POST client send `x-amz-content-sha256`. The function checks
+ * bearer tokens on every /v1 request itself, so a caller going straight to the function URL
+ * only skips the cache.
+ */
+export class FrontDoor extends Construct {
+  readonly distribution: cloudfront.Distribution;
+  readonly functionUrl: lambda.FunctionUrl;
+  /** `https://<domain>`, no trailing slash. */
+  readonly url: string;
+  /** The custom domain, when there is one (its certificate enforces TLS 1.2). */
+  readonly domainName: string | undefined;
+  /** The attached web ACL, when there is one. */
+  readonly webAclArn: string | undefined;
+
+  constructor(scope: Construct, id: string, props: FrontDoorProps) {
+    super(scope, id);
+    this.domainName = props.domainName;
+    this.webAclArn = props.webAclArn;
+    if ((props.domainName === undefined) !== (props.certificateArn === undefined)) {
+      throw new Error("domainName and certificateArn go together: set both or neither");
+    }
+    this.functionUrl = props.function.addFunctionUrl({
+      authType: lambda.FunctionUrlAuthType.NONE,
+      invokeMode: lambda.InvokeMode.BUFFERED,
+    });
+
+    const cachePolicy = new cloudfront.CachePolicy(this, "Reads", {
+      comment: "muster reads: a few seconds, per token and query string",
+      minTtl: Duration.seconds(0),
+      // No Cache-Control, no caching: only what the app marks with s-maxage is kept.
+      defaultTtl: Duration.seconds(0),
+      maxTtl: Duration.seconds(props.maxCacheSeconds ?? 5),
+      // Part of the cache key, and the only way CloudFront forwards Authorization at all.
+      headerBehavior: cloudfront.CacheHeaderBehavior.allowList("Authorization"),
+      queryStringBehavior: cloudfront.CacheQueryStringBehavior.all(),
+      cookieBehavior: cloudfront.CacheCookieBehavior.none(),
+      enableAcceptEncodingGzip: true,
+      enableAcceptEncodingBrotli: true,
+    });
+
+    const certificate =
+      props.certificateArn === undefined
+        ? undefined
+        : acm.Certificate.fromCertificateArn(this, "Certificate", props.certificateArn);
+    this.distribution = new cloudfront.Distribution(this, "Distribution", {
+      comment: "muster registry",
+      defaultBehavior: {
+        origin: new origins.FunctionUrlOrigin(this.functionUrl),
+        allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
+        cachedMethods: cloudfront.CachedMethods.CACHE_GET_HEAD,
+        cachePolicy,
+        // Everything the app reads (Content-Type, If-None-Match, …) except Host: a function
+        // URL routes on its own host name.
+        originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+        // Refuse plain HTTP rather than redirect: a redirected POST may come back as a GET.
+        viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
+        compress: true,
+      },
+      errorResponses: UNCACHED_ERRORS.map((httpStatus) => ({
+        httpStatus,
+        ttl: Duration.seconds(0),
+      })),
+      httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
+      enableIpv6: true,
+      priceClass: props.priceClass ?? cloudfront.PriceClass.PRICE_CLASS_100,
+      ...(props.domainName === undefined
+        ? {}
+        : {
+            domainNames: [props.domainName],
+            certificate,
+            minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+          }),
+      ...(props.webAclArn === undefined ? {} : { webAclId: props.webAclArn }),
+    });
+    this.url = `https://${props.domainName ?? this.distribution.distributionDomainName}`;
+  }
+}

@@ -1,0 +1,101 @@
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Duration, RemovalPolicy, Token } from "aws-cdk-lib";
+import * as iam from "aws-cdk-lib/aws-iam";
+import { Architecture, Runtime } from "aws-cdk-lib/aws-lambda";
+import { LogLevel, NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import * as logs from "aws-cdk-lib/aws-logs";
+import { Construct } from "constructs";
+
+/** The repository root: infra → functions is by path (DESIGN.md), bundled from here. */
+export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+/**
+ * ESM output has no `require`, and some bundled dependencies are CommonJS that call it
+ * (bench/bundle.ts found the same): give the module one.
+ */
+const REQUIRE_BANNER =
+  "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
+
+export interface MusterFunctionProps {
+  /** The handler's file, relative to the repository root; it exports `handler`. */
+  readonly entry: string;
+  readonly description: string;
+  /** Powertools' service name: the `service` dimension of the function's metrics. */
+  readonly serviceName: string;
+  /** MB; also buys CPU, which is most of a cold start. */
+  readonly memorySize: number;
+  readonly timeout: Duration;
+  readonly environment: Record<string, string>;
+  readonly logRetention: logs.RetentionDays;
+}
+
+/**
+ * A muster function as both entries need it: nodejs22.x on arm64, bundled by the project's own
+ * esbuild (never Docker) into one minified ESM file, with its own log group and a role that
+ * holds nothing but the right to write that log group. Callers add what the code calls.
+ */
+export class MusterFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: MusterFunctionProps) {
+    super(scope, id);
+
+    // Logs are operational and expire anyway: they go with the stack, unlike the table.
+    this.logGroup = new logs.LogGroup(this, "Logs", {
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // Our own role, so that CDK attaches no AWSLambdaBasicExecutionRole (logs:* on every
+    // log group): this one may write its own log group only.
+    this.role = new iam.Role(this, "Role", {
+      assumedBy: new iam.ServicePrincipal("lambda.amazonaws.com"),
+      description: `Runs the ${props.description} function`,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    this.function = new NodejsFunction(this, "Function", {
+      entry: join(REPO_ROOT, props.entry),
+      handler: "handler",
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: join(REPO_ROOT, "package-lock.json"),
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      description: props.description,
+      memorySize: props.memorySize,
+      timeout: props.timeout,
+      role: this.role,
+      logGroup: this.logGroup,
+      environment: {
+        POWERTOOLS_SERVICE_NAME: props.serviceName,
+        POWERTOOLS_LOG_LEVEL: "INFO",
+        ...props.environment,
+      },
+      bundling: {
+        forceDockerBundling: false,
+        format: OutputFormat.ESM,
+        target: "node22",
+        // ESM builds of the dependencies first: they tree-shake (the AWS SDK above all).
+        mainFields: ["module", "main"],
+        banner: REQUIRE_BANNER,
+        minify: true,
+        // The runtime ships an AWS SDK v3, but one that changes under us with runtime updates;
+        // bundling pins the version the tests ran against (package-lock.json) at the cost of
+        // a few hundred KB. Nothing is external: everything else is plain JS for Node 22.
+        bundleAwsSDK: true,
+        externalModules: [],
+        // Minified stack traces are the price of a smaller, faster-loading bundle; errors are
+        // logged with their messages, and the code is small enough to read.
+        sourceMap: false,
+        logLevel: LogLevel.WARNING,
+      },
+    });
+  }
+}
+
+/** The environment without the values CloudFormation fills in at deploy time. */
+export function plain(environment: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(environment).filter(([, v]) => !Token.isUnresolved(v)));
+}

@@ -1,0 +1,198 @@
+import { CfnOutput, type RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
+import type * as cloudfront from "aws-cdk-lib/aws-cloudfront";
+import * as logs from "aws-cdk-lib/aws-logs";
+import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
+import type { Construct } from "constructs";
+import { EDGE_CACHE_SECONDS } from "../shared/http/cacheable.js";
+import { RegistryAlarms } from "./constructs/alarms.js";
+import { ApiFunction } from "./constructs/api-function.js";
+import { CloudMapNamespace, type CloudMapOption } from "./constructs/cloud-map.js";
+import { FrontDoor } from "./constructs/front-door.js";
+import { type Ec2Discovery, Reconciler } from "./constructs/reconciler.js";
+import { RegistryTable, type TableBilling } from "./constructs/registry-table.js";
+
+export interface MusterStackProps extends StackProps {
+  /**
+   * How the table pays for throughput: on-demand, or provisioned with auto scaling (about a
+   * third of the cost for the steady load of heartbeats).
+   * @default { mode: "on-demand" }
+   */
+  readonly tableBilling?: TableBilling;
+  /**
+   * What deleting the stack does to the table. RETAIN also enables deletion protection.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly tableRemovalPolicy?: RemovalPolicy;
+  /**
+   * The bearer tokens: a Secrets Manager secret, by full ARN or by name, whose string is the
+   * tokens separated by commas or line breaks.
+   * @default - a new secret holding one generated 48-character token
+   */
+  readonly tokensSecret?: string;
+  /**
+   * Services whose reads need no token (MUSTER_PUBLIC_SERVICES).
+   * @default - none
+   */
+  readonly publicServices?: string[];
+  /**
+   * Seconds between reconciler runs; a whole number of minutes.
+   * @default 60
+   */
+  readonly reconcileIntervalSeconds?: number;
+  /**
+   * Find EC2 instances by tag. Without it the reconciler gets no EC2 permission.
+   * @default - off
+   */
+  readonly ec2Discovery?: Ec2Discovery;
+  /**
+   * A Cloud Map namespace to reconcile with: a new private DNS namespace, or an existing one
+   * by id. Without it the reconciler gets no Cloud Map permission.
+   * @default - none
+   */
+  readonly cloudMap?: CloudMapOption;
+  /**
+   * Passed to the reconciler as MUSTER_SAFETY_RATIO (its guard against acting on a source
+   * that suddenly reports far fewer instances; see shared/reconcile).
+   * @default - the reconciler's own default
+   */
+  readonly safetyRatio?: number;
+  /**
+   * Memory of the API function, in MB (CPU scales with it, and so does cold-start time).
+   * @default 512
+   */
+  readonly apiMemorySize?: number;
+  /**
+   * Memory of the reconciler function, in MB.
+   * @default 512
+   */
+  readonly reconcilerMemorySize?: number;
+  /**
+   * The longest CloudFront keeps a read; the app's s-maxage decides within it.
+   * @default 5 (EDGE_CACHE_SECONDS in shared/http/cacheable.ts)
+   */
+  readonly edgeCacheMaxSeconds?: number;
+  /** @default cloudfront.PriceClass.PRICE_CLASS_100 (North America, Europe, Israel) */
+  readonly priceClass?: cloudfront.PriceClass;
+  /**
+   * A custom domain name for the registry; requires `certificateArn`.
+   * @default - the distribution's *.cloudfront.net name
+   */
+  readonly domainName?: string;
+  /**
+   * ACM certificate (in us-east-1) for `domainName`.
+   * @default - none
+   */
+  readonly certificateArn?: string;
+  /**
+   * AWS WAF web ACL ARN (CLOUDFRONT scope) for the distribution.
+   * @default - none
+   */
+  readonly webAclArn?: string;
+  /**
+   * SNS topic ARN the alarms notify.
+   * @default - none: alarms show in the console only
+   */
+  readonly alarmTopicArn?: string;
+  /**
+   * How long the functions' logs are kept.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * muster in one AWS account and region: the table, the API behind CloudFront, the scheduled
+ * reconciler, optionally a Cloud Map namespace, the tokens secret, and alarms.
+ */
+export class MusterStack extends Stack {
+  readonly table: RegistryTable;
+  readonly tokensSecret: secretsmanager.ISecret;
+  readonly api: ApiFunction;
+  readonly frontDoor: FrontDoor;
+  readonly reconciler: Reconciler;
+  readonly alarms: RegistryAlarms;
+
+  constructor(scope: Construct, id: string, props: MusterStackProps = {}) {
+    super(scope, id, props);
+    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+
+    this.table = new RegistryTable(this, "Registry", {
+      ...(props.tableBilling && { billing: props.tableBilling }),
+      ...(props.tableRemovalPolicy && { removalPolicy: props.tableRemovalPolicy }),
+    });
+    this.tokensSecret = tokensSecret(this, props.tokensSecret);
+
+    this.api = new ApiFunction(this, "Api", {
+      table: this.table,
+      tokensSecret: this.tokensSecret,
+      publicServices: props.publicServices ?? [],
+      memorySize: props.apiMemorySize ?? 512,
+      logRetention,
+    });
+    this.frontDoor = new FrontDoor(this, "FrontDoor", {
+      function: this.api.fn.function,
+      maxCacheSeconds: props.edgeCacheMaxSeconds ?? EDGE_CACHE_SECONDS,
+      ...(props.priceClass && { priceClass: props.priceClass }),
+      ...(props.domainName && { domainName: props.domainName }),
+      ...(props.certificateArn && { certificateArn: props.certificateArn }),
+      ...(props.webAclArn && { webAclArn: props.webAclArn }),
+    });
+
+    const namespace =
+      props.cloudMap === undefined
+        ? undefined
+        : new CloudMapNamespace(this, "CloudMap", props.cloudMap);
+    this.reconciler = new Reconciler(this, "Reconciler", {
+      table: this.table,
+      intervalSeconds: props.reconcileIntervalSeconds ?? 60,
+      ...(props.ec2Discovery && { ec2: props.ec2Discovery }),
+      ...(namespace && { cloudMap: namespace }),
+      ...(props.safetyRatio !== undefined && { safetyRatio: props.safetyRatio }),
+      memorySize: props.reconcilerMemorySize ?? 512,
+      logRetention,
+    });
+
+    this.alarms = new RegistryAlarms(this, "Alarms", {
+      api: this.api.fn.function,
+      reconciler: this.reconciler.fn.function,
+      sources: this.reconciler.sources,
+      ...(props.alarmTopicArn && { topicArn: props.alarmTopicArn }),
+    });
+
+    new CfnOutput(this, "RegistryUrl", {
+      description: "Base URL of the registry (CloudFront)",
+      value: this.frontDoor.url,
+    });
+    new CfnOutput(this, "JoinUrlExample", {
+      description: "What a joining node passes to --join, for a service named example",
+      value: `${this.frontDoor.url}/v1/services/example/peers.json`,
+    });
+    new CfnOutput(this, "FunctionUrl", {
+      description:
+        "The API function without the cache: same tokens and contract; heartbeats sent here skip CloudFront's request fee",
+      value: this.frontDoor.functionUrl.url,
+    });
+    new CfnOutput(this, "TableName", { value: this.table.table.tableName });
+    new CfnOutput(this, "TokensSecretArn", {
+      description: "Secrets Manager secret holding the bearer tokens",
+      value: this.tokensSecret.secretArn,
+    });
+    if (namespace) {
+      new CfnOutput(this, "CloudMapNamespaceId", { value: namespace.namespaceId });
+    }
+  }
+}
+
+/** The tokens secret: imported by ARN or name, or a new one with a token generated at deploy. */
+function tokensSecret(scope: Construct, ref: string | undefined): secretsmanager.ISecret {
+  if (ref?.startsWith("arn:")) {
+    return secretsmanager.Secret.fromSecretCompleteArn(scope, "Tokens", ref);
+  }
+  if (ref) return secretsmanager.Secret.fromSecretNameV2(scope, "Tokens", ref);
+  // Secrets Manager generates the value when the stack is created: it is never in the
+  // template, the cloud assembly or the function's environment.
+  return new secretsmanager.Secret(scope, "Tokens", {
+    description: "muster bearer tokens, separated by commas or line breaks",
+    generateSecretString: { passwordLength: 48, excludePunctuation: true, includeSpace: false },
+  });
+}

@@ -1,0 +1,94 @@
+import { readFileSync, rmSync } from "node:fs";
+import { App, RemovalPolicy } from "aws-cdk-lib";
+import * as cloudfront from "aws-cdk-lib/aws-cloudfront";
+import { afterAll, describe, expect, it } from "vitest";
+import { propsFromContext, readContext } from "../../infra/context.js";
+import { scratchDir } from "./synth.js";
+
+const CDK_JSON = JSON.parse(readFileSync(new URL("../../cdk.json", import.meta.url), "utf8")) as {
+  app: string;
+  context: Record<string, unknown>;
+};
+
+const outdir = scratchDir();
+afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+/** The props `cdk synth -c key=value …` would build: command-line values are strings. */
+function props(overrides: Record<string, string> = {}) {
+  const context = { ...CDK_JSON.context };
+  for (const [k, v] of Object.entries(overrides)) context[`muster:${k}`] = v;
+  const app = new App({ outdir, context });
+  return propsFromContext(readContext(app.node));
+}
+
+describe("cdk.json", () => {
+  it("runs infra/app.ts with tsx, and lists every muster key with its default", () => {
+    expect(CDK_JSON.app).toBe("npx tsx infra/app.ts");
+    expect(readContext(new App({ outdir, context: CDK_JSON.context }).node).stackName).toBe(
+      "Muster",
+    );
+    expect(props()).toEqual({
+      description: "muster: serverless discovery registry",
+      tableBilling: { mode: "on-demand" },
+      reconcileIntervalSeconds: 60,
+      apiMemorySize: 512,
+      reconcilerMemorySize: 512,
+      edgeCacheMaxSeconds: 5,
+      priceClass: cloudfront.PriceClass.PRICE_CLASS_100,
+      logRetention: 30,
+    });
+  });
+
+  it("pins the recommended feature flags, so synth does not depend on the CLI's defaults", () => {
+    expect(CDK_JSON.context["@aws-cdk/aws-iam:minimizePolicies"]).toBe(true);
+  });
+});
+
+describe("propsFromContext", () => {
+  it("coerces command-line strings into numbers, booleans and lists", () => {
+    expect(
+      props({
+        tableBilling: "provisioned",
+        maxWriteCapacity: "2000",
+        tableRemovalPolicy: "destroy",
+        reconcileIntervalSeconds: "300",
+        ec2Discovery: "true",
+        ec2Filters: "muster:cluster=prod",
+        publicServices: "blixard, engram,",
+        safetyRatio: "0.5",
+        priceClass: "All",
+        logRetentionDays: "90",
+      }),
+    ).toMatchObject({
+      tableBilling: { mode: "provisioned", maxWriteCapacity: 2000 },
+      tableRemovalPolicy: RemovalPolicy.DESTROY,
+      reconcileIntervalSeconds: 300,
+      ec2Discovery: { filters: "muster:cluster=prod" },
+      publicServices: ["blixard", "engram"],
+      safetyRatio: 0.5,
+      priceClass: cloudfront.PriceClass.PRICE_CLASS_ALL,
+      logRetention: 90,
+    });
+    expect(props({ ec2Discovery: "false", ec2Filters: "a=b" })).not.toHaveProperty("ec2Discovery");
+  });
+
+  it("chooses between an existing Cloud Map namespace and a new one", () => {
+    expect(
+      props({ cloudMapNamespaceId: "ns-abc123", cloudMapHostedZoneId: "Z123" }).cloudMap,
+    ).toEqual({ namespaceId: "ns-abc123", hostedZoneId: "Z123" });
+    expect(
+      props({ cloudMapCreateName: "muster.internal", cloudMapVpcId: "vpc-1" }).cloudMap,
+    ).toEqual({ create: { name: "muster.internal", vpcId: "vpc-1" } });
+    expect(() => props({ cloudMapCreateName: "muster.internal" })).toThrow(/cloudMapVpcId/);
+    expect(() =>
+      props({ cloudMapCreateName: "a.internal", cloudMapNamespaceId: "ns-1", cloudMapVpcId: "v" }),
+    ).toThrow(/not both/);
+  });
+
+  it("names the key of every bad value", () => {
+    expect(() => props({ tableBilling: "free", reconcileIntervalSeconds: "-1" })).toThrow(
+      /muster:tableBilling.*muster:reconcileIntervalSeconds/,
+    );
+    expect(() => props({ logRetentionDays: "45" })).toThrow(/muster:logRetentionDays/);
+  });
+});

@@ -1,0 +1,252 @@
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { Match } from "aws-cdk-lib/assertions";
+import type { IConstruct } from "constructs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ITEM_ACTIONS } from "../../infra/constructs/registry-table.js";
+import {
+  allStatements,
+  asList,
+  cleanUp,
+  logicalId,
+  roleStatements,
+  type Synthesized,
+  synthesize,
+} from "./synth.js";
+
+// The stack exactly as `npx cdk synth` builds it from cdk.json's defaults, bundles included.
+let s: Synthesized;
+beforeAll(() => {
+  s = synthesize();
+}, 120_000);
+afterAll(() => cleanUp(s));
+
+describe("the default stack", () => {
+  it("has a TTL table with point-in-time recovery, KMS encryption, retained on delete", () => {
+    s.template.resourceCountIs("AWS::DynamoDB::GlobalTable", 1);
+    s.template.hasResource("AWS::DynamoDB::GlobalTable", {
+      DeletionPolicy: "Retain",
+      UpdateReplacePolicy: "Retain",
+      Properties: {
+        KeySchema: [
+          { AttributeName: "pk", KeyType: "HASH" },
+          { AttributeName: "sk", KeyType: "RANGE" },
+        ],
+        BillingMode: "PAY_PER_REQUEST",
+        TimeToLiveSpecification: { AttributeName: "expires_at", Enabled: true },
+        SSESpecification: { SSEEnabled: true, SSEType: "KMS" },
+        Replicas: [
+          Match.objectLike({
+            PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+            DeletionProtectionEnabled: true,
+          }),
+        ],
+      },
+    });
+  });
+
+  it("runs both functions on nodejs22.x arm64 as minified ESM bundles", () => {
+    const functions = s.template.findResources("AWS::Lambda::Function");
+    expect(Object.keys(functions)).toHaveLength(2);
+    for (const fn of Object.values(functions)) {
+      expect(fn.Properties).toMatchObject({
+        Runtime: "nodejs22.x",
+        Architectures: ["arm64"],
+        Handler: "index.handler",
+        MemorySize: 512,
+      });
+    }
+    s.template.hasResourceProperties("AWS::Lambda::Function", {
+      Description: "muster HTTP API",
+      Timeout: 15,
+    });
+    s.template.hasResourceProperties("AWS::Lambda::Function", {
+      Description: Match.stringLikeRegexp("reconciler"),
+      Timeout: 50,
+    });
+  });
+
+  it("keeps the tokens out of the template and the environment", () => {
+    s.template.hasResourceProperties("AWS::SecretsManager::Secret", {
+      GenerateSecretString: Match.objectLike({ PasswordLength: 48, ExcludePunctuation: true }),
+      SecretString: Match.absent(),
+    });
+    const api = s.template.findResources("AWS::Lambda::Function", {
+      Properties: { Description: "muster HTTP API" },
+    });
+    const env = Object.values(api)[0]?.Properties.Environment.Variables;
+    expect(env).toMatchObject({
+      MUSTER_TABLE: { Ref: logicalId(s.stack.table.table) },
+      MUSTER_TOKENS_SECRET_ARN: { Ref: logicalId(s.stack.tokensSecret) },
+    });
+    expect(env).not.toHaveProperty("MUSTER_TOKENS");
+  });
+
+  it("gives the API role item-level DynamoDB actions on its table, the secret, its logs", () => {
+    expect(roleStatements(s.template, s.stack.api.fn.role)).toEqual([
+      {
+        Effect: "Allow",
+        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        Resource: { "Fn::GetAtt": [logicalId(s.stack.api.fn.logGroup), "Arn"] },
+      },
+      {
+        Effect: "Allow",
+        Action: [...ITEM_ACTIONS].sort(),
+        Resource: { "Fn::GetAtt": [logicalId(s.stack.table.table), "Arn"] },
+      },
+      {
+        Effect: "Allow",
+        Action: "secretsmanager:GetSecretValue",
+        Resource: { Ref: logicalId(s.stack.tokensSecret) },
+      },
+    ]);
+  });
+
+  it("gives the reconciler no EC2 or Cloud Map right when no source is configured", () => {
+    const actions = roleStatements(s.template, s.stack.reconciler.fn.role).flatMap((st) =>
+      asList(st.Action),
+    );
+    expect(actions.sort()).toEqual(
+      [...ITEM_ACTIONS, "logs:CreateLogStream", "logs:PutLogEvents"].sort(),
+    );
+  });
+
+  it("grants no wildcard action anywhere, and attaches no managed policy", () => {
+    for (const st of allStatements(s.template)) {
+      for (const action of asList(st.Action)) expect(action).not.toMatch(/\*/);
+    }
+    s.template.resourceCountIs("AWS::IAM::ManagedPolicy", 0);
+    for (const role of Object.values(s.template.findResources("AWS::IAM::Role"))) {
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+
+  it("caches reads at the edge for a few seconds, per token and query string", () => {
+    s.template.hasResourceProperties("AWS::CloudFront::CachePolicy", {
+      CachePolicyConfig: Match.objectLike({
+        MinTTL: 0,
+        DefaultTTL: 0,
+        MaxTTL: 5,
+        ParametersInCacheKeyAndForwardedToOrigin: Match.objectLike({
+          HeadersConfig: { HeaderBehavior: "whitelist", Headers: ["Authorization"] },
+          QueryStringsConfig: { QueryStringBehavior: "all" },
+          CookiesConfig: { CookieBehavior: "none" },
+        }),
+      }),
+    });
+    s.template.hasResourceProperties("AWS::CloudFront::Distribution", {
+      DistributionConfig: Match.objectLike({
+        DefaultCacheBehavior: Match.objectLike({
+          CachePolicyId: { Ref: logicalId(s.stack.frontDoor.node.findChild("Reads")) },
+          CachedMethods: ["GET", "HEAD"],
+          AllowedMethods: Match.arrayWith(["GET", "HEAD", "POST", "DELETE"]),
+          ViewerProtocolPolicy: "https-only",
+        }),
+        CustomErrorResponses: Match.arrayWith([{ ErrorCode: 404, ErrorCachingMinTTL: 0 }]),
+        Origins: [
+          Match.objectLike({
+            CustomOriginConfig: Match.objectLike({
+              OriginProtocolPolicy: "https-only",
+              OriginSSLProtocols: ["TLSv1.2"],
+            }),
+          }),
+        ],
+      }),
+    });
+  });
+
+  it("puts the function URL behind CloudFront without IAM auth, so bearer tokens pass", () => {
+    s.template.hasResourceProperties("AWS::Lambda::Url", {
+      AuthType: "NONE",
+      TargetFunctionArn: { "Fn::GetAtt": [logicalId(s.stack.api.fn.function), "Arn"] },
+    });
+    s.template.resourceCountIs("AWS::CloudFront::OriginAccessControl", 0);
+  });
+
+  it("runs the reconciler every minute by default, without retries", () => {
+    s.template.hasResourceProperties("AWS::Events::Rule", {
+      ScheduleExpression: "rate(1 minute)",
+      Targets: [
+        Match.objectLike({
+          Arn: { "Fn::GetAtt": [logicalId(s.stack.reconciler.fn.function), "Arn"] },
+          RetryPolicy: { MaximumRetryAttempts: 0 },
+        }),
+      ],
+    });
+    s.template.hasResourceProperties("AWS::Lambda::EventInvokeConfig", {
+      MaximumRetryAttempts: 0,
+    });
+  });
+
+  it("alarms on errors, throttles and store outages", () => {
+    const alarms = s.template.findResources("AWS::CloudWatch::Alarm");
+    const names = Object.values(alarms).map(
+      (a) => `${a.Properties.Namespace}/${a.Properties.MetricName}`,
+    );
+    expect(names.sort()).toEqual([
+      "AWS/Lambda/Errors",
+      "AWS/Lambda/Errors",
+      "AWS/Lambda/Throttles",
+      "AWS/Lambda/Throttles",
+      "Muster/StoreUnavailable",
+    ]);
+    s.template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      Namespace: "Muster",
+      MetricName: "StoreUnavailable",
+      Dimensions: [{ Name: "service", Value: "muster-api" }],
+      AlarmActions: Match.absent(),
+    });
+  });
+
+  it("outputs the registry URL, an example --join URL, the table and the secret", () => {
+    const domain = { "Fn::GetAtt": [logicalId(s.stack.frontDoor.distribution), "DomainName"] };
+    s.template.hasOutput("RegistryUrl", { Value: { "Fn::Join": ["", ["https://", domain]] } });
+    s.template.hasOutput("JoinUrlExample", {
+      Value: { "Fn::Join": ["", ["https://", domain, "/v1/services/example/peers.json"]] },
+    });
+    s.template.hasOutput("TableName", { Value: { Ref: logicalId(s.stack.table.table) } });
+    s.template.hasOutput("FunctionUrl", {
+      Value: { "Fn::GetAtt": [logicalId(s.stack.frontDoor.functionUrl), "FunctionUrl"] },
+    });
+    s.template.hasOutput("TokensSecretArn", { Value: { Ref: logicalId(s.stack.tokensSecret) } });
+  });
+
+  it("leaves no cdk-nag AwsSolutions finding unacknowledged", () => {
+    expect(s.nagViolations).toEqual([]);
+  });
+});
+
+describe("the bundles synth builds", () => {
+  /** A function's bundle: its Code.S3Key is `<asset hash>.zip`, staged as asset.<hash>/. */
+  const bundleOf = (fn: IConstruct) => {
+    const resource = s.template.toJSON().Resources[logicalId(fn)];
+    const hash = String(resource.Properties.Code.S3Key).replace(/\.zip$/, "");
+    return join(s.assembly.directory, `asset.${hash}`, "index.mjs");
+  };
+  const env = {
+    ...process.env,
+    MUSTER_TABLE: "muster-bundle-test",
+    MUSTER_TOKENS_SECRET_ARN: "arn:aws:secretsmanager:us-east-1:123456789012:secret:t-AbCdEf",
+    MUSTER_EC2_DISCOVERY: "false",
+    POWERTOOLS_LOG_LEVEL: "SILENT",
+  };
+
+  it.each([
+    ["API", () => s.stack.api.fn.function],
+    ["reconciler", () => s.stack.reconciler.fn.function],
+  ])("builds the %s as one ESM file that loads on Node and exports handler", (_, fn) => {
+    const file = bundleOf(fn());
+    const code = readFileSync(file, "utf8");
+    expect(code.startsWith("import { createRequire } from 'module';")).toBe(true);
+    // The assembly is in a temp folder with no node_modules above it, so this import also
+    // proves that nothing was left external: a missing package would fail to resolve.
+    const probe = `const m = await import(${JSON.stringify(pathToFileURL(file).href)}); process.stdout.write(typeof m.handler);`;
+    const out = execFileSync(process.execPath, ["--input-type=module", "-e", probe], {
+      encoding: "utf8",
+      env,
+    });
+    expect(out).toBe("function");
+  });
+});

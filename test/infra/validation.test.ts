@@ -1,0 +1,58 @@
+import { rmSync } from "node:fs";
+import { App } from "aws-cdk-lib";
+import { AwsSolutionsChecks } from "cdk-nag";
+import { afterAll, describe, expect, it } from "vitest";
+import { MusterStack, type MusterStackProps } from "../../infra/muster-stack.js";
+import { acknowledgeNagFindings } from "../../infra/nag.js";
+import { scratchDir } from "./synth.js";
+
+const outdir = scratchDir();
+afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+/** Constructs the stack without bundling: these mistakes must fail before anything is built. */
+function construct(props: MusterStackProps): MusterStack {
+  const app = new App({ outdir, context: { "aws:cdk:bundling-stacks": [] } });
+  return new MusterStack(app, "Muster", props);
+}
+
+describe("MusterStack refuses at synth what would fail at run time", () => {
+  it("a public service that is not a DNS label (the API's own parser)", () => {
+    expect(() => construct({ publicServices: ["Not_A_Label"] })).toThrow(/MUSTER_PUBLIC_SERVICES/);
+  });
+
+  it("an EC2 filter or port list the reconciler cannot read (its own parser)", () => {
+    expect(() => construct({ ec2Discovery: { filters: "no-equals-sign" } })).toThrow(
+      /MUSTER_EC2_FILTERS/,
+    );
+    expect(() => construct({ ec2Discovery: { defaultPorts: "blixard=70000" } })).toThrow(
+      /MUSTER_EC2_DEFAULT_PORTS/,
+    );
+  });
+
+  it("a schedule EventBridge cannot express", () => {
+    expect(() => construct({ reconcileIntervalSeconds: 90 })).toThrow(/whole number of minutes/);
+    expect(() => construct({ reconcileIntervalSeconds: 30 })).toThrow(/whole number of minutes/);
+  });
+
+  it("a domain without its certificate, or a namespace id that is not one", () => {
+    expect(() => construct({ domainName: "registry.example.com" })).toThrow(/certificateArn/);
+    expect(() => construct({ cloudMap: { namespaceId: "muster.internal" } })).toThrow(/ns-/);
+  });
+});
+
+describe("the cdk-nag acknowledgements", () => {
+  // default-stack and full-stack tests cover none and all options; these are the ones between.
+  it.each<[string, MusterStackProps]>([
+    ["EC2 discovery only", { ec2Discovery: {} }],
+    ["an existing HTTP namespace", { cloudMap: { namespaceId: "ns-abc123" } }],
+    ["an existing DNS namespace", { cloudMap: { namespaceId: "ns-abc123", hostedZoneId: "Z1" } }],
+    [
+      "an imported secret, by ARN",
+      { tokensSecret: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:t-AbCdEf" },
+    ],
+  ])("cover every finding with %s", (_, props) => {
+    const stack = construct(props);
+    acknowledgeNagFindings(stack);
+    expect(new AwsSolutionsChecks().validateScope(stack).violations).toEqual([]);
+  });
+});

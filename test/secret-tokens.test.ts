@@ -1,0 +1,116 @@
+import {
+  CreateSecretCommand,
+  ResourceNotFoundException,
+  SecretsManagerClient,
+} from "@aws-sdk/client-secrets-manager";
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from "aws-lambda";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { secretLoader } from "../shared/auth/secret-tokens.js";
+import { engines, motoEndpoint } from "./engines/index.js";
+import { freshTable } from "./support/table.js";
+
+// Tokens kept in Secrets Manager (moto's), read by shared/auth/secret-tokens.ts and by
+// functions/api.ts when MUSTER_TOKENS is empty.
+
+const TOKEN = "secret-token-0123456789abcdef";
+let client: SecretsManagerClient;
+let tokensArn: string;
+beforeAll(async () => {
+  client = new SecretsManagerClient({ endpoint: motoEndpoint() });
+  const name = `muster-tokens-${Date.now()}`;
+  const created = await client.send(
+    new CreateSecretCommand({ Name: name, SecretString: `other-token-0123456789,\n${TOKEN}\n` }),
+  );
+  tokensArn = created.ARN as string;
+});
+
+describe("secretLoader", () => {
+  it("returns the secret string, by ARN or by name", async () => {
+    await expect(secretLoader(client, tokensArn)()).resolves.toContain(TOKEN);
+    const name = `muster-by-name-${Date.now()}`;
+    await client.send(new CreateSecretCommand({ Name: name, SecretString: TOKEN }));
+    await expect(secretLoader(client, name)()).resolves.toBe(TOKEN);
+  });
+
+  it("fails on a binary secret, and passes Secrets Manager's errors through", async () => {
+    const name = `muster-binary-${Date.now()}`;
+    await client.send(new CreateSecretCommand({ Name: name, SecretBinary: Buffer.from("x") }));
+    await expect(secretLoader(client, name)()).rejects.toThrow(/no string value/);
+    await expect(secretLoader(client, "muster-no-such-secret")()).rejects.toThrow(
+      ResourceNotFoundException,
+    );
+  });
+});
+
+type Handler = (e: APIGatewayProxyEventV2, c: Context) => Promise<APIGatewayProxyResultV2>;
+type Result = { statusCode: number; headers: Record<string, string>; body: string };
+
+function get(path: string, token: string): APIGatewayProxyEventV2 {
+  return {
+    version: "2.0",
+    routeKey: "$default",
+    rawPath: path,
+    rawQueryString: "",
+    headers: { host: "abc.lambda-url.us-east-1.on.aws", authorization: `Bearer ${token}` },
+    requestContext: {
+      accountId: "123456789012",
+      apiId: "abc",
+      domainName: "abc.lambda-url.us-east-1.on.aws",
+      domainPrefix: "abc",
+      http: { method: "GET", path, protocol: "HTTP/1.1", sourceIp: "127.0.0.1", userAgent: "t" },
+      requestId: "r",
+      routeKey: "$default",
+      stage: "$default",
+      time: "21/Nov/2026:00:00:00 +0000",
+      timeEpoch: Date.now(),
+    },
+    isBase64Encoded: false,
+  };
+}
+
+async function loadHandler(env: Record<string, string>) {
+  for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v);
+  vi.resetModules();
+  const { handler } = (await import("../functions/api.js")) as unknown as { handler: Handler };
+  return async (e: APIGatewayProxyEventV2) => (await handler(e, {} as Context)) as Result;
+}
+
+describe("functions/api.ts with MUSTER_TOKENS empty", () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it("authenticates with the tokens of the MUSTER_TOKENS_SECRET_ARN secret", async () => {
+    const [engine] = engines();
+    if (!engine) throw new Error("no engine");
+    const { tableName } = await freshTable(engine);
+    const invoke = await loadHandler({
+      MUSTER_TABLE: tableName,
+      MUSTER_TOKENS: "",
+      MUSTER_TOKENS_SECRET_ARN: tokensArn,
+      AWS_ENDPOINT_URL_DYNAMODB: engine.endpoint,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: motoEndpoint(),
+      POWERTOOLS_LOG_LEVEL: "SILENT",
+      POWERTOOLS_METRICS_DISABLED: "true",
+    });
+    expect((await invoke(get("/v1/services", TOKEN))).statusCode).toBe(200);
+    const refused = await invoke(get("/v1/services", "not-a-configured-token-0000"));
+    expect(refused.statusCode).toBe(401);
+    expect(JSON.parse(refused.body).error.message).toBe("invalid token");
+  });
+
+  it("answers 503 with Retry-After, not 401, while the secret cannot be read", async () => {
+    const invoke = await loadHandler({
+      MUSTER_TABLE: "muster-tokens-test",
+      MUSTER_TOKENS: "",
+      MUSTER_TOKENS_SECRET_ARN: "arn:aws:secretsmanager:us-east-1:123456789012:secret:t-AbCdEf",
+      // Nothing listens there: the SDK fails to connect, as with no route to Secrets Manager.
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: "http://127.0.0.1:9",
+      POWERTOOLS_LOG_LEVEL: "SILENT",
+    });
+    const res = await invoke(get("/v1/services", TOKEN));
+    expect(res.statusCode).toBe(503);
+    expect(res.headers["retry-after"]).toBe("5");
+    expect(JSON.parse(res.body).error.code).toBe("tokens_unavailable");
+  });
+});
