@@ -1,0 +1,50 @@
+/** What a balancer needs of an instance; `Instance` from the registry fits. */
+export interface Pickable {
+  id: string;
+  /** 1-1000, as the registry stores it. */
+  weight: number;
+}
+
+/** Picks one instance of a list (seed 004's `Balancer`). */
+export interface Balancer {
+  readonly name: BalancerName;
+  /** Undefined only for an empty list. */
+  pick<T extends Pickable>(instances: readonly T[]): T | undefined;
+  /**
+   * The caller is done with a pick. Only the connection-counting balancers keep score; for the
+   * others it does nothing.
+   */
+  release(instance: Pickable): void;
+}
+
+export const BALANCER_NAMES = [
+  "round-robin",
+  "random",
+  "weighted-round-robin",
+  "least-connections",
+  "power-of-two",
+] as const;
+export type BalancerName = (typeof BALANCER_NAMES)[number];
+
+/**
+ * Requests in flight per instance id, for least-connections and power-of-two. Shareable, so
+ * that several balancers (or a test) see the same load.
+ */
+export class InFlight {
+  readonly #counts = new Map<string, number>();
+
+  count(id: string): number {
+    return this.#counts.get(id) ?? 0;
+  }
+
+  acquire(id: string): void {
+    this.#counts.set(id, this.count(id) + 1);
+  }
+
+  release(id: string): void {
+    const n = this.count(id) - 1;
+    // Deleted at zero so that instances long gone do not pile up in the map.
+    if (n > 0) this.#counts.set(id, n);
+    else this.#counts.delete(id);
+  }
+}

@@ -1,0 +1,4 @@
+export type { CheckResult, HealthCheck } from "./check.js";
+export { execCheck } from "./exec.js";
+export { httpCheck } from "./http.js";
+export { tcpCheck } from "./tcp.js";

@@ -1,0 +1,262 @@
+import type { z } from "zod";
+import type { heartbeatBody, Lease } from "../../shared/model/heartbeat.js";
+import type { Instance } from "../../shared/model/instance.js";
+import type { StatusFilter } from "../../shared/model/query.js";
+import { type Balancer, RoundRobin } from "../balancers/index.js";
+import { TtlCache } from "./cache.js";
+import { type BreakerOptions, CircuitBreaker } from "./circuit-breaker.js";
+import { type HttpAnswer, isRegistryDown, send, UnreachableError } from "./http.js";
+import { type Watcher, type WatchOptions, watchService } from "./watch.js";
+
+/** A heartbeat as a caller writes it: the server fills the defaults (DESIGN.md). */
+export type HeartbeatInput = z.input<typeof heartbeatBody>;
+
+/** A bearer token, or where to get it each time (a token file that is rotated in place). */
+export type TokenSource = string | (() => string | Promise<string>);
+
+export interface RegistryClientOptions {
+  /** Base URL, e.g. `http://127.0.0.1:8787` or an API stage `https://…/prod`. */
+  registry: string;
+  token?: TokenSource;
+  /** Per request, body included. Default 5 s. */
+  timeoutMs?: number;
+  /** How long `discover` serves an answer without asking. Default 10 s (seed 004). */
+  cacheTtlMs?: number;
+  /** How long past that a last good answer is served when the registry is down. Default: ever. */
+  maxStaleMs?: number;
+  /** For `resolve`. Default round-robin. */
+  balancer?: Balancer;
+  breaker?: CircuitBreaker | BreakerOptions;
+  fetch?: typeof fetch;
+}
+
+export interface DiscoverOptions {
+  /** Default: every live instance, critical ones too (the registry's own default). */
+  status?: StatusFilter;
+  /** An instance must carry every one. */
+  tags?: string[];
+  signal?: AbortSignal;
+}
+
+export interface RequestOptions {
+  signal?: AbortSignal;
+}
+
+/** The breaker is open: the registry failed recently and is not asked again until `retryInMs`. */
+export class CircuitOpenError extends Error {
+  override readonly name = "CircuitOpenError";
+  constructor(readonly retryInMs: number) {
+    super(`registry circuit open; next try in ${Math.ceil(retryInMs / 1000)}s`);
+  }
+}
+
+/** `resolve` found nothing to pick. */
+export class NoInstanceError extends Error {
+  override readonly name = "NoInstanceError";
+}
+
+export type InstancesRead =
+  | { notModified: true }
+  | { notModified: false; instances: Instance[]; etag: string | undefined };
+
+/**
+ * The registry's v1 API for a node or a client: register, deregister, discover, watch,
+ * resolve (seed 004's `Discovery`). One client is one registry: its circuit breaker and cache
+ * are shared by every call made through it.
+ */
+export class RegistryClient {
+  readonly #base: string;
+  readonly #token: TokenSource | undefined;
+  readonly #timeoutMs: number;
+  readonly #fetch: typeof fetch | undefined;
+  readonly #cache: TtlCache<Instance[]>;
+  readonly breaker: CircuitBreaker;
+  readonly balancer: Balancer;
+
+  constructor(options: RegistryClientOptions) {
+    const url = new URL(options.registry);
+    if (url.protocol !== "http:" && url.protocol !== "https:") {
+      throw new TypeError(`registry must be an http or https URL, not ${url.protocol}`);
+    }
+    // Kept as a string prefix so that a path (an API stage) survives; URL resolution would drop it.
+    this.#base = `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
+    this.#token = options.token;
+    this.#timeoutMs = options.timeoutMs ?? 5000;
+    this.#fetch = options.fetch;
+    this.#cache = new TtlCache({
+      ttlMs: options.cacheTtlMs ?? 10_000,
+      ...(options.maxStaleMs !== undefined ? { maxStaleMs: options.maxStaleMs } : {}),
+    });
+    this.breaker =
+      options.breaker instanceof CircuitBreaker
+        ? options.breaker
+        : new CircuitBreaker(options.breaker);
+    this.balancer = options.balancer ?? new RoundRobin();
+  }
+
+  /** Registers or renews (one endpoint does both) and says which it was. */
+  async heartbeat(
+    service: string,
+    instance: HeartbeatInput,
+    options: RequestOptions = {},
+  ): Promise<{ lease: Lease; created: boolean }> {
+    const answer = await this.#call(
+      "POST",
+      `/v1/services/${enc(service)}/heartbeats`,
+      { "Content-Type": "application/json" },
+      JSON.stringify(instance),
+      options.signal,
+    );
+    return { lease: JSON.parse(answer.text) as Lease, created: answer.status === 201 };
+  }
+
+  /** One heartbeat. Keep calling it every `heartbeat_interval`, or use `Heartbeater`. */
+  async register(
+    service: string,
+    instance: HeartbeatInput,
+    options: RequestOptions = {},
+  ): Promise<Lease> {
+    return (await this.heartbeat(service, instance, options)).lease;
+  }
+
+  /**
+   * Removes the instance; absent is fine (idempotent). Always tried, open circuit or not: it
+   * runs at shutdown, when one last attempt is worth more than the breaker's caution.
+   */
+  async deregister(service: string, id: string, options: RequestOptions = {}): Promise<void> {
+    await this.#call(
+      "DELETE",
+      `/v1/services/${enc(service)}/instances/${enc(id)}`,
+      {},
+      undefined,
+      options.signal,
+      false,
+    );
+  }
+
+  /**
+   * Live instances. A fresh cached answer is served as it is; a stale one is revalidated with
+   * If-None-Match (a 304 costs no body); when the registry is down or the circuit is open the
+   * last good answer is served instead of an error.
+   */
+  async discover(service: string, options: DiscoverOptions = {}): Promise<Instance[]> {
+    const path = instancesPath(service, options);
+    const hit = this.#cache.get(path);
+    if (hit?.fresh) return hit.value;
+    let answer: InstancesRead;
+    try {
+      answer = await this.readInstances(path, hit?.etag, options.signal);
+    } catch (err) {
+      if (hit && (isRegistryDown(err) || err instanceof CircuitOpenError)) return hit.value;
+      throw err;
+    }
+    if (answer.notModified && hit) {
+      this.#cache.touch(path);
+      return hit.value;
+    }
+    if (answer.notModified) {
+      // Only an intermediary gets here (no ETag was sent, or the entry was evicted meanwhile).
+      throw new UnreachableError(`GET ${path}: 304 with no cached answer to reuse`);
+    }
+    this.#cache.set(path, answer.instances, answer.etag);
+    return answer.instances;
+  }
+
+  /** One conditional GET of an instances path (from `instancesPath`); no cache involved. */
+  async readInstances(
+    path: string,
+    etag: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<InstancesRead> {
+    const headers: Record<string, string> = etag ? { "If-None-Match": etag } : {};
+    const answer = await this.#call("GET", path, headers, undefined, signal);
+    if (answer.status === 304) return { notModified: true };
+    const body = JSON.parse(answer.text) as { instances: Instance[] };
+    return {
+      notModified: false,
+      instances: body.instances,
+      etag: answer.headers.get("etag") ?? undefined,
+    };
+  }
+
+  /**
+   * Calls back with the instances now, then once each time they really change. Polls with
+   * If-None-Match; see `watchService` for what counts as a change.
+   */
+  watch(
+    service: string,
+    callback: (instances: Instance[]) => void | Promise<void>,
+    options: WatchOptions = {},
+  ): Watcher {
+    return watchService(this, instancesPath(service, options), callback, options);
+  }
+
+  /**
+   * One instance through the balancer: among passing ones, or warning ones when none passes
+   * (as SRV priorities order them); never a critical one. Call `release` when done with it if
+   * the balancer counts connections.
+   */
+  async resolve(service: string, options: Omit<DiscoverOptions, "status"> = {}): Promise<Instance> {
+    const live = await this.discover(service, options);
+    const passing = live.filter((i) => i.status === "passing");
+    const candidates = passing.length > 0 ? passing : live.filter((i) => i.status === "warning");
+    const picked = this.balancer.pick(candidates);
+    if (!picked) throw new NoInstanceError(`no passing or warning instance of ${service}`);
+    return picked;
+  }
+
+  release(instance: Instance): void {
+    this.balancer.release(instance);
+  }
+
+  async #call(
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+    body: string | undefined,
+    signal: AbortSignal | undefined,
+    useBreaker = true,
+  ): Promise<HttpAnswer> {
+    const token = typeof this.#token === "function" ? await this.#token() : this.#token;
+    const allHeaders = { ...headers, ...(token ? { Authorization: `Bearer ${token}` } : {}) };
+    if (useBreaker && !this.breaker.tryAcquire()) {
+      throw new CircuitOpenError(this.breaker.retryInMs());
+    }
+    try {
+      const answer = await send(`${this.#base}${path}`, {
+        method,
+        headers: allHeaders,
+        ...(body !== undefined ? { body } : {}),
+        timeoutMs: this.#timeoutMs,
+        ...(signal ? { signal } : {}),
+        ...(this.#fetch ? { fetch: this.#fetch } : {}),
+      });
+      if (useBreaker) this.breaker.onSuccess();
+      return answer;
+    } catch (err) {
+      if (useBreaker) {
+        if (isRegistryDown(err)) this.breaker.onFailure();
+        else if (signal?.aborted) this.breaker.release();
+        // Any other refusal (401, 409, 429…) means the registry is up and answering.
+        else this.breaker.onSuccess();
+      }
+      throw err;
+    }
+  }
+}
+
+function enc(segment: string): string {
+  return encodeURIComponent(segment);
+}
+
+/** The `/instances` path with its filters, which is also the cache key. */
+export function instancesPath(
+  service: string,
+  options: Pick<DiscoverOptions, "status" | "tags">,
+): string {
+  const query = new URLSearchParams();
+  if (options.status) query.set("status", options.status);
+  for (const tag of options.tags ?? []) query.append("tag", tag);
+  const qs = query.toString();
+  return `/v1/services/${enc(service)}/instances${qs ? `?${qs}` : ""}`;
+}

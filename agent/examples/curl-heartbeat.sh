@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# A muster heartbeat for nodes without Node.js: bash and curl only. Registers at once,
+# heartbeats every ttl/3 with a little jitter, reports critical when the local health URL
+# fails, and deregisters on SIGTERM / SIGINT (systemd stop, Ctrl-C). A 429 (a heartbeat too
+# soon after the last) needs nothing: the next one will do.
+# MUSTER_REGISTRY=https://registry.example.com MUSTER_TOKEN_FILE=/etc/muster/token \
+# SERVICE=blixard ID=$(hostname) ADDRESS=10.0.0.5:7001 [TTL=30] [CHECK_URL=http://127.0.0.1:7001/health] ./curl-heartbeat.sh
+set -u
+REGISTRY=${MUSTER_REGISTRY:?} SERVICE=${SERVICE:?} ID=${ID:?} ADDRESS=${ADDRESS:?}
+TTL=${TTL:-30} CHECK_URL=${CHECK_URL:-}
+INTERVAL=$((TTL / 3 > 0 ? TTL / 3 : 1))
+
+# The token goes to curl in a header file, not on its command line, where ps would show it.
+HEADERS=$(mktemp); chmod 600 "$HEADERS"
+printf 'Authorization: Bearer %s\n' "$(cat "${MUSTER_TOKEN_FILE:?}")" >"$HEADERS"
+
+deregister() {
+  [ -n "${SLEEPER:-}" ] && kill "$SLEEPER" 2>/dev/null
+  curl -sS -m 2 -o /dev/null -X DELETE -H @"$HEADERS" "$REGISTRY/v1/services/$SERVICE/instances/$ID"
+  rm -f "$HEADERS"; exit 0
+}
+trap deregister TERM INT
+
+while :; do
+  STATUS=passing
+  if [ -n "$CHECK_URL" ] && ! curl -fsS -m 2 -o /dev/null "$CHECK_URL"; then STATUS=critical; fi
+  BODY=$(printf '{"id":"%s","address":"%s","ttl":%d,"status":"%s"}' "$ID" "$ADDRESS" "$TTL" "$STATUS")
+  CODE=$(curl -sS -m 5 -o /dev/null -w '%{http_code}' -X POST -H @"$HEADERS" \
+    -H 'Content-Type: application/json' -d "$BODY" "$REGISTRY/v1/services/$SERVICE/heartbeats")
+  case $CODE in 200 | 201 | 429) ;; *) echo "heartbeat: HTTP $CODE" >&2 ;; esac
+  # Backgrounded and waited for: `wait` returns as soon as a signal arrives, so the trap runs
+  # at once; a foreground sleep would hold the deregistration back until it ended.
+  sleep $((INTERVAL - RANDOM % (INTERVAL / 10 + 1))) & SLEEPER=$!
+  wait "$SLEEPER"
+done

@@ -1,0 +1,101 @@
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { asUsageError, commaList, secondsFlag, tokenSource } from "../flags.js";
+import { type Logger, stderrLogger } from "../log.js";
+import { JOIN_USAGE, UsageError } from "../usage.js";
+import { discoverLayered, joinLayers } from "./layered.js";
+import { formatPeers, writeFileAtomically } from "./output.js";
+
+const OPTIONS = {
+  out: { type: "string" },
+  "data-dir": { type: "string" },
+  format: { type: "string" },
+  seed: { type: "string", multiple: true },
+  srv: { type: "string" },
+  "dns-server": { type: "string", multiple: true },
+  "token-file": { type: "string" },
+  timeout: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** Blixard loads this file from its data folder at start (seed 001). */
+export const BLIXARD_PEERS_FILE = "discovery-peers.json";
+
+/** `muster-agent join`: resolves with the exit status. */
+export async function joinCommand(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  log: Logger = stderrLogger(),
+): Promise<number> {
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: true });
+  } catch (err) {
+    throw asUsageError(err);
+  }
+  const flags = parsed.values;
+  if (flags.help) {
+    process.stdout.write(JOIN_USAGE);
+    return 0;
+  }
+  const format = flags.format ?? "json";
+  if (format !== "json" && format !== "txt") throw new UsageError("--format is json or txt");
+  if (flags.out !== undefined && flags["data-dir"] !== undefined) {
+    throw new UsageError("give --out or --data-dir, not both");
+  }
+  const out =
+    flags["data-dir"] !== undefined ? join(flags["data-dir"], BLIXARD_PEERS_FILE) : flags.out;
+  const locations =
+    parsed.positionals.length > 0
+      ? parsed.positionals
+      : commaList([env.BLIXARD_NODE_REGISTRIES ?? ""]);
+  const token = await tokenSource(flags["token-file"], env);
+  const timeoutMs = secondsFlag(flags.timeout, "timeout");
+
+  let layers: ReturnType<typeof joinLayers>;
+  try {
+    layers = joinLayers({
+      seeds: flags.seed ?? [],
+      locations,
+      ...(flags.srv ? { srv: flags.srv } : {}),
+      dns: {
+        ...(flags["dns-server"] ? { servers: flags["dns-server"] } : {}),
+        ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      },
+      ...(token ? { token } : {}),
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    });
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+  if (layers.length === 0) {
+    throw new UsageError(
+      "nothing to join from: give locations, --seed or --srv (or set BLIXARD_NODE_REGISTRIES)",
+    );
+  }
+
+  const result = await discoverLayered(layers);
+  for (const o of result.outcomes) {
+    for (const w of o.warnings) log.warn(`${o.layer}: ${w}`);
+    if (o.error !== undefined) log.warn(`${o.layer} failed: ${o.error}`);
+  }
+  const failed = result.outcomes.some((o) => o.error !== undefined);
+  if (result.peers.length === 0 && failed) {
+    log.error(`no peers found${out ? `; ${out} left as it was` : ""}`);
+    return 1;
+  }
+  if (result.peers.length === 0) {
+    log.info("every source answered with no peers: this node starts a cluster of its own");
+  }
+  const text = formatPeers(result.peers, format);
+  if (out === undefined) {
+    // Flushed before the caller exits: stdout may be a pipe, and process.exit does not wait.
+    await new Promise<void>((resolve, reject) =>
+      process.stdout.write(text, (err) => (err ? reject(err) : resolve())),
+    );
+  } else {
+    await writeFileAtomically(out, text);
+    log.info(`wrote ${result.peers.length} peer(s) from ${result.layer ?? "nowhere"} to ${out}`);
+  }
+  return 0;
+}

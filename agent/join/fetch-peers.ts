@@ -1,0 +1,93 @@
+import { readFile } from "node:fs/promises";
+import { extname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { isoSeconds } from "../../shared/model/instance.js";
+import { send } from "../client/http.js";
+import type { TokenSource } from "../client/registry-client.js";
+import { type DiscoveryPeer, type DocumentKind, dedupePeers, parsePeerDocument } from "./peers.js";
+
+export interface FetchPeersOptions {
+  /**
+   * Sent as a bearer token to http(s) locations. Every location named gets it, so name only
+   * registries you trust; a presigned URL needs none.
+   */
+  token?: TokenSource;
+  /** Per location. Default 5 s. */
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+  /** Epoch ms, for `discovered_at` of entries that carry none. */
+  now?: () => number;
+}
+
+/** Peers from one location: an http(s) URL, a file: URL, or a path on disk. */
+export async function fetchPeers(
+  location: string,
+  options: FetchPeersOptions = {},
+): Promise<DiscoveryPeer[]> {
+  const discoveredAt = isoSeconds((options.now ?? Date.now)());
+  if (/^https?:\/\//i.test(location)) {
+    const token = typeof options.token === "function" ? await options.token() : options.token;
+    const answer = await send(location, {
+      timeoutMs: options.timeoutMs ?? 5000,
+      headers: {
+        Accept: "application/json, text/plain;q=0.9",
+        ...(token ? { Authorization: `Bearer ${token}` } : {}),
+      },
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    });
+    return parsePeerDocument(
+      answer.text,
+      kindOfType(answer.headers.get("content-type")),
+      location,
+      discoveredAt,
+    );
+  }
+  const path = location.startsWith("file:") ? fileURLToPath(location) : location;
+  const text = await readFile(path, "utf8");
+  return parsePeerDocument(text, kindOfExtension(path), location, discoveredAt);
+}
+
+export interface LocationsResult {
+  peers: DiscoveryPeer[];
+  /** One line per location that failed. */
+  errors: string[];
+}
+
+/**
+ * Every location at once (as `BLIXARD_NODE_REGISTRIES` lists them, one registry file a
+ * node), merged in the order given. A location that fails is reported, not fatal: the others
+ * may be enough to join.
+ */
+export async function fetchAllPeers(
+  locations: readonly string[],
+  options: FetchPeersOptions = {},
+): Promise<LocationsResult> {
+  const settled = await Promise.allSettled(locations.map((l) => fetchPeers(l, options)));
+  const peers: DiscoveryPeer[] = [];
+  const errors: string[] = [];
+  settled.forEach((result, i) => {
+    if (result.status === "fulfilled") peers.push(...result.value);
+    else errors.push(`${locations[i]}: ${reason(result.reason)}`);
+  });
+  return { peers: dedupePeers(peers), errors };
+}
+
+function kindOfType(contentType: string | null): DocumentKind {
+  if (!contentType) return "unknown";
+  if (/\bjson\b/i.test(contentType)) return "json";
+  if (/^text\/plain/i.test(contentType)) return "text";
+  return "unknown";
+}
+
+function kindOfExtension(path: string): DocumentKind {
+  const ext = extname(path).toLowerCase();
+  return ext === ".json" ? "json" : ext === ".txt" ? "text" : "unknown";
+}
+
+function reason(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code && !err.message.includes(code) ? `${code}: ${err.message}` : err.message;
+  }
+  return String(err);
+}

@@ -1,0 +1,89 @@
+/** A mistake in how the agent was called: printed with a pointer to --help, exit 2. */
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+}
+
+export const USAGE = `muster-agent: a node's side of the muster registry
+
+Usage:
+  muster-agent run  --registry <url> --service <name> --id <id> --address <host:port> [options]
+  muster-agent join <url|file>... [--out <file>] [options]
+  muster-agent help [run|join]
+
+Environment:
+  MUSTER_REGISTRY           default for --registry
+  MUSTER_TOKEN              bearer token (--token-file wins when both are set)
+  BLIXARD_NODE_REGISTRIES   join: comma-separated locations when none are given
+`;
+
+export const RUN_USAGE = `muster-agent run: register this node and keep it registered
+
+Registers on start, heartbeats every ttl/3 (with jitter) carrying the health check's status,
+retries with backoff behind a circuit breaker while the registry is down (it never exits for
+that), and deregisters on SIGTERM or SIGINT before exiting.
+
+Usage:
+  muster-agent run --registry <url> --service <name> --id <id> --address <host:port> [options]
+
+Registry:
+  --registry <url>          registry base URL (default $MUSTER_REGISTRY)
+  --token-file <file>       file holding the bearer token, re-read at every heartbeat so it
+                            can be rotated in place (default: $MUSTER_TOKEN)
+  --timeout <seconds>       per request (default 5)
+
+Instance:
+  --service <name>          service name (a DNS label)
+  --id <id>                 instance id (with --ec2: default the EC2 instance id)
+  --address <host:port>     where peers reach this node (with --ec2: local IPv4 and --port)
+  --ttl <seconds>           lease, 5-3600 (default 30); heartbeats every ttl/3
+  --tags <a,b>              tags, comma-separated; repeatable
+  --meta <key=value>        metadata; repeatable
+  --weight <n>              1-1000 (default 1)
+  --instance-version <v>    the instance's version
+  --cluster-node-id <n>     Blixard cluster node id
+  --iroh-node-id <id>       Blixard iroh node id
+  --direct-address <h:p>    Blixard direct address; repeatable
+  --relay-url <url>         Blixard relay URL
+
+Health check (at most one; without one the node reports passing while the agent runs):
+  --check-http <url>        2xx passing, 429 warning, anything else critical
+  --check-tcp <host:port>   connects: passing, else critical
+  --check-exec <command>    /bin/sh -c: exit 0 passing, 1 warning, other critical
+  --check-interval <s>      default the heartbeat interval; a change is reported at once
+  --check-timeout <s>       default the smaller of 5 and the check interval
+
+EC2:
+  --ec2                     read instance-id and local-ipv4 from instance metadata (IMDSv2);
+                            sets metadata.ec2_instance_id
+  --port <port>             with --ec2 and no --address: the port to pair with local-ipv4
+  --imds-endpoint <url>     default http://169.254.169.254
+
+Exit status: 0 after a signal (deregistered, or the lease left to lapse if the registry
+could not be reached), 1 if the registry refuses the heartbeat as invalid, 2 bad usage.
+`;
+
+export const JOIN_USAGE = `muster-agent join: fetch peers and print them or write Blixard's discovery-peers.json
+
+Locations are registry URLs (peers.json, peers.txt, srv, instances/{id}/registry.json),
+file: URLs or paths; all of them are read and merged. Layers are tried in order and the
+first that yields a peer wins: --seed, then the locations, then --srv.
+
+Usage:
+  muster-agent join <url|file>... [options]
+
+Options:
+  --out <file>              write the file (atomically) instead of printing
+  --data-dir <dir>          same as --out <dir>/discovery-peers.json, where Blixard looks
+  --format <json|txt>       json: discovery-peers.json (default); txt: one host:port a line
+  --seed <host:port>        a static seed; repeatable
+  --srv <name>              DNS SRV name, e.g. _blixard._tcp.cluster.local
+  --dns-server <ip[:port]>  DNS server for --srv; repeatable (default: the system's)
+  --token-file <file>       bearer token for the locations (default $MUSTER_TOKEN)
+  --timeout <seconds>       per location and per DNS try (default 5 and 2)
+
+With no location given, BLIXARD_NODE_REGISTRIES (comma-separated) is used.
+
+Exit status: 0 when peers were found, or when every layer answered and none had any (a
+single-node start; an empty list is written); 1 when nothing was found and a layer failed
+(nothing is written, so a good file is not replaced by an empty one); 2 bad usage.
+`;
