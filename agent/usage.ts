@@ -80,6 +80,10 @@ Options:
   --dns-server <ip[:port]>  DNS server for --srv; repeatable (default: the system's)
   --token-file <file>       bearer token for the locations (default $MUSTER_TOKEN)
   --timeout <seconds>       per location and per DNS try (default 5 and 2)
+  --verify-key <file|url>   the registry's muster-keys.json (/.well-known/muster-keys.json);
+                            repeatable. Every http(s) answer must then carry a good
+                            Muster-Signature by one of its keys, or join writes nothing and
+                            exits 1. Files on disk, --seed and --srv are not signed.
 
 With no location given, BLIXARD_NODE_REGISTRIES (comma-separated) is used.
 

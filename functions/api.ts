@@ -2,6 +2,8 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { Hono } from "hono";
 import { handle } from "hono/aws-lambda";
+import { StaticPresignKeys } from "../shared/auth/presign.js";
+import { RotatingPresignKeys } from "../shared/auth/presign-keys.js";
 import {
   createSecretsManagerClient,
   RotatingTokens,
@@ -10,7 +12,9 @@ import {
 import { TokenSet } from "../shared/auth/tokens.js";
 import { readConfig } from "../shared/config.js";
 import { type AppEvent, createApp } from "../shared/http/app.js";
+import { securityOptions } from "../shared/http/security.js";
 import { discoveryFromTable } from "../shared/reconcile/status.js";
+import { ReloadingSigning } from "../shared/signing/source.js";
 import { createDynamoClient } from "../shared/store/client.js";
 import { DynamoStore } from "../shared/store/dynamo-store.js";
 
@@ -37,17 +41,45 @@ if (config.tokens.length === 0 && !rotating)
     "neither MUSTER_TOKENS nor MUSTER_TOKENS_SECRET_ARN is set: every /v1 request will be refused",
   );
 
+// Signing keys: loaded on the first read that signs (never on a heartbeat) and reloaded every
+// five minutes like the tokens; without the variable, reads are unsigned.
+const signingSecretId = process.env.MUSTER_SIGNING_KEYS_SECRET_ARN;
+const signing = signingSecretId
+  ? new ReloadingSigning({
+      load: secretLoader(createSecretsManagerClient(), signingSecretId),
+      warn: (message, detail) => logger.warn(message, { ...detail }),
+    })
+  : undefined;
+
+// Presign keys: MUSTER_PRESIGN_KEYS, else the secret MUSTER_PRESIGN_KEYS_SECRET_ARN, loaded only
+// by a request that needs it (a presigned URL, minting one) and reloaded every five minutes:
+// removing a key id from the secret kills its URLs within that time.
+const presignSecretId = process.env.MUSTER_PRESIGN_KEYS_SECRET_ARN;
+const rotatingPresign =
+  !config.presignKeys && presignSecretId
+    ? new RotatingPresignKeys({
+        load: secretLoader(createSecretsManagerClient(), presignSecretId),
+        warn: (message, detail) => logger.warn(message, { ...detail }),
+      })
+    : undefined;
+const presignKeys = config.presignKeys
+  ? new StaticPresignKeys(config.presignKeys)
+  : rotatingPresign;
+
 const METRIC: Record<AppEvent, string> = {
   heartbeat: "Heartbeats",
   deregistration: "Deregistrations",
   store_unavailable: "StoreUnavailable",
 };
-const store = new DynamoStore({ client: createDynamoClient(), tableName: config.tableName });
+const dynamo = createDynamoClient();
+const store = new DynamoStore({ client: dynamo, tableName: config.tableName });
 const app = createApp({
   store,
   tokens: rotating ?? new TokenSet(config.tokens),
+  ...securityOptions(config, { client: dynamo, tableName: config.tableName }, presignKeys),
   publicServices: config.publicServices,
   logger,
+  ...(signing ? { signing } : {}),
   discovery: discoveryFromTable({ store }),
   onEvent: (event) => metrics.addMetric(METRIC[event], MetricUnit.Count, 1),
 });
@@ -71,6 +103,11 @@ export const handler: typeof serve = async (event, context) => {
     } catch (err) {
       logger.error("cannot load the tokens", { reason: String(err) });
       return await unavailable(event, context);
+    }
+    // Never on a heartbeat: only a request carrying a signature, or minting one, needs the keys.
+    const { rawQueryString = "", rawPath } = event as { rawQueryString?: string; rawPath?: string };
+    if (/(^|&)sig=/.test(rawQueryString) || rawPath === "/v1/admin/presign") {
+      await rotatingPresign?.refresh();
     }
     return await serve(event, context);
   } finally {

@@ -32,6 +32,8 @@ const schema = z.object({
   targetUtilizationPercent: int,
   tableRemovalPolicy: z.preprocess(unset, z.enum(["retain", "destroy"]).default("retain")),
   tokensSecret: text,
+  signingKeysSecret: text,
+  presignKeysSecret: text,
   publicServices: text,
   reconcileIntervalSeconds: int,
   ec2Discovery: bool,
@@ -96,6 +98,8 @@ export function propsFromContext(c: MusterContext): MusterStackProps {
     tableBilling: billing,
     tableRemovalPolicy: c.tableRemovalPolicy === "destroy" ? RemovalPolicy.DESTROY : undefined,
     tokensSecret: c.tokensSecret,
+    signingKeysSecret: c.signingKeysSecret,
+    presignKeysSecret: c.presignKeysSecret,
     publicServices: c.publicServices
       ?.split(",")
       .map((s) => s.trim())

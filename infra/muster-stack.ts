@@ -30,6 +30,18 @@ export interface MusterStackProps extends StackProps {
    */
   readonly tokensSecret?: string;
   /**
+   * The signing key set: a Secrets Manager secret, by full ARN or by name, in the format of
+   * shared/signing/keys.ts (`npm run keys -- init --secret <arn>` writes one).
+   * @default - a new secret whose random value seeds the first key, generated at deploy
+   */
+  readonly signingKeysSecret?: string;
+  /**
+   * The presigned-URL keys: a Secrets Manager secret, by full ARN or by name, holding a JSON
+   * object `{"<key id>": "<secret of 32+ characters>"}`; the last key signs new URLs.
+   * @default - a new secret `{"k1": <64 random characters>}` generated at deploy
+   */
+  readonly presignKeysSecret?: string;
+  /**
    * Services whose reads need no token (MUSTER_PUBLIC_SERVICES).
    * @default - none
    */
@@ -107,6 +119,8 @@ export interface MusterStackProps extends StackProps {
 export class MusterStack extends Stack {
   readonly table: RegistryTable;
   readonly tokensSecret: secretsmanager.ISecret;
+  readonly signingKeysSecret: secretsmanager.ISecret;
+  readonly presignKeysSecret: secretsmanager.ISecret;
   readonly api: ApiFunction;
   readonly frontDoor: FrontDoor;
   readonly reconciler: Reconciler;
@@ -121,10 +135,14 @@ export class MusterStack extends Stack {
       ...(props.tableRemovalPolicy && { removalPolicy: props.tableRemovalPolicy }),
     });
     this.tokensSecret = tokensSecret(this, props.tokensSecret);
+    this.signingKeysSecret = signingKeysSecret(this, props.signingKeysSecret);
+    this.presignKeysSecret = presignKeysSecret(this, props.presignKeysSecret);
 
     this.api = new ApiFunction(this, "Api", {
       table: this.table,
       tokensSecret: this.tokensSecret,
+      signingKeysSecret: this.signingKeysSecret,
+      presignKeysSecret: this.presignKeysSecret,
       publicServices: props.publicServices ?? [],
       memorySize: props.apiMemorySize ?? 512,
       logRetention,
@@ -177,6 +195,20 @@ export class MusterStack extends Stack {
       description: "Secrets Manager secret holding the bearer tokens",
       value: this.tokensSecret.secretArn,
     });
+    new CfnOutput(this, "PresignKeysSecretArn", {
+      description:
+        "Secrets Manager secret holding the presigned-URL keys; remove a key id to kill its URLs",
+      value: this.presignKeysSecret.secretArn,
+    });
+    new CfnOutput(this, "SigningKeysSecretArn", {
+      description:
+        "Secrets Manager secret holding the signing keys (npm run keys -- rotate --secret)",
+      value: this.signingKeysSecret.secretArn,
+    });
+    new CfnOutput(this, "SigningKeysUrl", {
+      description: "The public keys joining nodes verify registry files with (join --verify-key)",
+      value: `${this.frontDoor.url}/.well-known/muster-keys.json`,
+    });
     if (namespace) {
       new CfnOutput(this, "CloudMapNamespaceId", { value: namespace.namespaceId });
     }
@@ -194,5 +226,52 @@ function tokensSecret(scope: Construct, ref: string | undefined): secretsmanager
   return new secretsmanager.Secret(scope, "Tokens", {
     description: "muster bearer tokens, separated by commas or line breaks",
     generateSecretString: { passwordLength: 48, excludePunctuation: true, includeSpace: false },
+  });
+}
+
+/**
+ * The signing key set: imported, or a new secret `{"generated":"<64 random characters>"}`
+ * that Secrets Manager fills in at deploy and from which the first key is derived
+ * (shared/signing/keys.ts). So no key material is in the template, no custom resource
+ * generates one, and the API function needs no right to write the secret; rotation is
+ * `npm run keys -- rotate --secret <arn>` with the operator's own credentials.
+ */
+function signingKeysSecret(scope: Construct, ref: string | undefined): secretsmanager.ISecret {
+  if (ref?.startsWith("arn:")) {
+    return secretsmanager.Secret.fromSecretCompleteArn(scope, "SigningKeys", ref);
+  }
+  if (ref) return secretsmanager.Secret.fromSecretNameV2(scope, "SigningKeys", ref);
+  return new secretsmanager.Secret(scope, "SigningKeys", {
+    description: "muster signing keys (Ed25519); rotate with npm run keys -- rotate --secret",
+    generateSecretString: {
+      secretStringTemplate: "{}",
+      generateStringKey: "generated",
+      passwordLength: 64,
+      excludePunctuation: true,
+      includeSpace: false,
+    },
+  });
+}
+
+/**
+ * The presigned-URL keys (shared/auth/presign-keys.ts): imported, or a new secret
+ * `{"k1":"<64 random characters>"}` that Secrets Manager generates at deploy, so no key is in
+ * the template. Rotate by adding a key id at the end of the object (it signs from then on),
+ * and remove the old id once its URLs may stop working; the API reloads within five minutes.
+ */
+function presignKeysSecret(scope: Construct, ref: string | undefined): secretsmanager.ISecret {
+  if (ref?.startsWith("arn:")) {
+    return secretsmanager.Secret.fromSecretCompleteArn(scope, "PresignKeys", ref);
+  }
+  if (ref) return secretsmanager.Secret.fromSecretNameV2(scope, "PresignKeys", ref);
+  return new secretsmanager.Secret(scope, "PresignKeys", {
+    description: "muster presigned-URL keys: {key id: secret}; the last key signs",
+    generateSecretString: {
+      secretStringTemplate: "{}",
+      generateStringKey: "k1",
+      passwordLength: 64,
+      excludePunctuation: true,
+      includeSpace: false,
+    },
   });
 }

@@ -47,6 +47,26 @@ export function acknowledgeNagFindings(stack: MusterStack): void {
     );
   }
 
+  if (stack.signingKeysSecret instanceof secretsmanager.Secret) {
+    acknowledge(
+      stack.signingKeysSecret,
+      "SMG4",
+      "A signing key must stay valid for a grace period after it is replaced, which a rotation " +
+        "Lambda replacing the secret's value would not keep. Rotation is npm run keys -- rotate, " +
+        "which retires the old key with a grace period; the API picks it up within five minutes.",
+    );
+  }
+
+  if (stack.presignKeysSecret instanceof secretsmanager.Secret) {
+    acknowledge(
+      stack.presignKeysSecret,
+      "SMG4",
+      "Replacing the presign key kills every URL signed with it, which is what removing its key " +
+        "id is for; a rotation Lambda would do so on a timer, behind the backs of the nodes holding " +
+        "the URLs. Rotation is an operator procedure: add a key id, then remove the old one.",
+    );
+  }
+
   const distribution = stack.frontDoor.distribution;
   acknowledge(
     distribution,

@@ -1,9 +1,13 @@
 import { mkdirSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { serve } from "@hono/node-server";
+import { StaticPresignKeys } from "../shared/auth/presign.js";
+import { localPresignKeys } from "../shared/auth/presign-keys.js";
 import { TokenSet } from "../shared/auth/tokens.js";
 import { ConfigError, readConfig } from "../shared/config.js";
 import { createApp } from "../shared/http/app.js";
+import { securityOptions } from "../shared/http/security.js";
 import { configuredSources, createReconcilerClients } from "../shared/reconcile/clients.js";
 import {
   hasSource,
@@ -13,12 +17,15 @@ import {
 import { runReconcilePass } from "../shared/reconcile/pass.js";
 import { type Scheduled, schedule } from "../shared/reconcile/scheduler.js";
 import { discoveryFromTable } from "../shared/reconcile/status.js";
+import { SigningKeys } from "../shared/signing/keys.js";
+import { ReloadingSigning } from "../shared/signing/source.js";
 import { createDynamoClient } from "../shared/store/client.js";
 import { DynamoStore } from "../shared/store/dynamo-store.js";
 import { ensureTable } from "../shared/store/table.js";
 import { consoleLogger as log } from "./console-logger.js";
 import { lockDataDir } from "./data-lock.js";
 import { type RunningEngine, startDynalite } from "./dynalite.js";
+import { ensureSigningKeys, readSigningKeysFile, signingKeysPath } from "./signing-keys.js";
 import { localToken } from "./token.js";
 
 /**
@@ -51,6 +58,21 @@ async function main(): Promise<void> {
     }
   }
 
+  // Every read is signed; the key set is made on the first start and re-read every few
+  // seconds, so that `npm run keys -- rotate` reaches a running registry.
+  const keysPath = signingKeysPath(dataDir);
+  if (ensureSigningKeys(dataDir)) log.info(`made a signing key set in ${keysPath}`);
+  try {
+    SigningKeys.parse(readSigningKeysFile(dataDir));
+  } catch (err) {
+    throw new ConfigError(`${keysPath}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const signing = new ReloadingSigning({
+    load: () => readFile(keysPath, "utf8"),
+    maxAgeMs: 5_000,
+    warn: (message, detail) => log.warn(message, detail),
+  });
+
   const external = process.env.AWS_ENDPOINT_URL_DYNAMODB || process.env.AWS_ENDPOINT_URL;
   const engine: RunningEngine | undefined = external
     ? undefined
@@ -67,11 +89,19 @@ async function main(): Promise<void> {
   await ensureTable(client, config.tableName);
 
   const store = new DynamoStore({ client, tableName: config.tableName });
+  // Presigned URLs: MUSTER_PRESIGN_KEYS when set, else a key made once in the data folder.
+  const presignKeys = config.presignKeys ?? localPresignKeys(dataDir).keys;
   const app = createApp({
     store,
     tokens: new TokenSet(tokens),
+    ...securityOptions(
+      config,
+      { client, tableName: config.tableName },
+      new StaticPresignKeys(presignKeys),
+    ),
     publicServices: config.publicServices,
     logger: log,
+    signing,
     discovery: discoveryFromTable({ store, configured: configuredSources(reconcileConfig) }),
   });
   const server = serve({ fetch: app.fetch, port, hostname: host }, (info) => {

@@ -14,7 +14,43 @@ describe("readConfig", () => {
       tableName: "muster",
       tokens: ["token-one-0123456789", "token-two-0123456789"],
       publicServices: new Set(["web", "api"]),
+      tokenCacheSeconds: 5,
+      rateLimit: { ratePerSecond: 500, burst: 1000 },
+      maxInstancesPerService: 100_000,
+      maxInstancesPerToken: 10_000,
+      presignKeys: undefined,
     });
+  });
+
+  it("reads the limits and the presign keys, naming a bad one but never a key", () => {
+    const config = readConfig({
+      MUSTER_TABLE: "muster",
+      MUSTER_TOKEN_CACHE_SECONDS: "0",
+      MUSTER_RATE_LIMIT: "2.5",
+      MUSTER_MAX_INSTANCES_PER_SERVICE: "0",
+      MUSTER_MAX_INSTANCES_PER_TOKEN: "50",
+      MUSTER_PRESIGN_KEYS:
+        '{"old":"0123456789abcdef0123456789abcdef","new":"fedcba9876543210fedcba9876543210"}',
+    });
+    expect(config).toMatchObject({
+      tokenCacheSeconds: 0,
+      rateLimit: { ratePerSecond: 2.5, burst: 5 },
+      maxInstancesPerService: 0,
+      maxInstancesPerToken: 50,
+    });
+    expect(Object.keys(config.presignKeys ?? {})).toEqual(["old", "new"]);
+    const bad = () =>
+      readConfig({
+        MUSTER_TABLE: "muster",
+        MUSTER_RATE_BURST: "lots",
+        MUSTER_TOKEN_CACHE_SECONDS: "-1",
+        MUSTER_PRESIGN_KEYS: '{"k1":"short-secret"}',
+      });
+    expect(bad).toThrow(
+      /MUSTER_RATE_BURST.*MUSTER_TOKEN_CACHE_SECONDS|MUSTER_TOKEN_CACHE_SECONDS.*MUSTER_RATE_BURST/,
+    );
+    expect(bad).toThrow(/MUSTER_PRESIGN_KEYS: invalid presign keys: each key must be at least 32/);
+    expect(bad).not.toThrow(/short-secret/);
   });
 
   it("names every bad variable and never echoes a token", () => {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parsePresignKeys } from "./auth/presign-keys.js";
 import { MIN_TOKEN_LENGTH } from "./auth/tokens.js";
 import { serviceName } from "./model/names.js";
 
@@ -19,12 +20,36 @@ const schema = z.object({
     )
     .max(100),
   MUSTER_PUBLIC_SERVICES: z.array(serviceName),
+  MUSTER_TOKEN_CACHE_SECONDS: wholeNumber(0, 300, 5),
+  MUSTER_RATE_LIMIT: z.coerce.number().min(0).max(1_000_000).default(500),
+  MUSTER_RATE_BURST: wholeNumber(1, 10_000_000).optional(),
+  MUSTER_MAX_INSTANCES_PER_SERVICE: wholeNumber(0, 10_000_000, 100_000),
+  MUSTER_MAX_INSTANCES_PER_TOKEN: wholeNumber(0, 10_000_000, 10_000),
 });
+
+/** An optional whole number from the environment, within bounds; empty means unset. */
+function wholeNumber(min: number, max: number, fallback?: number) {
+  const n = z.coerce.number().int().min(min).max(max);
+  return z.preprocess(
+    (v) => (v === "" ? undefined : v),
+    fallback === undefined ? n : n.default(fallback),
+  );
+}
 
 export interface Config {
   tableName: string;
   tokens: string[];
   publicServices: Set<string>;
+  /** How long a verified scoped token is answered from memory (0: never). */
+  tokenCacheSeconds: number;
+  /** Per token per process; ratePerSecond 0: no limit. */
+  rateLimit: { ratePerSecond: number; burst: number };
+  /** 0: no cap. */
+  maxInstancesPerService: number;
+  /** 0: no cap. */
+  maxInstancesPerToken: number;
+  /** MUSTER_PRESIGN_KEYS, when set: `{kid: secret}`. */
+  presignKeys: Record<string, string> | undefined;
 }
 
 export class ConfigError extends Error {
@@ -40,14 +65,40 @@ export function readConfig(env: NodeJS.ProcessEnv, defaults: { table?: string } 
     MUSTER_TABLE: env.MUSTER_TABLE ?? defaults.table,
     MUSTER_TOKENS: list(env.MUSTER_TOKENS),
     MUSTER_PUBLIC_SERVICES: list(env.MUSTER_PUBLIC_SERVICES),
+    MUSTER_TOKEN_CACHE_SECONDS: env.MUSTER_TOKEN_CACHE_SECONDS,
+    MUSTER_RATE_LIMIT: env.MUSTER_RATE_LIMIT || undefined,
+    MUSTER_RATE_BURST: env.MUSTER_RATE_BURST,
+    MUSTER_MAX_INSTANCES_PER_SERVICE: env.MUSTER_MAX_INSTANCES_PER_SERVICE,
+    MUSTER_MAX_INSTANCES_PER_TOKEN: env.MUSTER_MAX_INSTANCES_PER_TOKEN,
   });
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`);
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`);
+  let presignKeys: Record<string, string> | undefined;
+  if (env.MUSTER_PRESIGN_KEYS) {
+    try {
+      presignKeys = parsePresignKeys(env.MUSTER_PRESIGN_KEYS);
+    } catch (err) {
+      // parsePresignKeys never puts a key in its message.
+      problems.push(`MUSTER_PRESIGN_KEYS: ${(err as Error).message}`);
+    }
+  }
+  if (!parsed.success || problems.length > 0) {
     throw new ConfigError(`invalid configuration: ${[...new Set(problems)].join("; ")}`);
   }
+  const d = parsed.data;
   return {
-    tableName: parsed.data.MUSTER_TABLE,
-    tokens: parsed.data.MUSTER_TOKENS,
-    publicServices: new Set(parsed.data.MUSTER_PUBLIC_SERVICES),
+    tableName: d.MUSTER_TABLE,
+    tokens: d.MUSTER_TOKENS,
+    publicServices: new Set(d.MUSTER_PUBLIC_SERVICES),
+    tokenCacheSeconds: d.MUSTER_TOKEN_CACHE_SECONDS,
+    // A burst of twice the rate (at least one request) unless told otherwise.
+    rateLimit: {
+      ratePerSecond: d.MUSTER_RATE_LIMIT,
+      burst: d.MUSTER_RATE_BURST ?? Math.max(1, Math.ceil(d.MUSTER_RATE_LIMIT * 2)),
+    },
+    maxInstancesPerService: d.MUSTER_MAX_INSTANCES_PER_SERVICE,
+    maxInstancesPerToken: d.MUSTER_MAX_INSTANCES_PER_TOKEN,
+    presignKeys,
   };
 }

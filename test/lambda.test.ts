@@ -1,64 +1,17 @@
-import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from "aws-lambda";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { engines } from "./engines/index.js";
+import { httpEvent, loadApiHandler as loadHandler } from "./support/lambda.js";
 import { freshTable } from "./support/table.js";
 
-const TOKEN = "lambda-token-0123456789abcdef";
-
-/** A function URL / HTTP API (payload v2) event, as Lambda hands it to the handler. */
-function event(
+/** `event(method, path, body?, headers?)` with this file's token. */
+const event = (
   method: string,
   path: string,
   body?: unknown,
   headers: Record<string, string> = {},
-): APIGatewayProxyEventV2 {
-  const [rawPath = "/", rawQueryString = ""] = path.split("?");
-  return {
-    version: "2.0",
-    routeKey: "$default",
-    rawPath,
-    rawQueryString,
-    headers: {
-      host: "abc123.lambda-url.us-east-1.on.aws",
-      authorization: `Bearer ${TOKEN}`,
-      ...(body === undefined ? {} : { "content-type": "application/json" }),
-      ...headers,
-    },
-    requestContext: {
-      accountId: "123456789012",
-      apiId: "abc123",
-      domainName: "abc123.lambda-url.us-east-1.on.aws",
-      domainPrefix: "abc123",
-      http: {
-        method,
-        path: rawPath,
-        protocol: "HTTP/1.1",
-        sourceIp: "127.0.0.1",
-        userAgent: "muster-test",
-      },
-      requestId: "req-1",
-      routeKey: "$default",
-      stage: "$default",
-      time: "21/Nov/2026:00:00:00 +0000",
-      timeEpoch: Date.now(),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    isBase64Encoded: false,
-  };
-}
+) => httpEvent({ method, path, token: TOKEN, body, headers });
 
-type Handler = (e: APIGatewayProxyEventV2, c: Context) => Promise<APIGatewayProxyResultV2>;
-type Result = { statusCode: number; headers: Record<string, string>; body: string };
-
-/** Imports functions/api.ts afresh with this environment: it reads its config at import. */
-async function loadHandler(
-  env: Record<string, string>,
-): Promise<(e: APIGatewayProxyEventV2) => Promise<Result>> {
-  for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v);
-  vi.resetModules();
-  const { handler } = (await import("../functions/api.js")) as { handler: Handler };
-  return async (e) => (await handler(e, {} as Context)) as Result;
-}
+const TOKEN = "lambda-token-0123456789abcdef";
 
 describe.each(engines())("functions/api.ts on $name", (engine) => {
   afterEach(() => {
@@ -99,6 +52,48 @@ describe.each(engines())("functions/api.ts on $name", (engine) => {
 
     const anonymous = await invoke(event("GET", "/v1/services", undefined, { authorization: "" }));
     expect(anonymous.statusCode).toBe(401);
+  });
+
+  it("mints scoped tokens and presigned URLs, and honours them, through the Lambda adapter", async () => {
+    const { tableName } = await freshTable(engine);
+    const invoke = await loadHandler({
+      MUSTER_TABLE: tableName,
+      MUSTER_TOKENS: TOKEN,
+      MUSTER_PRESIGN_KEYS: JSON.stringify({ k1: "lambda-presign-key-0123456789abcdef" }),
+      AWS_ENDPOINT_URL_DYNAMODB: engine.endpoint,
+      POWERTOOLS_LOG_LEVEL: "SILENT",
+    });
+    const made = await invoke(
+      event("POST", "/v1/admin/tokens", { name: "a", role: "register", services: ["a"] }),
+    );
+    expect(made.statusCode).toBe(201);
+    const scoped = { authorization: `Bearer ${JSON.parse(made.body).token}` };
+    const node = { id: "n1", address: "10.0.0.1:7001" };
+    expect(
+      (await invoke(event("POST", "/v1/services/a/heartbeats", node, scoped))).statusCode,
+    ).toBe(201);
+    expect(
+      (await invoke(event("POST", "/v1/services/b/heartbeats", node, scoped))).statusCode,
+    ).toBe(403);
+
+    const minted = await invoke(
+      event("POST", "/v1/admin/presign", {
+        service: "a",
+        file: "peers.txt",
+        base_url: "https://r.example",
+      }),
+    );
+    expect(minted.statusCode).toBe(201);
+    const url = new URL(JSON.parse(minted.body).url);
+    const open = await invoke(
+      event("GET", `${url.pathname}${url.search}`, undefined, { authorization: "" }),
+    );
+    expect(open.statusCode).toBe(200);
+    expect(open.body).toBe("10.0.0.1:7001\n");
+    const tampered = await invoke(
+      event("GET", `/v1/services/b/peers.txt${url.search}`, undefined, { authorization: "" }),
+    );
+    expect(tampered.statusCode).toBe(401);
   });
 
   it("refuses every /v1 request when no token is configured", async () => {

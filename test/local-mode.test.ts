@@ -1,54 +1,15 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { startLocal, stopLocal } from "./support/local-server.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
-interface Running {
-  child: ChildProcess;
-  url: string;
-  stdout: () => string;
-  stderr: () => string;
-}
-
-/** `npm start` as tsx runs it: node with tsx's loader, in one process we can signal. */
-function start(env: Record<string, string>): Promise<Running> {
-  const child = spawn(process.execPath, ["--import", "tsx", "local/main.ts"], {
-    cwd: ROOT,
-    env: { ...process.env, PORT: "0", AWS_ENDPOINT_URL: "", AWS_ENDPOINT_URL_DYNAMODB: "", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  let err = "";
-  child.stdout?.on("data", (d) => {
-    out += d;
-  });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no listening line:\n${err}`)), 20_000);
-    child.stderr?.on("data", (d) => {
-      err += d;
-      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(err);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolve({ child, url: match[1], stdout: () => out, stderr: () => err });
-      }
-    });
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`exited with ${code} before listening:\n${out}\n${err}`));
-    });
-  });
-}
-
-function stop(r: Running, signal: NodeJS.Signals = "SIGTERM"): Promise<number | null> {
-  return new Promise((resolve) => {
-    r.child.once("exit", (code) => resolve(code));
-    r.child.kill(signal);
-  });
-}
+const start = startLocal;
+const stop = stopLocal;
 
 function run(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   const child = spawn(process.execPath, ["--import", "tsx", "local/main.ts"], {

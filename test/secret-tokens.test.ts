@@ -3,11 +3,13 @@ import {
   ResourceNotFoundException,
   SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
-import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from "aws-lambda";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { secretLoader } from "../shared/auth/secret-tokens.js";
 import { engines, motoEndpoint } from "./engines/index.js";
+import { httpEvent, loadApiHandler as loadHandler } from "./support/lambda.js";
 import { freshTable } from "./support/table.js";
+
+const get = (path: string, token: string) => httpEvent({ method: "GET", path, token });
 
 // Tokens kept in Secrets Manager (moto's), read by shared/auth/secret-tokens.ts and by
 // functions/api.ts when MUSTER_TOKENS is empty.
@@ -41,39 +43,6 @@ describe("secretLoader", () => {
     );
   });
 });
-
-type Handler = (e: APIGatewayProxyEventV2, c: Context) => Promise<APIGatewayProxyResultV2>;
-type Result = { statusCode: number; headers: Record<string, string>; body: string };
-
-function get(path: string, token: string): APIGatewayProxyEventV2 {
-  return {
-    version: "2.0",
-    routeKey: "$default",
-    rawPath: path,
-    rawQueryString: "",
-    headers: { host: "abc.lambda-url.us-east-1.on.aws", authorization: `Bearer ${token}` },
-    requestContext: {
-      accountId: "123456789012",
-      apiId: "abc",
-      domainName: "abc.lambda-url.us-east-1.on.aws",
-      domainPrefix: "abc",
-      http: { method: "GET", path, protocol: "HTTP/1.1", sourceIp: "127.0.0.1", userAgent: "t" },
-      requestId: "r",
-      routeKey: "$default",
-      stage: "$default",
-      time: "21/Nov/2026:00:00:00 +0000",
-      timeEpoch: Date.now(),
-    },
-    isBase64Encoded: false,
-  };
-}
-
-async function loadHandler(env: Record<string, string>) {
-  for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v);
-  vi.resetModules();
-  const { handler } = (await import("../functions/api.js")) as unknown as { handler: Handler };
-  return async (e: APIGatewayProxyEventV2) => (await handler(e, {} as Context)) as Result;
-}
 
 describe("functions/api.ts with MUSTER_TOKENS empty", () => {
   afterEach(() => {

@@ -5,6 +5,7 @@ import { type Logger, stderrLogger } from "../log.js";
 import { JOIN_USAGE, UsageError } from "../usage.js";
 import { discoverLayered, joinLayers } from "./layered.js";
 import { formatPeers, writeFileAtomically } from "./output.js";
+import { loadTrustedKeys, UntrustedAnswerError } from "./verify.js";
 
 const OPTIONS = {
   out: { type: "string" },
@@ -15,6 +16,7 @@ const OPTIONS = {
   "dns-server": { type: "string", multiple: true },
   "token-file": { type: "string" },
   timeout: { type: "string" },
+  "verify-key": { type: "string", multiple: true },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -51,6 +53,23 @@ export async function joinCommand(
       : commaList([env.BLIXARD_NODE_REGISTRIES ?? ""]);
   const token = await tokenSource(flags["token-file"], env);
   const timeoutMs = secondsFlag(flags.timeout, "timeout");
+  const verifyKeys = flags["verify-key"] ?? [];
+  let verify: Awaited<ReturnType<typeof loadTrustedKeys>> | undefined;
+  if (verifyKeys.length > 0) {
+    for (const source of verifyKeys) {
+      if (/^http:\/\//i.test(source) && !/^http:\/\/(127\.|\[::1\]|localhost[:/])/i.test(source)) {
+        log.warn(
+          `--verify-key ${source} is fetched without TLS: whoever is in the path chooses the keys`,
+        );
+      }
+    }
+    try {
+      verify = await loadTrustedKeys(verifyKeys, timeoutMs !== undefined ? { timeoutMs } : {});
+    } catch (err) {
+      log.error(err instanceof Error ? err.message : String(err));
+      return 1;
+    }
+  }
 
   let layers: ReturnType<typeof joinLayers>;
   try {
@@ -64,6 +83,7 @@ export async function joinCommand(
       },
       ...(token ? { token } : {}),
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      ...(verify ? { verify } : {}),
     });
   } catch (err) {
     throw new UsageError(err instanceof Error ? err.message : String(err));
@@ -74,7 +94,14 @@ export async function joinCommand(
     );
   }
 
-  const result = await discoverLayered(layers);
+  let result: Awaited<ReturnType<typeof discoverLayered>>;
+  try {
+    result = await discoverLayered(layers);
+  } catch (err) {
+    if (!(err instanceof UntrustedAnswerError)) throw err;
+    log.error(`${err.message}; nothing written${out ? `, ${out} left as it was` : ""}`);
+    return 1;
+  }
   for (const o of result.outcomes) {
     for (const w of o.warnings) log.warn(`${o.layer}: ${w}`);
     if (o.error !== undefined) log.warn(`${o.layer} failed: ${o.error}`);

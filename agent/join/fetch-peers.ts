@@ -2,9 +2,11 @@ import { readFile } from "node:fs/promises";
 import { extname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isoSeconds } from "../../shared/model/instance.js";
+import type { TrustedKeys } from "../../shared/signing/trust.js";
 import { send } from "../client/http.js";
 import type { TokenSource } from "../client/registry-client.js";
 import { type DiscoveryPeer, type DocumentKind, dedupePeers, parsePeerDocument } from "./peers.js";
+import { UntrustedAnswerError, verifyAnswer } from "./verify.js";
 
 export interface FetchPeersOptions {
   /**
@@ -17,6 +19,11 @@ export interface FetchPeersOptions {
   fetch?: typeof fetch;
   /** Epoch ms, for `discovered_at` of entries that carry none. */
   now?: () => number;
+  /**
+   * When set, every http(s) answer must carry a good signature by one of these keys
+   * (`--verify-key`). Files on disk are the operator's own and are not checked.
+   */
+  verify?: TrustedKeys;
 }
 
 /** Peers from one location: an http(s) URL, a file: URL, or a path on disk. */
@@ -35,6 +42,15 @@ export async function fetchPeers(
       },
       ...(options.fetch ? { fetch: options.fetch } : {}),
     });
+    if (options.verify) {
+      verifyAnswer(
+        location,
+        answer.text,
+        answer.headers,
+        options.verify,
+        (options.now ?? Date.now)(),
+      );
+    }
     return parsePeerDocument(
       answer.text,
       kindOfType(answer.headers.get("content-type")),
@@ -63,6 +79,12 @@ export async function fetchAllPeers(
   options: FetchPeersOptions = {},
 ): Promise<LocationsResult> {
   const settled = await Promise.allSettled(locations.map((l) => fetchPeers(l, options)));
+  // One forged answer spoils the merge: refuse the whole join rather than use the others.
+  for (const result of settled) {
+    if (result.status === "rejected" && result.reason instanceof UntrustedAnswerError) {
+      throw result.reason;
+    }
+  }
   const peers: DiscoveryPeer[] = [];
   const errors: string[] = [];
   settled.forEach((result, i) => {

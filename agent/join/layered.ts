@@ -3,6 +3,7 @@ import { isoSeconds } from "../../shared/model/instance.js";
 import { type FetchPeersOptions, fetchAllPeers } from "./fetch-peers.js";
 import { addressPeer, type DiscoveryPeer, dedupePeers } from "./peers.js";
 import { lookupSrv, type SrvOptions, srvToPeers } from "./srv.js";
+import { UntrustedAnswerError } from "./verify.js";
 
 export interface LayerResult {
   peers: DiscoveryPeer[];
@@ -43,6 +44,9 @@ export async function discoverLayered(layers: readonly Layer[]): Promise<Layered
       outcomes.push({ layer: layer.name, peers: peers.length, warnings });
       if (peers.length > 0) return { peers, layer: layer.name, outcomes };
     } catch (err) {
+      // A forged answer is not a layer that is down: falling through would hand the choice
+      // of peers to whoever can break the layers before the one that failed.
+      if (err instanceof UntrustedAnswerError) throw err;
       const error = err instanceof Error ? err.message : String(err);
       outcomes.push({ layer: layer.name, peers: 0, warnings: [], error });
     }

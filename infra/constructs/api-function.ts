@@ -11,6 +11,10 @@ export interface ApiFunctionProps {
   readonly table: RegistryTable;
   /** The bearer tokens (shared/auth/secret-tokens.ts reads its format). */
   readonly tokensSecret: secretsmanager.ISecret;
+  /** The signing key set (shared/signing/keys.ts reads its format). */
+  readonly signingKeysSecret: secretsmanager.ISecret;
+  /** The presigned-URL keys (shared/auth/presign-keys.ts reads its format). */
+  readonly presignKeysSecret: secretsmanager.ISecret;
   /** Services whose reads need no token. */
   readonly publicServices: readonly string[];
   readonly memorySize: number;
@@ -19,7 +23,7 @@ export interface ApiFunctionProps {
 
 /**
  * functions/api.ts: the whole HTTP contract. Its role may touch its table's items, read the
- * tokens secret, and write its log group — nothing else.
+ * tokens, signing keys and presign keys secrets, and write its log group — nothing else.
  */
 export class ApiFunction extends Construct {
   readonly fn: MusterFunction;
@@ -31,6 +35,10 @@ export class ApiFunction extends Construct {
       // The ARN only: the tokens themselves are fetched at cold start and never in the
       // template or the environment.
       MUSTER_TOKENS_SECRET_ARN: props.tokensSecret.secretArn,
+      // Likewise the private signing keys: read, never written, by the function.
+      MUSTER_SIGNING_KEYS_SECRET_ARN: props.signingKeysSecret.secretArn,
+      // And the presigned-URL keys: loaded only by a request carrying or minting a signature.
+      MUSTER_PRESIGN_KEYS_SECRET_ARN: props.presignKeysSecret.secretArn,
     };
     if (props.publicServices.length > 0) {
       environment.MUSTER_PUBLIC_SERVICES = props.publicServices.join(",");
@@ -52,12 +60,13 @@ export class ApiFunction extends Construct {
     props.table.grantItemAccess(this.fn.role);
     // GetSecretValue only (secret.grantRead adds DescribeSecret, which the code never calls).
     // An imported secret known by name has a random ARN suffix: match it with `-??????`.
-    const secret = props.tokensSecret;
-    this.fn.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ["secretsmanager:GetSecretValue"],
-        resources: [secret.secretFullArn ?? `${secret.secretArn}-??????`],
-      }),
-    );
+    for (const secret of [props.tokensSecret, props.signingKeysSecret, props.presignKeysSecret]) {
+      this.fn.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ["secretsmanager:GetSecretValue"],
+          resources: [secret.secretFullArn ?? `${secret.secretArn}-??????`],
+        }),
+      );
+    }
   }
 }

@@ -6,7 +6,11 @@ describe("TokenSet", () => {
 
   it("accepts each configured token and names it by fingerprint only", () => {
     const principal = tokens.verify("second-token-0123456789");
-    expect(principal).toEqual({ fingerprint: fingerprint("second-token-0123456789") });
+    expect(principal).toEqual({
+      fingerprint: fingerprint("second-token-0123456789"),
+      role: "admin",
+      kind: "bootstrap",
+    });
     expect(principal?.fingerprint).not.toContain("second");
     expect(tokens.verify("first-token-0123456789")).toBeDefined();
   });

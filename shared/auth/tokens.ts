@@ -1,14 +1,27 @@
 import { createHash, timingSafeEqual } from "node:crypto";
+import type { Role } from "./scopes.js";
 
-/** Who made a request: only a fingerprint, so the token itself never reaches storage or logs. */
+/**
+ * Who made a request: only a fingerprint, so the token itself never reaches storage or logs,
+ * and what it may do.
+ */
 export interface Principal {
   fingerprint: string;
+  /** `admin` for the bootstrap tokens (MUSTER_TOKENS, the tokens secret). */
+  role: Role;
+  /**
+   * Service patterns (`name` or `prefix*`) the principal may touch; undefined: every service.
+   * Only admins have no list.
+   */
+  services?: readonly string[];
+  /** How it authenticated: a bootstrap token, a scoped token from the table, a presigned URL. */
+  kind: "bootstrap" | "scoped" | "presigned";
 }
 
 /** Tokens shorter than this are refused at configuration time: they can be guessed. */
 export const MIN_TOKEN_LENGTH = 16;
 
-function digest(domain: string, token: string): Buffer {
+export function digest(domain: string, token: string): Buffer {
   return createHash("sha256").update(domain).update("\0").update(token).digest();
 }
 
@@ -22,11 +35,12 @@ export function fingerprint(token: string): string {
 
 /**
  * What request authentication needs from a token store: `TokenSet` is fixed at start-up, while
- * `RotatingTokens` (secret-tokens.ts) swaps its set when the secret changes.
+ * `RotatingTokens` (secret-tokens.ts) swaps its set when the secret changes. Both answer from
+ * memory; `ScopedTokens` (scoped-tokens.ts) may need a table read, hence the promise.
  */
 export interface TokenVerifier {
   readonly size: number;
-  verify(presented: string): Principal | undefined;
+  verify(presented: string): Principal | undefined | Promise<Principal | undefined>;
 }
 
 /**
@@ -51,6 +65,8 @@ export class TokenSet implements TokenVerifier {
       // No early exit: every digest is compared whatever the outcome.
       matched = timingSafeEqual(candidate, d) || matched;
     }
-    return matched ? { fingerprint: fingerprint(presented) } : undefined;
+    return matched
+      ? { fingerprint: fingerprint(presented), role: "admin", kind: "bootstrap" }
+      : undefined;
   }
 }

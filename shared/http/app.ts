@@ -1,14 +1,23 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
+import type { PresignKeys } from "../auth/presign.js";
+import { AnyToken, type ScopedTokens } from "../auth/scoped-tokens.js";
 import type { TokenVerifier } from "../auth/tokens.js";
 import type { DiscoveryHealth } from "../discovery/health.js";
+import type { SigningSource } from "../signing/source.js";
 import { type Store, StoreUnavailableError } from "../store/store.js";
 import { requireToken } from "./auth.js";
 import type { AppEnv } from "./env.js";
 import { ApiError } from "./errors.js";
+import { FloodGuard } from "./flood-guard.js";
+import { authorizeAdmin, type GuardDeps } from "./guard.js";
 import { type AppLogger, silentLogger } from "./logger.js";
+import { Quotas } from "./quotas.js";
+import { TokenBuckets } from "./rate-limit.js";
+import { adminRoutes } from "./routes/admin.js";
 import { discoveryHealthRoute, healthRoute, NO_SOURCES } from "./routes/health.js";
 import { writeRoutes } from "./routes/heartbeats.js";
+import { keysRoute } from "./routes/keys.js";
 import { readRoutes } from "./routes/reads.js";
 
 /** What the app reports as it serves: accepted writes and store outages, for metrics. */
@@ -31,6 +40,21 @@ export interface AppOptions {
    * It runs on the request path: keep it synchronous and cheap. Default: nothing.
    */
   onEvent?: (event: AppEvent) => void;
+  /** Signs every read answered 200 and serves the public keys. Default: unsigned. */
+  signing?: SigningSource;
+  /**
+   * Tokens kept in the table, verified after the bootstrap `tokens` and managed through
+   * /v1/admin/tokens. Default: none (the admin token endpoints answer 404).
+   */
+  scopedTokens?: ScopedTokens;
+  /** Keys of presigned URLs. Default: none (presigned URLs refused, minting 404). */
+  presign?: PresignKeys;
+  /** Per token, per process. Default: no limit. */
+  rateLimit?: { ratePerSecond: number; burst: number };
+  /** Live-instance caps (0: none) and how long a count is reused. Default: no caps. */
+  caps?: { maxPerService: number; maxPerToken: number; countSeconds?: number };
+  /** The in-process per-instance flood guard (flood-guard.ts). Default: on. */
+  floodGuard?: boolean;
 }
 
 /** The whole v1 HTTP contract of DESIGN.md, the same app on Lambda and on Node. */
@@ -42,9 +66,49 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.route("/health", healthRoute({ store }));
-  app.use("/v1/*", requireToken({ tokens, publicServices: options.publicServices ?? new Set() }));
-  app.route("/v1/services", writeRoutes({ store, now, onEvent }));
-  app.route("/v1/services", readRoutes({ store, now }));
+  app.route("/.well-known", keysRoute({ signing: options.signing, now }));
+  const publicServices = options.publicServices ?? new Set<string>();
+  const guard: GuardDeps = {
+    publicServices,
+    buckets:
+      options.rateLimit && options.rateLimit.ratePerSecond > 0
+        ? new TokenBuckets({ ...options.rateLimit, now })
+        : undefined,
+  };
+  app.use(
+    "/v1/*",
+    requireToken({
+      tokens: new AnyToken(tokens, options.scopedTokens),
+      publicServices,
+      presign: options.presign,
+      now,
+    }),
+  );
+  const caps = options.caps;
+  app.route(
+    "/v1/services",
+    writeRoutes({
+      ...guard,
+      store,
+      now,
+      onEvent,
+      floodGuard: options.floodGuard === false ? undefined : new FloodGuard({ now }),
+      quotas:
+        caps && (caps.maxPerService > 0 || caps.maxPerToken > 0)
+          ? new Quotas(store, { ...caps, countSeconds: caps.countSeconds ?? 10, now })
+          : undefined,
+    }),
+  );
+  app.route("/v1/services", readRoutes({ ...guard, store, now, signing: options.signing }));
+  app.route(
+    "/v1/admin",
+    adminRoutes({ ...guard, now, scopedTokens: options.scopedTokens, presign: options.presign }),
+  );
+  // Which discovery sources run and what they found is for operators: admins only.
+  app.use("/v1/discovery/*", async (c, next) => {
+    authorizeAdmin(c, guard);
+    await next();
+  });
   app.route(
     "/v1/discovery/health",
     discoveryHealthRoute({ discovery: options.discovery ?? NO_SOURCES }),

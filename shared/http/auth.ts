@@ -1,12 +1,17 @@
 import type { MiddlewareHandler } from "hono";
+import { checkPresigned, type PresignKeys } from "../auth/presign.js";
 import type { TokenVerifier } from "../auth/tokens.js";
 import type { AppEnv } from "./env.js";
 import { ApiError } from "./errors.js";
 
 export interface AuthOptions {
+  /** Bootstrap tokens, then scoped tokens (AnyToken in shared/auth/scoped-tokens.ts). */
   tokens: TokenVerifier;
   /** Services whose reads need no token. Writes always need one. */
   publicServices: ReadonlySet<string>;
+  /** Undefined: presigned URLs are refused (bad_signature). */
+  presign: PresignKeys | undefined;
+  now: () => number;
 }
 
 const WWW_AUTHENTICATE = { "WWW-Authenticate": 'Bearer realm="muster"' };
@@ -16,16 +21,54 @@ function bearer(header: string | undefined): string | undefined {
   return match?.[1];
 }
 
-/** 401 for every /v1 request without a valid bearer token, except reads of public services. */
-export function requireToken({ tokens, publicServices }: AuthOptions): MiddlewareHandler<AppEnv> {
+/**
+ * Who is asking, for every /v1 request: a presigned URL (checked first, and alone: a URL
+ * that carries a signature stands or falls by it), else a bearer token. 401 without either,
+ * except for reads of public services. What the principal may do is decided per route
+ * (guard.ts), after the request is validated, so that DESIGN.md's order of refusals holds.
+ */
+export function requireToken(options: AuthOptions): MiddlewareHandler<AppEnv> {
+  const { tokens, publicServices, presign } = options;
   return async (c, next) => {
+    const sig = c.req.query("sig");
+    if (sig !== undefined) {
+      const check = presign
+        ? checkPresigned({
+            keys: presign,
+            method: c.req.method,
+            path: c.req.path,
+            query: { expires: c.req.query("expires"), kid: c.req.query("kid"), sig },
+            nowMs: options.now(),
+          })
+        : ({
+            ok: false,
+            code: "bad_signature",
+            message: "presigned URLs are not enabled on this registry",
+          } as const);
+      if (!check.ok) {
+        // Expired: the signature was genuine, the grant is over (403). Bad: not ours (401).
+        throw new ApiError(check.code === "url_expired" ? 403 : 401, check.code, check.message);
+      }
+      c.set("principal", {
+        // Names the URL (not a secret: it is in the URL) for per-URL rate limiting.
+        fingerprint: `presign:${sig.slice(0, 22)}`,
+        role: "read",
+        services: [check.service],
+        kind: "presigned",
+      });
+      await next();
+      return;
+    }
+
     const token = bearer(c.req.header("authorization"));
-    const principal = token === undefined ? undefined : tokens.verify(token);
+    const principal = token === undefined ? undefined : await tokens.verify(token);
     if (!principal) {
       const service = /^\/v1\/services\/([^/]+)\//.exec(c.req.path)?.[1];
       const isRead = c.req.method === "GET" || c.req.method === "HEAD";
       if (!(isRead && service !== undefined && publicServices.has(service))) {
         const message =
+          // No bootstrap token: nobody can administer the registry, so say so (a scoped admin
+          // token made earlier would still be accepted above).
           tokens.size === 0
             ? "no token is configured on this registry, so every request is refused"
             : token === undefined

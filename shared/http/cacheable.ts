@@ -1,5 +1,9 @@
 import { createHash } from "node:crypto";
 import type { Context } from "hono";
+import { SIGNATURE_HEADER } from "../signing/header.js";
+
+/** Makes the signature header's value for a body (shared/signing); undefined: not signed. */
+export type BodySigner = (body: string) => string;
 
 /**
  * How long an edge cache may keep a read. Browsers and agents revalidate every time (cheap:
@@ -22,8 +26,17 @@ function matches(ifNoneMatch: string | undefined, etag: string): boolean {
     .some((t) => t === "*" || t === etag);
 }
 
-/** Answers a read with a strong ETag, honouring If-None-Match with a bodiless 304. */
-export function cacheable(c: Context, body: string, contentType: string): Response {
+/**
+ * Answers a read with a strong ETag, honouring If-None-Match with a bodiless 304. With `sign`,
+ * a 200 carries the body's detached signature; a 304 has no body, so nothing to sign (a cache
+ * keeps the signature it stored with the body, and the ETag is unchanged by signing).
+ */
+export function cacheable(
+  c: Context,
+  body: string,
+  contentType: string,
+  sign?: BodySigner,
+): Response {
   const etag = strongEtag(body);
   const headers: Record<string, string> = {
     ETag: etag,
@@ -33,10 +46,17 @@ export function cacheable(c: Context, body: string, contentType: string): Respon
   if (matches(c.req.header("if-none-match"), etag)) {
     return new Response(null, { status: 304, headers });
   }
-  return new Response(body, { status: 200, headers: { ...headers, "Content-Type": contentType } });
+  headers["Content-Type"] = contentType;
+  if (sign) headers[SIGNATURE_HEADER] = sign(body);
+  return new Response(body, { status: 200, headers });
 }
 
-export function cacheableJson(c: Context, value: unknown, pretty = false): Response {
+export function cacheableJson(
+  c: Context,
+  value: unknown,
+  pretty = false,
+  sign?: BodySigner,
+): Response {
   const body = pretty ? `${JSON.stringify(value, null, 2)}\n` : JSON.stringify(value);
-  return cacheable(c, body, "application/json; charset=utf-8");
+  return cacheable(c, body, "application/json; charset=utf-8", sign);
 }

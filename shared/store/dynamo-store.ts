@@ -27,6 +27,7 @@ import {
 import { fromStateItem, toStateItem } from "./reconcile-item.js";
 import {
   type DeregisterResult,
+  FLOOR_FRACTION,
   type HeartbeatInput,
   type HeartbeatResult,
   type ReconcileState,
@@ -82,9 +83,6 @@ function leaseValues(input: {
     expires_at: Math.floor((nowMs + ttl * 1000) / 1000),
   };
 }
-
-/** Refusals repeat at this rate at most: a heartbeat may come again after ttl/10. */
-const FLOOR_FRACTION = 0.1;
 
 export class DynamoStore implements Store {
   readonly #doc: DynamoDBDocumentClient;
@@ -268,6 +266,35 @@ export class DynamoStore implements Store {
     );
   }
 
+  async liveOwners(service: string, nowMs: number): Promise<Map<string, number>> {
+    // Eventually consistent: half the read units, and the caps are soft by seconds anyway.
+    const items = await this.#queryService<{ owner?: string }>(service, nowMs, "#owner", false);
+    const counts = new Map<string, number>();
+    for (const { owner = "" } of items) counts.set(owner, (counts.get(owner) ?? 0) + 1);
+    return counts;
+  }
+
+  async withdraw(service: string, id: string, owner: string, lastSeenMs: number): Promise<boolean> {
+    try {
+      await this.#call("withdraw", () =>
+        this.#doc.send(
+          new DeleteCommand({
+            ...this.#capacity,
+            TableName: this.#table,
+            Key: instanceKey(service, id),
+            ConditionExpression: "#owner = :owner AND #last_seen = :last_seen",
+            ExpressionAttributeNames: { "#owner": "owner", "#last_seen": "last_seen" },
+            ExpressionAttributeValues: { ":owner": owner, ":last_seen": lastSeenMs },
+          }),
+        ),
+      );
+      return true;
+    } catch (err) {
+      if ((err as { name?: string }).name === "ConditionalCheckFailedException") return false;
+      throw err;
+    }
+  }
+
   async serviceNames(): Promise<string[]> {
     const names: string[] = [];
     await this.#queryAll(
@@ -416,12 +443,18 @@ export class DynamoStore implements Store {
   }
 
   /** Every live item of a service: all shards in parallel, every page of each. */
-  async #queryService<T>(service: string, nowMs: number, projection?: string): Promise<T[]> {
+  async #queryService<T>(
+    service: string,
+    nowMs: number,
+    projection?: string,
+    consistent = true,
+  ): Promise<T[]> {
     const pages = await Promise.all(
       Array.from({ length: SHARDS }, async (_, shard) => {
         const items: T[] = [];
         const names: Record<string, string> = { "#expires_at": "expires_at" };
         if (projection?.includes("#status")) names["#status"] = "status";
+        if (projection?.includes("#owner")) names["#owner"] = "owner";
         await this.#queryAll(
           "list",
           {
@@ -433,7 +466,7 @@ export class DynamoStore implements Store {
               ":pk": servicePartition(service, shard),
               ":now_s": Math.floor(nowMs / 1000),
             },
-            ConsistentRead: true,
+            ConsistentRead: consistent,
             ...(projection ? { ProjectionExpression: projection } : {}),
           },
           (item) => items.push(item as T),

@@ -11,6 +11,16 @@ export interface Store {
   services(nowMs: number): Promise<ServiceSummary[]>;
   /** Resolves when the store answers; throws `StoreUnavailableError` when it does not. */
   ping(): Promise<void>;
+  /**
+   * Live instances of a service counted by owner: a keys-and-owner query of its shards. The
+   * caps (shared/http/quotas.ts) call it on creations only, never on a renewal.
+   */
+  liveOwners(service: string, nowMs: number): Promise<Map<string, number>>;
+  /**
+   * Undoes a creation the caps refused: deletes the item only while it is still the one that
+   * heartbeat wrote (same owner, same last_seen). False when it was already replaced.
+   */
+  withdraw(service: string, id: string, owner: string, lastSeenMs: number): Promise<boolean>;
 
   // The reconciler's side. Heartbeats never go through these.
 
@@ -30,6 +40,12 @@ export interface Store {
   reconcileStates(): Promise<ReconcileState[]>;
   putReconcileState(state: ReconcileState): Promise<void>;
 }
+
+/**
+ * A heartbeat may come again after ttl/10 (the floor): the table's conditional write and the
+ * app's in-process flood guard both use it.
+ */
+export const FLOOR_FRACTION = 0.1;
 
 /** A source that is not a heartbeat: its instances are written by the reconciler. */
 export type DiscoverySource = Exclude<Source, "heartbeat">;

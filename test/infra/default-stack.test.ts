@@ -84,8 +84,21 @@ describe("the default stack", () => {
     expect(env).not.toHaveProperty("MUSTER_TOKENS");
   });
 
-  it("gives the API role item-level DynamoDB actions on its table, the secret, its logs", () => {
-    expect(roleStatements(s.template, s.stack.api.fn.role)).toEqual([
+  it("gives the API role item-level DynamoDB actions on its table, the secrets, its logs", () => {
+    const statements = roleStatements(s.template, s.stack.api.fn.role);
+    const isSecret = (st: { Action: unknown }) => st.Action === "secretsmanager:GetSecretValue";
+    // CDK merges the GetSecretValue grants into one statement: exactly these three secrets.
+    const secrets = statements.filter(isSecret);
+    expect(secrets).toHaveLength(1);
+    expect(asList(secrets[0]?.Resource)).toHaveLength(3);
+    expect(asList(secrets[0]?.Resource)).toEqual(
+      expect.arrayContaining([
+        { Ref: logicalId(s.stack.tokensSecret) },
+        { Ref: logicalId(s.stack.signingKeysSecret) },
+        { Ref: logicalId(s.stack.presignKeysSecret) },
+      ]),
+    );
+    expect(statements.filter((st) => !isSecret(st))).toEqual([
       {
         Effect: "Allow",
         Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
@@ -96,12 +109,33 @@ describe("the default stack", () => {
         Action: [...ITEM_ACTIONS].sort(),
         Resource: { "Fn::GetAtt": [logicalId(s.stack.table.table), "Arn"] },
       },
-      {
-        Effect: "Allow",
-        Action: "secretsmanager:GetSecretValue",
-        Resource: { Ref: logicalId(s.stack.tokensSecret) },
-      },
     ]);
+  });
+
+  it("generates the presigned-URL keys at deploy, as {k1: secret}, and hands the API its ARN", () => {
+    const secrets = s.template.findResources("AWS::SecretsManager::Secret");
+    const presign = secrets[logicalId(s.stack.presignKeysSecret)]?.Properties;
+    expect(presign).toMatchObject({
+      GenerateSecretString: {
+        SecretStringTemplate: "{}",
+        GenerateStringKey: "k1",
+        PasswordLength: 64,
+        ExcludePunctuation: true,
+      },
+    });
+    expect(presign.SecretString).toBeUndefined();
+    const api = s.template.findResources("AWS::Lambda::Function", {
+      Properties: { Description: "muster HTTP API" },
+    });
+    expect(Object.values(api)[0]?.Properties.Environment.Variables).toMatchObject({
+      MUSTER_PRESIGN_KEYS_SECRET_ARN: { Ref: logicalId(s.stack.presignKeysSecret) },
+    });
+    expect(Object.values(api)[0]?.Properties.Environment.Variables).not.toHaveProperty(
+      "MUSTER_PRESIGN_KEYS",
+    );
+    s.template.hasOutput("PresignKeysSecretArn", {
+      Value: { Ref: logicalId(s.stack.presignKeysSecret) },
+    });
   });
 
   it("gives the reconciler no EC2 or Cloud Map right when no source is configured", () => {

@@ -14,6 +14,10 @@ import {
 
 // Every option on, bundling skipped (default-stack.test.ts covers the bundles).
 const SECRET_NAME = "prod/muster/tokens";
+const SIGNING_ARN =
+  "arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/muster/signing-AbCdEf";
+const PRESIGN_ARN =
+  "arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/muster/presign-AbCdEf";
 const TOPIC = "arn:aws:sns:eu-west-1:123456789012:ops";
 let s: Synthesized;
 beforeAll(() => {
@@ -22,6 +26,8 @@ beforeAll(() => {
       tableBilling: { mode: "provisioned", maxWriteCapacity: 3000 },
       tableRemovalPolicy: RemovalPolicy.DESTROY,
       tokensSecret: SECRET_NAME,
+      signingKeysSecret: SIGNING_ARN,
+      presignKeysSecret: PRESIGN_ARN,
       publicServices: ["blixard", "engram"],
       reconcileIntervalSeconds: 300,
       ec2Discovery: { filters: "muster:cluster=prod", defaultPorts: "blixard=7001" },
@@ -90,12 +96,25 @@ describe("a stack with every option set", () => {
         }),
       },
     });
-    // The name's random suffix, and nothing wider.
-    expect(roleStatements(s.template, s.stack.api.fn.role)).toContainEqual({
-      Effect: "Allow",
-      Action: "secretsmanager:GetSecretValue",
-      Resource: arn("-??????"),
+    // The name's random suffix, and nothing wider (CDK merges the GetSecretValue grants).
+    const secrets = roleStatements(s.template, s.stack.api.fn.role).filter(
+      (st) => st.Action === "secretsmanager:GetSecretValue",
+    );
+    expect(secrets.flatMap((st) => asList(st.Resource))).toContainEqual(arn("-??????"));
+  });
+
+  it("reads the presign keys from an existing secret, by full ARN, and nothing wider", () => {
+    s.template.hasResourceProperties("AWS::Lambda::Function", {
+      Description: "muster HTTP API",
+      Environment: {
+        Variables: Match.objectLike({ MUSTER_PRESIGN_KEYS_SECRET_ARN: PRESIGN_ARN }),
+      },
     });
+    // Exactly the ARN given (CDK merges the GetSecretValue grants into one statement).
+    const secrets = roleStatements(s.template, s.stack.api.fn.role).filter(
+      (st) => st.Action === "secretsmanager:GetSecretValue",
+    );
+    expect(secrets.flatMap((st) => asList(st.Resource))).toContainEqual(PRESIGN_ARN);
   });
 
   it("configures the reconciler from its props, on a five-minute schedule", () => {

@@ -3,6 +3,7 @@ import type { APIGatewayProxyEventV2, Context, ScheduledEvent } from "aws-lambda
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createCloudMapClient, createEc2Client } from "../../shared/sources/aws-clients.js";
 import { type Engine, engines, motoEndpoint } from "../engines/index.js";
+import { httpEvent } from "../support/lambda.js";
 import { cloudMapContents, launch, privateNamespace } from "../support/moto.js";
 import { freshTable } from "../support/table.js";
 
@@ -23,34 +24,8 @@ const scheduled = {
 } as ScheduledEvent;
 
 const context = { getRemainingTimeInMillis: () => 60_000 } as Context;
-
-function request(method: string, path: string, body?: unknown): APIGatewayProxyEventV2 {
-  return {
-    version: "2.0",
-    routeKey: "$default",
-    rawPath: path,
-    rawQueryString: "",
-    headers: {
-      host: "x.lambda-url.ap-southeast-2.on.aws",
-      authorization: `Bearer ${TOKEN}`,
-      ...(body === undefined ? {} : { "content-type": "application/json" }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    requestContext: {
-      accountId: "123456789012",
-      apiId: "x",
-      domainName: "x.lambda-url.ap-southeast-2.on.aws",
-      domainPrefix: "x",
-      http: { method, path, protocol: "HTTP/1.1", sourceIp: "127.0.0.1", userAgent: "t" },
-      requestId: "r",
-      routeKey: "$default",
-      stage: "$default",
-      time: "21/Nov/2026:00:00:00 +0000",
-      timeEpoch: Date.now(),
-    },
-    isBase64Encoded: false,
-  };
-}
+const request = (method: string, path: string, body?: unknown) =>
+  httpEvent({ method, path, token: TOKEN, body });
 
 /** The EMF lines Powertools writes to stdout, parsed. */
 function emf(chunks: string[]): Record<string, unknown>[] {

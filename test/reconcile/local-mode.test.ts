@@ -1,66 +1,26 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { createCloudMapClient, createEc2Client } from "../../shared/sources/aws-clients.js";
 import { motoEndpoint } from "../engines/index.js";
+import { type LocalServer, startLocal, stopLocal } from "../support/local-server.js";
 import { cloudMapContents, launch, privateNamespace, stopInstances } from "../support/moto.js";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const TOKEN = "local-reconcile-token-0123456789";
 /** `npm start` talks to moto's default account: a region of its own keeps it apart. */
 const REGION = "eu-north-1";
 const INTERVAL_S = 1;
 
-interface Running {
-  child: ChildProcess;
-  url: string;
-  log: () => string;
-}
-
-function start(env: Record<string, string>): Promise<Running> {
-  const child = spawn(process.execPath, ["--import", "tsx", "local/main.ts"], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      PORT: "0",
-      AWS_ENDPOINT_URL: "",
-      AWS_ENDPOINT_URL_DYNAMODB: "",
-      AWS_REGION: REGION,
-      MUSTER_TOKENS: TOKEN,
-      MUSTER_RECONCILE_INTERVAL: String(INTERVAL_S),
-      ...env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
+const start = (env: Record<string, string>) =>
+  startLocal({
+    AWS_REGION: REGION,
+    MUSTER_TOKENS: TOKEN,
+    MUSTER_RECONCILE_INTERVAL: String(INTERVAL_S),
+    ...env,
   });
-  let err = "";
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no listening line:\n${err}`)), 20_000);
-    child.stderr?.on("data", (d) => {
-      err += d;
-      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(err);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolve({ child, url: match[1], log: () => err });
-      }
-    });
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`exited with ${code} before listening:\n${err}`));
-    });
-  });
-}
-
-function stop(r: Running): Promise<number | null> {
-  return new Promise((resolve) => {
-    if (r.child.exitCode !== null) return resolve(r.child.exitCode);
-    r.child.once("exit", (code) => resolve(code));
-    r.child.kill("SIGTERM");
-  });
-}
+const stop = (r: LocalServer) => stopLocal(r);
 
 /** Polls until `check` holds, every 100 ms for at most `ms`; returns how long it took. */
 async function within(ms: number, check: () => Promise<boolean>): Promise<number> {
@@ -135,7 +95,7 @@ describe("npm start with the reconciler pointed at moto", () => {
       Boolean((await cloudMapContents(cloudMap)).engram?.["node-1"]),
     );
     expect(await stop(first)).toBe(0);
-    expect(first.log()).toContain("SIGTERM: shutting down");
+    expect(first.stderr()).toContain("SIGTERM: shutting down");
 
     // The EC2 permission pulled: every EC2 call now fails.
     const second = await start({ ...env, AWS_ENDPOINT_URL_EC2: "http://127.0.0.1:1" });

@@ -1,6 +1,8 @@
+import { ScopedTokens } from "../../shared/auth/scoped-tokens.js";
 import { TokenSet } from "../../shared/auth/tokens.js";
 import { type AppOptions, createApp } from "../../shared/http/app.js";
 import { DynamoStore, type DynamoStoreOptions } from "../../shared/store/dynamo-store.js";
+import { TokenTable } from "../../shared/store/token-table.js";
 import type { Engine } from "../engines/index.js";
 import { freshTable } from "./table.js";
 
@@ -12,6 +14,10 @@ export interface RegistryOptions {
   store?: Partial<Omit<DynamoStoreOptions, "client" | "tableName">>;
   /** What `/v1/discovery/health` serves; the reconciler's tests pass theirs. */
   discovery?: AppOptions["discovery"];
+  /** Presigned URLs, rate limit, caps, flood guard; default: as createApp's defaults. */
+  security?: Pick<AppOptions, "presign" | "rateLimit" | "caps" | "floodGuard">;
+  /** Scoped tokens' cache; default 0, so every request reads the table. */
+  tokenCacheSeconds?: number;
 }
 
 /**
@@ -22,9 +28,16 @@ export async function testRegistry(engine: Engine, options: RegistryOptions = {}
   const { client, tableName } = await freshTable(engine);
   const clock = { ms: Date.now() };
   const store = new DynamoStore({ client, tableName, ...options.store });
+  const scopedTokens = new ScopedTokens({
+    table: new TokenTable(client, tableName),
+    cacheSeconds: options.tokenCacheSeconds ?? 0,
+    now: () => clock.ms,
+  });
   const app = createApp({
     store,
     tokens: new TokenSet([TOKEN_A, TOKEN_B]),
+    scopedTokens,
+    ...options.security,
     publicServices: new Set(options.publicServices ?? []),
     now: () => clock.ms,
     ...(options.discovery ? { discovery: options.discovery } : {}),
@@ -52,9 +65,25 @@ export async function testRegistry(engine: Engine, options: RegistryOptions = {}
       headers: { Authorization: `Bearer ${token}` },
     });
 
+  /** Makes a scoped token through the admin endpoint; returns the token and its id. */
+  const mint = async (
+    body: Record<string, unknown>,
+    admin = TOKEN_A,
+  ): Promise<{ token: string; id: string }> => {
+    const res = await app.request("/v1/admin/tokens", {
+      method: "POST",
+      headers: { Authorization: `Bearer ${admin}`, "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    if (res.status !== 201) throw new Error(`mint: ${res.status} ${await res.text()}`);
+    return (await res.json()) as { token: string; id: string };
+  };
+
   return {
     app,
     store,
+    scopedTokens,
+    mint,
     client,
     tableName,
     clock,

@@ -1,26 +1,39 @@
 import { Hono } from "hono";
 import { heartbeatBody, heartbeatInterval, type Lease } from "../../model/heartbeat.js";
 import { isoSeconds } from "../../model/instance.js";
-import type { Store } from "../../store/store.js";
+import { contentHash } from "../../store/item.js";
+import { FLOOR_FRACTION, type Store } from "../../store/store.js";
 import type { AppEvent } from "../app.js";
 import type { AppEnv } from "../env.js";
 import { ApiError, invalidInput } from "../errors.js";
+import type { FloodGuard } from "../flood-guard.js";
+import { authorize, type GuardDeps } from "../guard.js";
 import { limitBody, readJson, requireJson } from "../json-body.js";
 import { idParam, serviceParam } from "../params.js";
+import type { Quotas } from "../quotas.js";
 
-export interface WriteDeps {
+export interface WriteDeps extends GuardDeps {
   store: Store;
   now: () => number;
   onEvent: (event: AppEvent) => void;
+  /** Undefined: every heartbeat goes to the table. */
+  floodGuard: FloodGuard | undefined;
+  /** Undefined: no caps. */
+  quotas: Quotas | undefined;
 }
 
-/** Principal is set for every write: `requireToken` lets no anonymous write through. */
-function owner(principal: AppEnv["Variables"]["principal"]): string {
-  if (!principal) throw new ApiError(401, "unauthorized", "missing bearer token");
-  return principal.fingerprint;
+function tooSoon(retryAfterSeconds: number): ApiError {
+  return new ApiError(
+    429,
+    "too_many_requests",
+    `heartbeat sooner than ttl/10 after the last one, with nothing changed; retry in ${retryAfterSeconds}s`,
+    undefined,
+    { "Retry-After": String(retryAfterSeconds) },
+  );
 }
 
-export function writeRoutes({ store, now, onEvent }: WriteDeps): Hono<AppEnv> {
+export function writeRoutes(deps: WriteDeps): Hono<AppEnv> {
+  const { store, now, onEvent, floodGuard, quotas } = deps;
   const app = new Hono<AppEnv>();
 
   app.post("/:service/heartbeats", requireJson, limitBody, async (c) => {
@@ -28,47 +41,80 @@ export function writeRoutes({ store, now, onEvent }: WriteDeps): Hono<AppEnv> {
     const service = serviceParam(c);
     const parsed = heartbeatBody.safeParse(json);
     if (!parsed.success) throw invalidInput(parsed.error);
+    // requireToken lets no anonymous write through, and authorize refuses one anyway.
+    const principal = authorize(c, deps, "write", service);
+    if (!principal) throw new ApiError(401, "unauthorized", "missing bearer token");
+    const owner = principal.fingerprint;
     const { id, ttl, ...fields } = parsed.data;
-    const nowMs = now();
-    const result = await store.heartbeat({
+    c.header("Cache-Control", "no-store");
+
+    // Most of a flood from one instance stops here, before the table.
+    const admission = floodGuard?.admit(
       service,
       id,
-      fields,
-      ttl,
-      owner: owner(c.get("principal")),
-      source: "heartbeat",
-      nowMs,
-    });
-    c.header("Cache-Control", "no-store");
-    switch (result.kind) {
-      case "conflict":
-        throw new ApiError(409, "conflict", `instance ${id} is registered by another token`);
-      case "too_soon":
-        throw new ApiError(
-          429,
-          "too_many_requests",
-          `heartbeat sooner than ttl/10 after the last one, with nothing changed; retry in ${result.retryAfterSeconds}s`,
-          undefined,
-          { "Retry-After": String(result.retryAfterSeconds) },
-        );
-      default: {
-        onEvent("heartbeat");
-        const lease: Lease = {
-          service,
-          id,
-          expires_at: isoSeconds(result.expiresAt * 1000),
-          ttl,
-          heartbeat_interval: heartbeatInterval(ttl),
-        };
-        return c.json(lease, result.kind === "created" ? 201 : 200);
+      owner,
+      contentHash({ ...fields, ttl }),
+      ttl * 1000 * FLOOR_FRACTION,
+    );
+    if (admission && !admission.ok) throw tooSoon(admission.retryAfterSeconds);
+    let accepted = false;
+    const nowMs = now();
+    try {
+      const result = await store.heartbeat({
+        service,
+        id,
+        fields,
+        ttl,
+        owner,
+        source: "heartbeat",
+        nowMs,
+      });
+      switch (result.kind) {
+        case "conflict":
+          throw new ApiError(409, "conflict", `instance ${id} is registered by another token`);
+        case "too_soon":
+          throw tooSoon(result.retryAfterSeconds);
+        default: {
+          accepted = true;
+          if (result.kind === "created" && quotas) {
+            const check = await quotas.admitCreation(service, principal);
+            if (!check.ok) {
+              // Undo the creation: the refused heartbeat leaves nothing behind.
+              await store.withdraw(service, id, owner, nowMs);
+              accepted = false;
+              const which =
+                check.cap === "MUSTER_MAX_INSTANCES_PER_SERVICE"
+                  ? `service ${service} has`
+                  : "this token has";
+              throw new ApiError(
+                403,
+                "quota_exceeded",
+                `${which} reached its cap of ${check.limit} live instances (${check.cap})`,
+              );
+            }
+          }
+          onEvent("heartbeat");
+          const lease: Lease = {
+            service,
+            id,
+            expires_at: isoSeconds(result.expiresAt * 1000),
+            ttl,
+            heartbeat_interval: heartbeatInterval(ttl),
+          };
+          return c.json(lease, result.kind === "created" ? 201 : 200);
+        }
       }
+    } finally {
+      if (admission?.ok) admission.done(accepted);
     }
   });
 
   app.delete("/:service/instances/:id", async (c) => {
     const service = serviceParam(c);
     const id = idParam(c);
-    const result = await store.deregister(service, id, owner(c.get("principal")), now());
+    const principal = authorize(c, deps, "write", service);
+    if (!principal) throw new ApiError(401, "unauthorized", "missing bearer token");
+    const result = await store.deregister(service, id, principal.fingerprint, now());
     if (result === "forbidden") {
       throw new ApiError(403, "forbidden", `instance ${id} is registered by another token`);
     }

@@ -1,0 +1,31 @@
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { PresignKeys } from "../auth/presign.js";
+import { ScopedTokens } from "../auth/scoped-tokens.js";
+import type { Config } from "../config.js";
+import { TokenTable } from "../store/token-table.js";
+import type { AppOptions } from "./app.js";
+
+/**
+ * The security options of createApp as configured (scoped tokens in the table, presigned
+ * URLs, rate limit, caps), shared by local mode and the Lambda entry so they cannot drift.
+ */
+export function securityOptions(
+  config: Config,
+  table: { client: DynamoDBClient; tableName: string },
+  presign: PresignKeys | undefined,
+  now: () => number = Date.now,
+): Pick<AppOptions, "scopedTokens" | "presign" | "rateLimit" | "caps"> {
+  return {
+    scopedTokens: new ScopedTokens({
+      table: new TokenTable(table.client, table.tableName),
+      cacheSeconds: config.tokenCacheSeconds,
+      now,
+    }),
+    ...(presign ? { presign } : {}),
+    rateLimit: config.rateLimit,
+    caps: {
+      maxPerService: config.maxInstancesPerService,
+      maxPerToken: config.maxInstancesPerToken,
+    },
+  };
+}
