@@ -37,6 +37,11 @@ export class InFlight {
     return this.#counts.get(id) ?? 0;
   }
 
+  /** Requests in flight per unit of weight: a weight-10 instance carries ten times the load. */
+  load(instance: Pickable): number {
+    return this.count(instance.id) / Math.max(1, instance.weight);
+  }
+
   acquire(id: string): void {
     this.#counts.set(id, this.count(id) + 1);
   }

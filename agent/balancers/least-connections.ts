@@ -19,7 +19,7 @@ export class LeastConnections implements Balancer {
     let tied: T[] = [];
     let least = Number.POSITIVE_INFINITY;
     for (const instance of instances) {
-      const load = this.inFlight.count(instance.id) / Math.max(1, instance.weight);
+      const load = this.inFlight.load(instance);
       if (load < least) {
         least = load;
         tied = [instance];

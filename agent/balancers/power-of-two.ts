@@ -25,16 +25,12 @@ export class PowerOfTwo implements Balancer {
     const a = instances[i] as T;
     const b = instances[j] as T;
     // On a tie the first draw wins; it is itself uniform, so ties stay fair.
-    const picked = this.#load(b) < this.#load(a) ? b : a;
+    const picked = this.inFlight.load(b) < this.inFlight.load(a) ? b : a;
     this.inFlight.acquire(picked.id);
     return picked;
   }
 
   release(instance: Pickable): void {
     this.inFlight.release(instance.id);
-  }
-
-  #load(instance: Pickable): number {
-    return this.inFlight.count(instance.id) / Math.max(1, instance.weight);
   }
 }
