@@ -10,7 +10,7 @@ import { createApp } from "../../shared/http/app.js";
 import { newKeySet, SigningKeys, serializeKeySet } from "../../shared/signing/keys.js";
 import { fixedSigning } from "../../shared/signing/source.js";
 import { DynamoStore } from "../../shared/store/dynamo-store.js";
-import { engines } from "../engines/index.js";
+import { engine } from "../engines/index.js";
 import { blixardNode } from "../support/registry.js";
 import { freshTable } from "../support/table.js";
 import { buildAgent, removeAgent, spawnAgent, TOKEN } from "./support.js";
@@ -43,9 +43,8 @@ describe("muster-agent join --verify-key", () => {
   const foreign = SigningKeys.parse(serializeKeySet(newKeySet(Date.now())));
 
   beforeAll(async () => {
-    const engine = engines().find((e) => e.name === "dynalite");
-    if (!engine) throw new Error("dynalite engine not provided");
-    const { client, tableName } = await freshTable(engine);
+    const dynalite = engine("dynalite");
+    const { client, tableName } = await freshTable(dynalite);
     const keys = SigningKeys.parse(serializeKeySet(newKeySet(Date.now())));
     const app = createApp({
       store: new DynamoStore({ client, tableName }),

@@ -10,7 +10,7 @@ import { TokenSet } from "../../shared/auth/tokens.js";
 import { createApp } from "../../shared/http/app.js";
 import type { Instance } from "../../shared/model/instance.js";
 import { DynamoStore } from "../../shared/store/dynamo-store.js";
-import { engines } from "../engines/index.js";
+import { engine } from "../engines/index.js";
 import { freshTable } from "../support/table.js";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -24,9 +24,8 @@ export const OTHER_TOKEN = "agent-other-token-0123456789";
  * leases lapse while it is away, without sleeping through a TTL.
  */
 export async function startRegistry() {
-  const engine = engines().find((e) => e.name === "dynalite");
-  if (!engine) throw new Error("dynalite engine not provided");
-  const { client, tableName } = await freshTable(engine);
+  const dynalite = engine("dynalite");
+  const { client, tableName } = await freshTable(dynalite);
   const clock = { offsetMs: 0 };
   const app = createApp({
     store: new DynamoStore({ client, tableName }),

@@ -27,3 +27,10 @@ export function motoEndpoint(): string {
   if (!provided) throw new Error("no moto endpoint provided; is test/global-setup.ts configured?");
   return provided;
 }
+
+/** One engine by name, for tests that need only one (fuzzing, the reconciler, the agent). */
+export function engine(name: Engine["name"]): Engine {
+  const found = engines().find((e) => e.name === name);
+  if (!found) throw new Error(`engine ${name} was not provided`);
+  return found;
+}

@@ -5,7 +5,7 @@ import { createApp } from "../../shared/http/app.js";
 import { newKeySet, SigningKeys, serializeKeySet } from "../../shared/signing/keys.js";
 import { fixedSigning } from "../../shared/signing/source.js";
 import { DynamoStore } from "../../shared/store/dynamo-store.js";
-import { engines } from "../engines/index.js";
+import { engine } from "../engines/index.js";
 import { TOKEN_A, TOKEN_B } from "../support/registry.js";
 import { freshTable } from "../support/table.js";
 
@@ -38,9 +38,8 @@ export const NOW = Date.parse("2026-11-21T12:00:00Z");
 
 /** The real app over a fresh dynalite table, two bootstrap tokens, signing on. */
 export async function fuzzRegistry() {
-  const engine = engines().find((e) => e.name === "dynalite");
-  if (!engine) throw new Error("dynalite engine not provided");
-  const { client, tableName } = await freshTable(engine);
+  const dynalite = engine("dynalite");
+  const { client, tableName } = await freshTable(dynalite);
   const store = new DynamoStore({ client, tableName });
   const app = createApp({
     store,

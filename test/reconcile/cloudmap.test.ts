@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
 import { runReconcilePass } from "../../shared/reconcile/pass.js";
 import { createCloudMapClient } from "../../shared/sources/aws-clients.js";
-import { type Engine, engines } from "../engines/index.js";
+import { type Engine, engine } from "../engines/index.js";
 import {
   cloudMapContents,
   type MotoAccount,
@@ -13,7 +13,7 @@ import {
 import { reconcilerHarness } from "../support/reconciler.js";
 import { json } from "../support/registry.js";
 
-const dynalite = (): Engine => engines().find((e) => e.name === "dynalite") as Engine;
+const dynalite = (): Engine => engine("dynalite");
 
 describe("Cloud Map import and export against moto", () => {
   const accounts: MotoAccount[] = [];

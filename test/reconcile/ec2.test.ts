@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { runReconcilePass } from "../../shared/reconcile/pass.js";
 import { createEc2Client } from "../../shared/sources/aws-clients.js";
-import { type Engine, engines } from "../engines/index.js";
+import { type Engine, engine } from "../engines/index.js";
 import {
   launch,
   type MotoAccount,
@@ -12,7 +12,7 @@ import {
 import { reconcilerHarness } from "../support/reconciler.js";
 import { json } from "../support/registry.js";
 
-const dynalite = (): Engine => engines().find((e) => e.name === "dynalite") as Engine;
+const dynalite = (): Engine => engine("dynalite");
 const ENGRAM = { "muster:service": "engram", "muster:port": "7946" };
 
 describe("EC2 tag discovery against moto", () => {

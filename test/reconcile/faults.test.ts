@@ -5,7 +5,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, describe, expect, it } from "vitest";
 import { runReconcilePass } from "../../shared/reconcile/pass.js";
 import { createCloudMapClient, createEc2Client } from "../../shared/sources/aws-clients.js";
-import { type Engine, engines } from "../engines/index.js";
+import { type Engine, engine } from "../engines/index.js";
 import {
   cloudMapContents,
   launch,
@@ -15,7 +15,7 @@ import {
 } from "../support/moto.js";
 import { reconcilerHarness } from "../support/reconciler.js";
 
-const dynalite = (): Engine => engines().find((e) => e.name === "dynalite") as Engine;
+const dynalite = (): Engine => engine("dynalite");
 const OPTIONS = {
   region: "us-east-1",
   credentials: { accessKeyId: "test", secretAccessKey: "test" },

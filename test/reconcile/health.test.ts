@@ -3,12 +3,12 @@ import { afterEach, describe, expect, it } from "vitest";
 import { runReconcilePass } from "../../shared/reconcile/pass.js";
 import { discoveryFromTable } from "../../shared/reconcile/status.js";
 import { createCloudMapClient } from "../../shared/sources/aws-clients.js";
-import { type Engine, engines } from "../engines/index.js";
+import { type Engine, engine } from "../engines/index.js";
 import { launch, type MotoAccount, motoAccount, privateNamespace } from "../support/moto.js";
 import { reconcilerHarness } from "../support/reconciler.js";
 import { testRegistry } from "../support/registry.js";
 
-const dynalite = (): Engine => engines().find((e) => e.name === "dynalite") as Engine;
+const dynalite = (): Engine => engine("dynalite");
 
 describe("/v1/discovery/health", () => {
   const accounts: MotoAccount[] = [];

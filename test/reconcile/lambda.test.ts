@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { APIGatewayProxyEventV2, Context, ScheduledEvent } from "aws-lambda";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createCloudMapClient, createEc2Client } from "../../shared/sources/aws-clients.js";
-import { type Engine, engines, motoEndpoint } from "../engines/index.js";
+import { engine, motoEndpoint } from "../engines/index.js";
 import { httpEvent } from "../support/lambda.js";
 import { cloudMapContents, launch, privateNamespace } from "../support/moto.js";
 import { freshTable } from "../support/table.js";
@@ -42,8 +42,8 @@ describe("the Lambda functions", () => {
   });
 
   it("functions/reconcile.ts runs one pass, records it in the table for functions/api.ts, and emits the agreed metrics", async () => {
-    const engine = engines().find((e) => e.name === "dynalite") as Engine;
-    const { tableName } = await freshTable(engine);
+    const dynalite = engine("dynalite");
+    const { tableName } = await freshTable(dynalite);
     const aws = {
       endpoint: motoEndpoint(),
       region: REGION,
@@ -66,7 +66,7 @@ describe("the Lambda functions", () => {
       MUSTER_EC2_FILTERS: `EngramCluster=${cluster}`,
       MUSTER_CLOUDMAP_NAMESPACE: namespace,
       AWS_REGION: REGION,
-      AWS_ENDPOINT_URL_DYNAMODB: engine.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: dynalite.endpoint,
       AWS_ENDPOINT_URL_EC2: motoEndpoint(),
       AWS_ENDPOINT_URL_SERVICEDISCOVERY: motoEndpoint(),
       POWERTOOLS_LOG_LEVEL: "SILENT",
