@@ -32,7 +32,7 @@ const result = await build({
   outfile,
   bundle: true,
   platform: "node",
-  target: "node20",
+  target: "node24",
   format: "esm",
   banner: { js: "#!/usr/bin/env node" },
   // Minified: the file is installed, not read; error messages and stack frames stay usable

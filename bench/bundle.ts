@@ -67,7 +67,7 @@ export async function benchBundle(coldRuns: number): Promise<BundleResult> {
       bundle: true,
       minify: true,
       platform: "node",
-      target: "node22",
+      target: "node24",
       format: "esm",
       banner: { js: BANNER },
       metafile: true,

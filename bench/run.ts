@@ -230,7 +230,7 @@ async function main(): Promise<number> {
   const bundle = await benchBundle(options.coldRuns);
   rows.push(...bundleRows(bundle, options.coldRuns));
   notes.push(
-    `Cold import is measured on this machine's Node ${process.version} (Lambda runs nodejs22.x) ` +
+    `Cold import is measured on this machine's Node ${process.version} (Lambda runs nodejs24.x) ` +
       "and covers module evaluation only, not the Lambda runtime's own start.",
   );
   notes.push(

@@ -28,15 +28,6 @@ function acknowledge(scope: IConstruct, id: string, reason: string): void {
  * accepts, so a new wildcard still fails synthesis.
  */
 export function acknowledgeNagFindings(stack: MusterStack): void {
-  for (const fn of [stack.api.fn.function, stack.reconciler.fn.function]) {
-    acknowledge(
-      fn,
-      "L1",
-      "nodejs22.x is the runtime muster is built and tested for (DESIGN.md: Node 22 on Lambda, " +
-        "the AWS SDK pinned for it); moving to a newer runtime is a deliberate change, not a default.",
-    );
-  }
-
   if (stack.tokensSecret instanceof secretsmanager.Secret) {
     acknowledge(
       stack.tokensSecret,

@@ -31,7 +31,7 @@ export interface MusterFunctionProps {
 }
 
 /**
- * A muster function as both entries need it: nodejs22.x on arm64, bundled by the project's own
+ * A muster function as both entries need it: nodejs24.x on arm64, bundled by the project's own
  * esbuild (never Docker) into one minified ESM file, with its own log group and a role that
  * holds nothing but the right to write that log group. Callers add what the code calls.
  */
@@ -61,7 +61,7 @@ export class MusterFunction extends Construct {
       handler: "handler",
       projectRoot: REPO_ROOT,
       depsLockFilePath: join(REPO_ROOT, "package-lock.json"),
-      runtime: Runtime.NODEJS_22_X,
+      runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       description: props.description,
       memorySize: props.memorySize,
@@ -76,14 +76,14 @@ export class MusterFunction extends Construct {
       bundling: {
         forceDockerBundling: false,
         format: OutputFormat.ESM,
-        target: "node22",
+        target: "node24",
         // ESM builds of the dependencies first: they tree-shake (the AWS SDK above all).
         mainFields: ["module", "main"],
         banner: REQUIRE_BANNER,
         minify: true,
         // The runtime ships an AWS SDK v3, but one that changes under us with runtime updates;
         // bundling pins the version the tests ran against (package-lock.json) at the cost of
-        // a few hundred KB. Nothing is external: everything else is plain JS for Node 22.
+        // a few hundred KB. Nothing is external: everything else is plain JS for Node 24.
         bundleAwsSDK: true,
         externalModules: [],
         // Minified stack traces are the price of a smaller, faster-loading bundle; errors are

@@ -13,8 +13,6 @@ export function awsTestEnv(env: NodeJS.ProcessEnv = process.env): Record<string,
     AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
     // If the chain ever falls through to the instance role, fail now rather than time out.
     AWS_EC2_METADATA_DISABLED: "true",
-    // The SDK nags on Node < 22 once per process; DESIGN.md pins it for Node 20 on purpose.
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
   };
 }
 

@@ -47,12 +47,12 @@ describe("the default stack", () => {
     });
   });
 
-  it("runs both functions on nodejs22.x arm64 as minified ESM bundles", () => {
+  it("runs both functions on nodejs24.x arm64 as minified ESM bundles", () => {
     const functions = s.template.findResources("AWS::Lambda::Function");
     expect(Object.keys(functions)).toHaveLength(2);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties).toMatchObject({
-        Runtime: "nodejs22.x",
+        Runtime: "nodejs24.x",
         Architectures: ["arm64"],
         Handler: "index.handler",
         MemorySize: 512,
