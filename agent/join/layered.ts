@@ -1,5 +1,5 @@
-import { parseHostPort } from "../../shared/model/address.js";
 import { serdeSystemTime } from "../../shared/formats/system-time.js";
+import { parseHostPort } from "../../shared/model/address.js";
 import { type FetchPeersOptions, fetchAllPeers } from "./fetch-peers.js";
 import { addressPeer, type DiscoveryPeer, dedupePeers } from "./peers.js";
 import { lookupSrv, type SrvOptions, srvToPeers } from "./srv.js";

@@ -55,6 +55,7 @@ const registryFile = z.object({
 });
 /** A `NodeRegistryEntry`, or what an older muster served in its place. */
 type RegistryFileIn = z.infer<typeof registryFile>;
+
 export type { NodeRegistryEntry };
 
 const bootstrapInfo = z.object({

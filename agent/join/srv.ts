@@ -1,7 +1,7 @@
 import type { SrvRecord } from "node:dns";
 import { Resolver } from "node:dns/promises";
-import { formatHostPort } from "../../shared/model/address.js";
 import type { SerdeSystemTime } from "../../shared/formats/system-time.js";
+import { formatHostPort } from "../../shared/model/address.js";
 import { addressPeer, type DiscoveryPeer } from "./peers.js";
 
 export interface SrvOptions {

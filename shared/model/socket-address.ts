@@ -19,9 +19,6 @@ export function isSocketAddress(value: string): boolean {
   return v6 !== undefined && isIPv6(v6);
 }
 
-export const socketAddress = z
-  .string()
-  .max(64)
-  .refine(isSocketAddress, {
-    message: "must be a socket address: IPv4:port or [IPv6]:port, port 1-65535",
-  });
+export const socketAddress = z.string().max(64).refine(isSocketAddress, {
+  message: "must be a socket address: IPv4:port or [IPv6]:port, port 1-65535",
+});
