@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
+import { joinCapabilityPath } from "../../auth/join-capability.js";
 import { PRESIGN_FILES, type PresignKeys, presignPath, presignUrl } from "../../auth/presign.js";
 import { type ScopedTokens, TOKEN_ID } from "../../auth/scoped-tokens.js";
 import { role, servicePattern } from "../../auth/scopes.js";
@@ -53,7 +54,8 @@ const newToken = z
 const presignRequest = z
   .strictObject({
     service: serviceName,
-    file: z.enum(PRESIGN_FILES),
+    /** `bootstrap`: a join URL for `blixard node --join-address` (shared/auth/join-capability.ts). */
+    file: z.enum([...PRESIGN_FILES, "bootstrap"]),
     id: instanceId.optional(),
     /** Seconds the URL works for. */
     ttl: z.number().int().min(60).max(MAX_PRESIGN_SECONDS).default(86_400),
@@ -135,12 +137,16 @@ export function adminRoutes(deps: AdminDeps): Hono<AppEnv> {
     }
     const { service, file, id, ttl, base_url } = parsed.data;
     const expiresAt = Math.floor(now() / 1000) + ttl;
-    const url = presignUrl({
-      keys: deps.presign,
-      baseUrl: base_url ?? new URL(c.req.url).origin,
-      path: presignPath(service, file, id),
-      expiresAt,
-    });
+    const baseUrl = base_url ?? new URL(c.req.url).origin;
+    const url =
+      file === "bootstrap"
+        ? `${baseUrl.replace(/\/+$/, "")}${joinCapabilityPath(deps.presign, service, expiresAt)}`
+        : presignUrl({
+            keys: deps.presign,
+            baseUrl,
+            path: presignPath(service, file, id),
+            expiresAt,
+          });
     c.header("Cache-Control", "no-store");
     return c.json({ url, expires_at: iso(expiresAt) }, 201);
   });
