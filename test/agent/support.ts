@@ -9,6 +9,7 @@ import { createAdaptorServer } from "@hono/node-server";
 import { TokenSet } from "../../shared/auth/tokens.js";
 import { createApp } from "../../shared/http/app.js";
 import type { Instance } from "../../shared/model/instance.js";
+import { ChangeFeed, notifyingStore } from "../../shared/store/change-feed.js";
 import { DynamoStore } from "../../shared/store/dynamo-store.js";
 import { engine } from "../engines/index.js";
 import { freshTable } from "../support/table.js";
@@ -23,12 +24,16 @@ export const OTHER_TOKEN = "agent-other-token-0123456789";
  * registry go away and come back at the same URL. Its clock can be moved forward to make
  * leases lapse while it is away, without sleeping through a TTL.
  */
-export async function startRegistry() {
+export async function startRegistry(options: { maxWaitSeconds?: number } = {}) {
   const dynalite = engine("dynalite");
   const { client, tableName } = await freshTable(dynalite);
   const clock = { offsetMs: 0 };
+  const changes = new ChangeFeed();
   const app = createApp({
-    store: new DynamoStore({ client, tableName }),
+    store: notifyingStore(new DynamoStore({ client, tableName }), changes),
+    ...(options.maxWaitSeconds
+      ? { blockingReads: { maxWaitSeconds: options.maxWaitSeconds, feed: changes } }
+      : {}),
     tokens: new TokenSet([TOKEN, OTHER_TOKEN]),
     now: () => Date.now() + clock.offsetMs,
   });
@@ -59,6 +64,7 @@ export async function startRegistry() {
   return {
     url,
     clock,
+    changes,
     start,
     stop,
     /** Live instances as GET /instances serves them (query: e.g. `?status=passing`). */
