@@ -120,7 +120,7 @@ export function propsFromContext(c: MusterContext): MusterStackProps {
     certificateArn: c.certificateArn,
     webAclArn: c.webAclArn,
     alarmTopicArn: c.alarmTopicArn,
-    membershipEvents: c.membershipEvents,
+    membershipEvents: c.membershipEvents || undefined,
     eventBusName: c.eventBusName,
     // RetentionDays is a numeric enum of days; the schema accepted only values it lists.
     logRetention: c.logRetentionDays as logs.RetentionDays | undefined,
