@@ -54,6 +54,7 @@ const schema = z.object({
   alarmTopicArn: text,
   membershipEvents: bool,
   eventBusName: text,
+  maxWaitSeconds: int,
   logRetentionDays: int.refine(
     (days) => days === undefined || Object.values(logs.RetentionDays).includes(days),
     "must be a retention CloudWatch Logs offers (1, 3, 5, 7, 14, 30, 60, 90, …)",
@@ -122,6 +123,7 @@ export function propsFromContext(c: MusterContext): MusterStackProps {
     alarmTopicArn: c.alarmTopicArn,
     membershipEvents: c.membershipEvents || undefined,
     eventBusName: c.eventBusName,
+    maxWaitSeconds: c.maxWaitSeconds,
     // RetentionDays is a numeric enum of days; the schema accepted only values it lists.
     logRetention: c.logRetentionDays as logs.RetentionDays | undefined,
   });

@@ -118,6 +118,12 @@ export interface MusterStackProps extends StackProps {
    */
   readonly membershipEvents?: boolean;
   /**
+   * Blocking reads on Lambda (`?wait=`), held up to this many seconds (1-10) and re-reading
+   * the table every second while held. Each held read is billed function time.
+   * @default - refused with 400 wait_unsupported, pointing to the events
+   */
+  readonly maxWaitSeconds?: number;
+  /**
    * The bus the membership-change events go to.
    * @default "default"
    */
@@ -158,6 +164,7 @@ export class MusterStack extends Stack {
       signingKeysSecret: this.signingKeysSecret,
       presignKeysSecret: this.presignKeysSecret,
       publicServices: props.publicServices ?? [],
+      ...(props.maxWaitSeconds && { maxWaitSeconds: props.maxWaitSeconds }),
       memorySize: props.apiMemorySize ?? 512,
       logRetention,
     });

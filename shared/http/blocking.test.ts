@@ -10,7 +10,7 @@ describe("blocking reads on Lambda", () => {
       maxWaitSeconds: 10,
       pollMs: 1000,
     });
-    for (const bad of ["21", "1.5", "-1", "ten"]) {
+    for (const bad of ["11", "1.5", "-1", "ten"]) {
       expect(() => lambdaBlockingReads({ MUSTER_MAX_WAIT_SECONDS: bad })).toThrow(ConfigError);
     }
   });

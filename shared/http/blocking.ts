@@ -120,13 +120,16 @@ export async function blockingAnswer(c: Context, a: BlockingAnswer): Promise<Res
   }
 }
 
-/** The most a Lambda wait may be set to: well inside API Gateway's 29 s integration limit. */
-export const LAMBDA_MAX_WAIT_SECONDS = 20;
+/**
+ * The most a Lambda wait may be set to: the API function's timeout is 15 s, and a held read
+ * must end (304) with time to spare for the store's own retries.
+ */
+export const LAMBDA_MAX_WAIT_SECONDS = 10;
 
 /**
  * On Lambda a held read is billed function time, and a write lands in another container, so
  * no feed wakes it: it re-reads the table every second. Off unless MUSTER_MAX_WAIT_SECONDS
- * (1-20) is set; `?wait=` is then refused with a 400 pointing to the events.
+ * (1-10) is set; `?wait=` is then refused with a 400 pointing to the events.
  */
 export function lambdaBlockingReads(env: NodeJS.ProcessEnv): BlockingReads | undefined {
   const raw = env.MUSTER_MAX_WAIT_SECONDS?.trim();

@@ -1,3 +1,4 @@
+import { Match } from "aws-cdk-lib/assertions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   asList,
@@ -10,7 +11,7 @@ import {
 
 let s: Synthesized;
 beforeAll(() => {
-  s = synthesize({ membershipEvents: true, eventBusName: "ops" }, false);
+  s = synthesize({ membershipEvents: true, eventBusName: "ops", maxWaitSeconds: 8 }, false);
 }, 120_000);
 afterAll(() => cleanUp(s));
 
@@ -51,6 +52,12 @@ describe("membership-change events", () => {
     const stream = statements.find((st) => asList(st.Action).includes("dynamodb:ListStreams"));
     expect(stream?.Resource).toEqual({
       "Fn::GetAtt": [logicalId(s.stack.table.table), "StreamArn"],
+    });
+  });
+
+  it("lets the API hold reads for muster:maxWaitSeconds", () => {
+    s.template.hasResourceProperties("AWS::Lambda::Function", {
+      Environment: { Variables: Match.objectLike({ MUSTER_MAX_WAIT_SECONDS: "8" }) },
     });
   });
 
