@@ -1,9 +1,10 @@
 import { joinCommand } from "./join/command.js";
 import { stderrLogger } from "./log.js";
 import { runCommand } from "./run.js";
-import { JOIN_USAGE, RUN_USAGE, USAGE, UsageError } from "./usage.js";
+import { JOIN_USAGE, RUN_USAGE, USAGE, UsageError, WATCH_USAGE } from "./usage.js";
+import { watchCommand } from "./watch/command.js";
 
-/** The command line: `run`, `join`, `help`. Resolves with the exit status. */
+/** The command line: `run`, `join`, `watch`, `help`. Resolves with the exit status. */
 export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -11,8 +12,18 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
       return runCommand(rest, env);
     case "join":
       return joinCommand(rest, env);
+    case "watch":
+      return watchCommand(rest, env);
     case "help":
-      process.stdout.write(rest[0] === "run" ? RUN_USAGE : rest[0] === "join" ? JOIN_USAGE : USAGE);
+      process.stdout.write(
+        rest[0] === "run"
+          ? RUN_USAGE
+          : rest[0] === "join"
+            ? JOIN_USAGE
+            : rest[0] === "watch"
+              ? WATCH_USAGE
+              : USAGE,
+      );
       return 0;
     case undefined:
     case "-h":

@@ -8,7 +8,9 @@ export const USAGE = `muster-agent: a node's side of the muster registry
 Usage:
   muster-agent run  --registry <url> --service <name> --id <id> --address <host:port> [options]
   muster-agent join <url|file>... [--out <file>] [options]
-  muster-agent help [run|join]
+  muster-agent watch --registry <url> --service <name> --format <blixard|stellar|txt>
+                     (--out <file> | --out-dir <dir>) [options]
+  muster-agent help [run|join|watch]
 
 Environment:
   MUSTER_REGISTRY           default for --registry
@@ -94,4 +96,38 @@ With no location given, BLIXARD_NODE_REGISTRIES (comma-separated) is used.
 Exit status: 0 when peers were found, or when every layer answered and none had any (a
 single-node start; an empty list is written); 1 when nothing was found and a layer failed
 (nothing is written, so a good file is not replaced by an empty one); 2 bad usage.
+`;
+
+export const WATCH_USAGE = `muster-agent watch: keep peer files current and run a command when they change
+
+Holds a blocking read open on the registry (?wait=, answered the moment the list changes),
+or polls with If-None-Match where the registry does not hold reads. Files are replaced
+atomically, and only when their content changes: a renewal changes nothing. While the
+registry is unreachable it backs off (up to 30 s) and the last good files stay.
+
+Usage:
+  muster-agent watch --registry <url> --service <name> --format <blixard|stellar|txt>
+                     (--out <file> | --out-dir <dir>) [options]
+
+Formats:
+  blixard                   peers.json as Blixard's discovery-peers.json (--out-dir: that name)
+  txt                       peers.txt, one host:port a line (--out-dir: peers.txt)
+  stellar                   --out-dir only: peers.json, peers.txt and peer_count, the keys the
+                            Stellar operator writes into its stellar-peers ConfigMap
+
+Options:
+  --registry <url>          registry base URL (default $MUSTER_REGISTRY)
+  --service <name>          service name
+  --tag <t>                 only instances carrying the tag; repeatable or comma-separated
+  --on-change <command>     /bin/sh -c command run once after each write that changed a file
+                            (the first one too), after --debounce of quiet
+  --check-http <url>        run --on-change only while this answers 2xx; a held run goes
+                            ahead once it does
+  --debounce <seconds>      quiet time before --on-change runs (default 1)
+  --wait <seconds>          how long each blocking read is held (default 60; 0 polls)
+  --interval <seconds>      between polls when polling (default 5)
+  --token-file <file>       bearer token, re-read at every request (default $MUSTER_TOKEN)
+  --timeout <seconds>       per request, on top of the wait (default 5)
+
+Exit status: 0 after SIGTERM or SIGINT, 2 bad usage.
 `;

@@ -12,6 +12,7 @@ import {
 import { TokenSet } from "../shared/auth/tokens.js";
 import { readConfig } from "../shared/config.js";
 import { type AppEvent, createApp } from "../shared/http/app.js";
+import { lambdaBlockingReads } from "../shared/http/blocking.js";
 import { securityOptions } from "../shared/http/security.js";
 import { discoveryFromTable } from "../shared/reconcile/status.js";
 import { ReloadingSigning } from "../shared/signing/source.js";
@@ -71,6 +72,8 @@ const METRIC: Record<AppEvent, string> = {
   deregistration: "Deregistrations",
   store_unavailable: "StoreUnavailable",
 };
+// `?wait=`: refused unless MUSTER_MAX_WAIT_SECONDS allows a short wait (docs/watch.md).
+const blockingReads = lambdaBlockingReads(process.env);
 const dynamo = createDynamoClient();
 const store = new DynamoStore({ client: dynamo, tableName: config.tableName });
 const app = createApp({
@@ -81,6 +84,7 @@ const app = createApp({
   logger,
   ...(signing ? { signing } : {}),
   discovery: discoveryFromTable({ store }),
+  ...(blockingReads ? { blockingReads } : {}),
   onEvent: (event) => metrics.addMetric(METRIC[event], MetricUnit.Count, 1),
 });
 const serve = handle(app);

@@ -52,6 +52,9 @@ const schema = z.object({
   certificateArn: text,
   webAclArn: text,
   alarmTopicArn: text,
+  membershipEvents: bool,
+  eventBusName: text,
+  maxWaitSeconds: int,
   logRetentionDays: int.refine(
     (days) => days === undefined || Object.values(logs.RetentionDays).includes(days),
     "must be a retention CloudWatch Logs offers (1, 3, 5, 7, 14, 30, 60, 90, …)",
@@ -118,6 +121,9 @@ export function propsFromContext(c: MusterContext): MusterStackProps {
     certificateArn: c.certificateArn,
     webAclArn: c.webAclArn,
     alarmTopicArn: c.alarmTopicArn,
+    membershipEvents: c.membershipEvents || undefined,
+    eventBusName: c.eventBusName,
+    maxWaitSeconds: c.maxWaitSeconds,
     // RetentionDays is a numeric enum of days; the schema accepted only values it lists.
     logRetention: c.logRetentionDays as logs.RetentionDays | undefined,
   });

@@ -8,6 +8,7 @@ import { RegistryAlarms } from "./constructs/alarms.js";
 import { ApiFunction } from "./constructs/api-function.js";
 import { CloudMapNamespace, type CloudMapOption } from "./constructs/cloud-map.js";
 import { FrontDoor } from "./constructs/front-door.js";
+import { MembershipEvents } from "./constructs/membership-events.js";
 import { type Ec2Discovery, Reconciler } from "./constructs/reconciler.js";
 import { RegistryTable, type TableBilling } from "./constructs/registry-table.js";
 
@@ -110,6 +111,23 @@ export interface MusterStackProps extends StackProps {
    * @default logs.RetentionDays.ONE_MONTH
    */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Membership-change events: a stream on the table and a function that puts one EventBridge
+   * event per service change (docs/watch.md).
+   * @default false
+   */
+  readonly membershipEvents?: boolean;
+  /**
+   * Blocking reads on Lambda (`?wait=`), held up to this many seconds (1-10) and re-reading
+   * the table every second while held. Each held read is billed function time.
+   * @default - refused with 400 wait_unsupported, pointing to the events
+   */
+  readonly maxWaitSeconds?: number;
+  /**
+   * The bus the membership-change events go to.
+   * @default "default"
+   */
+  readonly eventBusName?: string;
 }
 
 /**
@@ -125,6 +143,7 @@ export class MusterStack extends Stack {
   readonly frontDoor: FrontDoor;
   readonly reconciler: Reconciler;
   readonly alarms: RegistryAlarms;
+  readonly membershipEvents: MembershipEvents | undefined;
 
   constructor(scope: Construct, id: string, props: MusterStackProps = {}) {
     super(scope, id, props);
@@ -133,6 +152,7 @@ export class MusterStack extends Stack {
     this.table = new RegistryTable(this, "Registry", {
       ...(props.tableBilling && { billing: props.tableBilling }),
       ...(props.tableRemovalPolicy && { removalPolicy: props.tableRemovalPolicy }),
+      ...(props.membershipEvents && { stream: true }),
     });
     this.tokensSecret = tokensSecret(this, props.tokensSecret);
     this.signingKeysSecret = signingKeysSecret(this, props.signingKeysSecret);
@@ -144,6 +164,7 @@ export class MusterStack extends Stack {
       signingKeysSecret: this.signingKeysSecret,
       presignKeysSecret: this.presignKeysSecret,
       publicServices: props.publicServices ?? [],
+      ...(props.maxWaitSeconds && { maxWaitSeconds: props.maxWaitSeconds }),
       memorySize: props.apiMemorySize ?? 512,
       logRetention,
     });
@@ -169,6 +190,14 @@ export class MusterStack extends Stack {
       memorySize: props.reconcilerMemorySize ?? 512,
       logRetention,
     });
+
+    this.membershipEvents = props.membershipEvents
+      ? new MembershipEvents(this, "MembershipEvents", {
+          table: this.table,
+          ...(props.eventBusName && { eventBusName: props.eventBusName }),
+          logRetention,
+        })
+      : undefined;
 
     this.alarms = new RegistryAlarms(this, "Alarms", {
       api: this.api.fn.function,

@@ -7,6 +7,7 @@ import { localPresignKeys } from "../shared/auth/presign-keys.js";
 import { TokenSet } from "../shared/auth/tokens.js";
 import { ConfigError, readConfig } from "../shared/config.js";
 import { createApp } from "../shared/http/app.js";
+import { LOCAL_MAX_WAIT_SECONDS } from "../shared/http/blocking.js";
 import { securityOptions } from "../shared/http/security.js";
 import { configuredSources, createReconcilerClients } from "../shared/reconcile/clients.js";
 import {
@@ -19,6 +20,7 @@ import { type Scheduled, schedule } from "../shared/reconcile/scheduler.js";
 import { discoveryFromTable } from "../shared/reconcile/status.js";
 import { SigningKeys } from "../shared/signing/keys.js";
 import { ReloadingSigning } from "../shared/signing/source.js";
+import { ChangeFeed, notifyingStore } from "../shared/store/change-feed.js";
 import { createDynamoClient } from "../shared/store/client.js";
 import { DynamoStore } from "../shared/store/dynamo-store.js";
 import { ensureTable } from "../shared/store/table.js";
@@ -88,7 +90,9 @@ async function main(): Promise<void> {
   );
   await ensureTable(client, config.tableName);
 
-  const store = new DynamoStore({ client, tableName: config.tableName });
+  // One store for the app and the reconciler, signalling every write to the waiting reads.
+  const changes = new ChangeFeed();
+  const store = notifyingStore(new DynamoStore({ client, tableName: config.tableName }), changes);
   // Presigned URLs: MUSTER_PRESIGN_KEYS when set, else a key made once in the data folder.
   const presignKeys = config.presignKeys ?? localPresignKeys(dataDir).keys;
   const app = createApp({
@@ -102,6 +106,7 @@ async function main(): Promise<void> {
     publicServices: config.publicServices,
     logger: log,
     signing,
+    blockingReads: { maxWaitSeconds: LOCAL_MAX_WAIT_SECONDS, feed: changes },
     discovery: discoveryFromTable({ store, configured: configuredSources(reconcileConfig) }),
   });
   const server = serve({ fetch: app.fetch, port, hostname: host }, (info) => {

@@ -4,6 +4,7 @@ import type * as logs from "aws-cdk-lib/aws-logs";
 import type * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import { Construct } from "constructs";
 import { readConfig } from "../../shared/config.js";
+import { lambdaBlockingReads } from "../../shared/http/blocking.js";
 import { MusterFunction, plain } from "./muster-function.js";
 import type { RegistryTable } from "./registry-table.js";
 
@@ -17,6 +18,8 @@ export interface ApiFunctionProps {
   readonly presignKeysSecret: secretsmanager.ISecret;
   /** Services whose reads need no token. */
   readonly publicServices: readonly string[];
+  /** MUSTER_MAX_WAIT_SECONDS: blocking reads up to this long (1-10). @default - refused */
+  readonly maxWaitSeconds?: number;
   readonly memorySize: number;
   readonly logRetention: logs.RetentionDays;
 }
@@ -43,6 +46,8 @@ export class ApiFunction extends Construct {
     if (props.publicServices.length > 0) {
       environment.MUSTER_PUBLIC_SERVICES = props.publicServices.join(",");
     }
+    if (props.maxWaitSeconds) environment.MUSTER_MAX_WAIT_SECONDS = String(props.maxWaitSeconds);
+    lambdaBlockingReads(environment);
     // The function reads its environment with the same code at cold start: a bad value fails
     // synth here instead of every cold start there.
     readConfig({ MUSTER_TABLE: "synth-check", ...plain(environment) });

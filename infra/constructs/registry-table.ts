@@ -64,6 +64,11 @@ export interface RegistryTableProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * A stream of old and new images, for the membership-change events.
+   * @default false
+   */
+  readonly stream?: boolean;
 }
 
 /**
@@ -88,6 +93,7 @@ export class RegistryTable extends Construct {
       encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
       removalPolicy,
       deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
+      ...(props.stream ? { dynamoStream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES } : {}),
     });
   }
 

@@ -7,6 +7,7 @@ import type { DiscoveryHealth } from "../discovery/health.js";
 import type { SigningSource } from "../signing/source.js";
 import { type Store, StoreUnavailableError } from "../store/store.js";
 import { requireToken } from "./auth.js";
+import type { BlockingReads } from "./blocking.js";
 import type { AppEnv } from "./env.js";
 import { ApiError } from "./errors.js";
 import { FloodGuard } from "./flood-guard.js";
@@ -55,6 +56,12 @@ export interface AppOptions {
   caps?: { maxPerService: number; maxPerToken: number; countSeconds?: number };
   /** The in-process per-instance flood guard (flood-guard.ts). Default: on. */
   floodGuard?: boolean;
+  /**
+   * `?wait=` on list reads (shared/http/blocking.ts). Give `feed` the ChangeFeed that the
+   * store was wrapped with (shared/store/change-feed.ts `notifyingStore`) so that writes wake
+   * waiting reads at once. Default: refused with 400 `wait_unsupported`.
+   */
+  blockingReads?: BlockingReads;
 }
 
 /** The whole v1 HTTP contract of DESIGN.md, the same app on Lambda and on Node. */
@@ -99,7 +106,16 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
           : undefined,
     }),
   );
-  app.route("/v1/services", readRoutes({ ...guard, store, now, signing: options.signing }));
+  app.route(
+    "/v1/services",
+    readRoutes({
+      ...guard,
+      store,
+      now,
+      signing: options.signing,
+      ...(options.blockingReads ? { blocking: options.blockingReads } : {}),
+    }),
+  );
   app.route(
     "/v1/admin",
     adminRoutes({ ...guard, now, scopedTokens: options.scopedTokens, presign: options.presign }),

@@ -13,12 +13,12 @@ export type BodySigner = (body: string) => string;
 export const EDGE_CACHE_SECONDS = 5;
 const CACHE_CONTROL = `max-age=0, s-maxage=${EDGE_CACHE_SECONDS}`;
 
-function strongEtag(body: string): string {
+export function strongEtag(body: string): string {
   return `"${createHash("sha256").update(body).digest("base64url").slice(0, 32)}"`;
 }
 
 // If-None-Match uses the weak comparison (RFC 9110 §13.1.2): W/ prefixes are ignored.
-function matches(ifNoneMatch: string | undefined, etag: string): boolean {
+export function matches(ifNoneMatch: string | undefined, etag: string): boolean {
   if (!ifNoneMatch) return false;
   return ifNoneMatch
     .split(",")

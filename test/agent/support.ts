@@ -10,6 +10,7 @@ import type { PresignKeys } from "../../shared/auth/presign.js";
 import { TokenSet } from "../../shared/auth/tokens.js";
 import { createApp } from "../../shared/http/app.js";
 import type { Instance } from "../../shared/model/instance.js";
+import { ChangeFeed, notifyingStore } from "../../shared/store/change-feed.js";
 import { DynamoStore } from "../../shared/store/dynamo-store.js";
 import { engine } from "../engines/index.js";
 import { freshTable } from "../support/table.js";
@@ -24,12 +25,18 @@ export const OTHER_TOKEN = "agent-other-token-0123456789";
  * registry go away and come back at the same URL. Its clock can be moved forward to make
  * leases lapse while it is away, without sleeping through a TTL.
  */
-export async function startRegistry(options: { presign?: PresignKeys } = {}) {
+export async function startRegistry(
+  options: { presign?: PresignKeys; maxWaitSeconds?: number } = {},
+) {
   const dynalite = engine("dynalite");
   const { client, tableName } = await freshTable(dynalite);
   const clock = { offsetMs: 0 };
+  const changes = new ChangeFeed();
   const app = createApp({
-    store: new DynamoStore({ client, tableName }),
+    store: notifyingStore(new DynamoStore({ client, tableName }), changes),
+    ...(options.maxWaitSeconds
+      ? { blockingReads: { maxWaitSeconds: options.maxWaitSeconds, feed: changes } }
+      : {}),
     tokens: new TokenSet([TOKEN, OTHER_TOKEN]),
     now: () => Date.now() + clock.offsetMs,
     ...(options.presign ? { presign: options.presign } : {}),
@@ -61,6 +68,7 @@ export async function startRegistry(options: { presign?: PresignKeys } = {}) {
   return {
     url,
     clock,
+    changes,
     start,
     stop,
     /** Live instances as GET /instances serves them (query: e.g. `?status=passing`). */

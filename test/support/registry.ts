@@ -1,6 +1,7 @@
 import { ScopedTokens } from "../../shared/auth/scoped-tokens.js";
 import { TokenSet } from "../../shared/auth/tokens.js";
 import { type AppOptions, createApp } from "../../shared/http/app.js";
+import { ChangeFeed, notifyingStore } from "../../shared/store/change-feed.js";
 import { DynamoStore, type DynamoStoreOptions } from "../../shared/store/dynamo-store.js";
 import { TokenTable } from "../../shared/store/token-table.js";
 import type { Engine } from "../engines/index.js";
@@ -19,6 +20,8 @@ export interface RegistryOptions {
   security?: Pick<AppOptions, "presign" | "rateLimit" | "caps" | "floodGuard">;
   /** Scoped tokens' cache; default 0, so every request reads the table. */
   tokenCacheSeconds?: number;
+  /** `?wait=` allowed up to this many seconds, writes signalled through a ChangeFeed. */
+  maxWaitSeconds?: number;
 }
 
 /**
@@ -28,7 +31,8 @@ export interface RegistryOptions {
 export async function testRegistry(engine: Engine, options: RegistryOptions = {}) {
   const { client, tableName } = await freshTable(engine);
   const clock = { ms: Date.now() };
-  const store = new DynamoStore({ client, tableName, ...options.store });
+  const changes = new ChangeFeed();
+  const store = notifyingStore(new DynamoStore({ client, tableName, ...options.store }), changes);
   const scopedTokens = new ScopedTokens({
     table: new TokenTable(client, tableName),
     cacheSeconds: options.tokenCacheSeconds ?? 0,
@@ -42,6 +46,9 @@ export async function testRegistry(engine: Engine, options: RegistryOptions = {}
     publicServices: new Set(options.publicServices ?? []),
     now: () => clock.ms,
     ...(options.discovery ? { discovery: options.discovery } : {}),
+    ...(options.maxWaitSeconds
+      ? { blockingReads: { maxWaitSeconds: options.maxWaitSeconds, feed: changes } }
+      : {}),
   });
 
   const heartbeat = (service: string, body: unknown, token = TOKEN_A) =>
@@ -83,6 +90,7 @@ export async function testRegistry(engine: Engine, options: RegistryOptions = {}
   return {
     app,
     store,
+    changes,
     scopedTokens,
     mint,
     client,

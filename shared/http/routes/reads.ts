@@ -5,9 +5,17 @@ import { OMITTED_HEADER, toPeersJson } from "../../formats/peers-json.js";
 import { toPeersTxt } from "../../formats/peers-txt.js";
 import { toRegistryFile } from "../../formats/registry-json.js";
 import { toSrv } from "../../formats/srv.js";
+import {
+  STELLAR_CONTENT_TYPES,
+  STELLAR_FILE_NAMES,
+  stellarFiles,
+  toStellarPeers,
+} from "../../formats/stellar.js";
+import type { Instance } from "../../model/instance.js";
 import { type SigningSource, SigningUnavailableError } from "../../signing/source.js";
 import type { Store } from "../../store/store.js";
-import { type BodySigner, cacheable, cacheableJson, EDGE_CACHE_SECONDS } from "../cacheable.js";
+import { type BlockingReads, blockingAnswer, type Rendered, waitParam } from "../blocking.js";
+import { type BodySigner, cacheableJson, EDGE_CACHE_SECONDS } from "../cacheable.js";
 import type { AppEnv } from "../env.js";
 import { ApiError } from "../errors.js";
 import { authorize, type GuardDeps, rateLimit } from "../guard.js";
@@ -18,6 +26,26 @@ export interface ReadDeps extends GuardDeps {
   now: () => number;
   /** Signs every read it answers 200 (shared/signing). Default: unsigned. */
   signing?: SigningSource;
+  /** `?wait=` on list reads (shared/http/blocking.ts). Default: refused with 400. */
+  blocking?: BlockingReads;
+}
+
+const TEXT = "text/plain; charset=utf-8";
+
+function json(value: unknown, pretty = false): Omit<Rendered, "nextExpiryMs"> {
+  return {
+    body: pretty ? `${JSON.stringify(value, null, 2)}\n` : JSON.stringify(value),
+    contentType: "application/json; charset=utf-8",
+  };
+}
+
+function soonestExpiry(instances: readonly Instance[]): number | undefined {
+  let soonest: number | undefined;
+  for (const i of instances) {
+    const at = Date.parse(i.expires_at);
+    if (!Number.isNaN(at) && (soonest === undefined || at < soonest)) soonest = at;
+  }
+  return soonest;
 }
 
 export function readRoutes(deps: ReadDeps): Hono<AppEnv> {
@@ -39,15 +67,33 @@ export function readRoutes(deps: ReadDeps): Hono<AppEnv> {
     }
   };
 
-  /** Live instances of the requested service after `?status=` and `?tag=`. */
-  const selected = async (c: Context<AppEnv>, hideCritical: boolean) => {
+  /**
+   * A list read of the requested service: authorised and charged once, then rendered from
+   * the store as often as a blocking read needs (`?wait=`).
+   */
+  const listRead = async (
+    c: Context<AppEnv>,
+    hideCritical: boolean,
+    shape: (service: string, instances: Instance[]) => Omit<Rendered, "nextExpiryMs">,
+  ): Promise<Response> => {
     const service = serviceParam(c);
     const filters = filtersOf(c);
+    const waitSeconds = waitParam(c, deps.blocking);
     authorize(c, deps, "read", service);
-    return {
+    return blockingAnswer(c, {
       service,
-      instances: applyFilters(await store.list(service, now()), filters, hideCritical),
-    };
+      waitSeconds,
+      blocking: deps.blocking,
+      signer,
+      now,
+      render: async () => {
+        const live = await store.list(service, now());
+        return {
+          ...shape(service, applyFilters(live, filters, hideCritical)),
+          nextExpiryMs: soonestExpiry(live),
+        };
+      },
+    });
   };
 
   // Every principal may list services, but sees only those it may read (and public ones).
@@ -60,8 +106,8 @@ export function readRoutes(deps: ReadDeps): Hono<AppEnv> {
     return cacheableJson(c, { services }, false, await signer());
   });
 
-  app.get("/:service/instances", async (c) =>
-    cacheableJson(c, await selected(c, false), false, await signer()),
+  app.get("/:service/instances", (c) =>
+    listRead(c, false, (service, instances) => json({ service, instances })),
   );
 
   app.get("/:service/instances/:id/registry.json", async (c) => {
@@ -82,42 +128,55 @@ export function readRoutes(deps: ReadDeps): Hono<AppEnv> {
     return cacheableJson(c, file, true, await signer());
   });
 
-  app.get("/:service/peers.json", async (c) => {
-    const { instances } = await selected(c, true);
-    const { peers, omitted } = toPeersJson(instances);
-    const res = cacheableJson(c, peers, true, await signer());
-    // Instances that are not Blixard nodes stay in peers.txt, srv and /instances.
-    res.headers.set(OMITTED_HEADER, String(omitted));
-    return res;
-  });
+  app.get("/:service/peers.json", (c) =>
+    listRead(c, true, (_, instances) => {
+      const { peers, omitted } = toPeersJson(instances);
+      // Instances that are not Blixard nodes stay in peers.txt, srv and /instances.
+      return { ...json(peers, true), headers: { [OMITTED_HEADER]: String(omitted) } };
+    }),
+  );
 
   /** A joining Blixard node's `BootstrapInfo` (shared/formats/bootstrap.ts). */
-  const bootstrap = async (c: Context<AppEnv>) => {
-    const { service, instances } = await selected(c, true);
-    const node = chooseBootstrap(instances);
-    if (!node) {
-      throw new ApiError(
-        404,
-        "no_bootstrap_node",
-        `service ${service} has no live, passing Blixard node (cluster_node_id and a valid iroh_node_id) to join through`,
-      );
-    }
-    return cacheableJson(c, toBootstrapInfo(node), false, await signer());
-  };
+  const bootstrap = (c: Context<AppEnv>) =>
+    listRead(c, true, (service, instances) => {
+      const node = chooseBootstrap(instances);
+      if (!node) {
+        throw new ApiError(
+          404,
+          "no_bootstrap_node",
+          `service ${service} has no live, passing Blixard node (cluster_node_id and a valid iroh_node_id) to join through`,
+        );
+      }
+      return json(toBootstrapInfo(node));
+    });
   app.get("/:service/bootstrap", bootstrap);
   // Join URLs (shared/auth/join-capability.ts): checked by the auth middleware.
   app.get("/:service/join/:capability", bootstrap);
   app.get("/:service/join/:capability/bootstrap", bootstrap);
 
-  app.get("/:service/peers.txt", async (c) => {
-    const { instances } = await selected(c, true);
-    return cacheable(c, toPeersTxt(instances), "text/plain; charset=utf-8", await signer());
-  });
+  app.get("/:service/peers.txt", (c) =>
+    listRead(c, true, (_, instances) => ({ body: toPeersTxt(instances), contentType: TEXT })),
+  );
 
-  app.get("/:service/srv", async (c) => {
-    const { service, instances } = await selected(c, true);
-    return cacheableJson(c, toSrv(service, instances, EDGE_CACHE_SECONDS), false, await signer());
-  });
+  app.get("/:service/srv", (c) =>
+    listRead(c, true, (service, instances) => json(toSrv(service, instances, EDGE_CACHE_SECONDS))),
+  );
+
+  // Stellar's ConfigMap keys. The files list passing validators whatever `?status=` says, so
+  // the parameter is refused rather than silently ignored.
+  for (const name of STELLAR_FILE_NAMES) {
+    app.get(`/:service/stellar/${name}`, (c) => {
+      if (c.req.query("status") !== undefined) {
+        throw new ApiError(400, "invalid_input", "invalid status", [
+          { path: "status", message: "the Stellar files list passing validators only" },
+        ]);
+      }
+      return listRead(c, true, (_, instances) => ({
+        body: stellarFiles(toStellarPeers(instances))[name],
+        contentType: STELLAR_CONTENT_TYPES[name],
+      }));
+    });
+  }
 
   return app;
 }

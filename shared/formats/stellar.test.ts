@@ -1,0 +1,79 @@
+import { describe, expect, it } from "vitest";
+import type { Instance } from "../model/instance.js";
+import { stellarFiles, stellarPeers, toStellarPeers } from "./stellar.js";
+
+function node(id: string, over: Partial<Instance> = {}): Instance {
+  return {
+    service: "stellar",
+    id,
+    address: "10.0.0.1:11625",
+    direct_addresses: [],
+    relay_url: null,
+    iroh_node_id: null,
+    cluster_node_id: null,
+    tags: [],
+    metadata: {},
+    version: null,
+    weight: 1,
+    status: "passing",
+    source: "heartbeat",
+    registered_by: "tok_0",
+    registered_at: "2026-01-01T00:00:00Z",
+    last_seen: "2026-01-01T00:00:00Z",
+    expires_at: "2026-01-01T00:00:30Z",
+    ...over,
+  };
+}
+
+describe("Stellar's peer files", () => {
+  it("writes what serde_json::to_string_pretty writes, keys sorted, no trailing newline", () => {
+    const peers = toStellarPeers([
+      node("validator-1", { metadata: { namespace: "stellar-nodes" } }),
+      node("validator-2", { address: "10.0.0.2:11626" }),
+    ]);
+    const files = stellarFiles(peers);
+    expect(files["peers.json"]).toBe(
+      [
+        "[",
+        "  {",
+        '    "ip": "10.0.0.1",',
+        '    "name": "validator-1",',
+        '    "namespace": "stellar-nodes",',
+        '    "nodeType": "Validator",',
+        '    "peerString": "10.0.0.1:11625",',
+        '    "port": 11625',
+        "  },",
+        "  {",
+        '    "ip": "10.0.0.2",',
+        '    "name": "validator-2",',
+        '    "namespace": "default",',
+        '    "nodeType": "Validator",',
+        '    "peerString": "10.0.0.2:11626",',
+        '    "port": 11626',
+        "  }",
+        "]",
+      ].join("\n"),
+    );
+    expect(files["peers.txt"]).toBe("10.0.0.1:11625\n10.0.0.2:11626");
+    expect(files.peer_count).toBe("2");
+    expect(stellarPeers.parse(JSON.parse(files["peers.json"]))).toEqual(peers);
+  });
+
+  it("lists passing validators only, never suspended ones", () => {
+    const peers = toStellarPeers([
+      node("a", { metadata: { node_type: "Horizon" } }),
+      node("b", { metadata: { suspended: "true" } }),
+      node("c", { status: "warning" }),
+      node("d", { metadata: { node_type: "validator" } }),
+      node("e", { address: "[2001:db8::1]:11625" }),
+    ]);
+    expect(peers.map((p) => [p.name, p.peerString])).toEqual([
+      ["d", "10.0.0.1:11625"],
+      ["e", "[2001:db8::1]:11625"],
+    ]);
+  });
+
+  it("writes an empty set as the operator does", () => {
+    expect(stellarFiles([])).toEqual({ "peers.json": "[]", "peers.txt": "", peer_count: "0" });
+  });
+});

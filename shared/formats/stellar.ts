@@ -1,0 +1,92 @@
+import { z } from "zod";
+import { formatHostPort, parseHostPort } from "../model/address.js";
+import type { Instance } from "../model/instance.js";
+
+/**
+ * The three keys the Stellar-K8s operator writes into its `stellar-peers` ConfigMap
+ * (src/controller/peer_discovery.rs): `peers.json`, `peers.txt`, `peer_count`. A pod that
+ * mounts the ConfigMap sees them as three files; muster serves the same bytes.
+ */
+
+/** Metadata keys read from an instance, and what is assumed without them. */
+export const STELLAR_METADATA = {
+  namespace: "namespace",
+  nodeType: "node_type",
+  suspended: "suspended",
+} as const;
+/** The operator falls back to "default" for a node without a namespace. */
+export const DEFAULT_NAMESPACE = "default";
+/** A node that says nothing is taken for a validator: the only kind the files list. */
+export const DEFAULT_NODE_TYPE = "Validator";
+
+/**
+ * One entry of peers.json. The operator builds it with serde_json's `json!`, whose map sorts
+ * keys (no `preserve_order` feature in its Cargo.toml), so the keys come out in this order.
+ */
+export const stellarPeer = z.object({
+  ip: z.string(),
+  name: z.string(),
+  namespace: z.string(),
+  nodeType: z.string(),
+  peerString: z.string(),
+  port: z.number().int().min(1).max(65535),
+});
+export type StellarPeer = z.infer<typeof stellarPeer>;
+export const stellarPeers = z.array(stellarPeer);
+
+/**
+ * Validators only, not suspended, passing: what the operator lists (it skips non-validators
+ * and suspended nodes, and reloads healthy ones only). Ordered by instance id (the store's
+ * order) where the operator's HashSet has none, so that an unchanged set gives the same bytes.
+ */
+export function toStellarPeers(instances: readonly Instance[]): StellarPeer[] {
+  const peers: StellarPeer[] = [];
+  for (const i of instances) {
+    if (i.status !== "passing") continue;
+    const nodeType = i.metadata[STELLAR_METADATA.nodeType] ?? DEFAULT_NODE_TYPE;
+    if (nodeType.toLowerCase() !== "validator") continue;
+    if (i.metadata[STELLAR_METADATA.suspended]?.toLowerCase() === "true") continue;
+    const hp = parseHostPort(i.address);
+    if (!hp) continue;
+    peers.push({
+      ip: hp.host,
+      name: i.id,
+      namespace: i.metadata[STELLAR_METADATA.namespace] ?? DEFAULT_NAMESPACE,
+      // The operator's Display of NodeType::Validator.
+      nodeType: DEFAULT_NODE_TYPE,
+      // `ip:port` as the operator formats it; an IPv6 address is bracketed, which the
+      // operator (IPv4 cluster IPs only) never needed but a reader of host:port does.
+      peerString: formatHostPort(hp),
+      port: hp.port,
+    });
+  }
+  return peers;
+}
+
+export interface StellarFiles {
+  "peers.json": string;
+  "peers.txt": string;
+  peer_count: string;
+}
+
+export const STELLAR_FILE_NAMES = ["peers.json", "peers.txt", "peer_count"] as const;
+export type StellarFileName = (typeof STELLAR_FILE_NAMES)[number];
+
+/**
+ * The three values byte for byte: `serde_json::to_string_pretty` (two-space indent, no
+ * trailing newline, `[]` when empty), the peer strings joined by "\n" (no trailing newline,
+ * empty when none), and the count as a decimal string.
+ */
+export function stellarFiles(peers: readonly StellarPeer[]): StellarFiles {
+  return {
+    "peers.json": JSON.stringify(peers, null, 2),
+    "peers.txt": peers.map((p) => p.peerString).join("\n"),
+    peer_count: String(peers.length),
+  };
+}
+
+export const STELLAR_CONTENT_TYPES: Record<StellarFileName, string> = {
+  "peers.json": "application/json; charset=utf-8",
+  "peers.txt": "text/plain; charset=utf-8",
+  peer_count: "text/plain; charset=utf-8",
+};

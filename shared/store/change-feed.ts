@@ -1,0 +1,87 @@
+import type { Store } from "./store.js";
+
+type Listener = () => void;
+
+/**
+ * Tells the readers of a service, in this process, that something may have changed there.
+ * A signal is a hint, never the change itself: a waiting read renders the list again and
+ * compares, so a renewal that moved nothing it serves wakes it for nothing and it waits on.
+ */
+export class ChangeFeed {
+  readonly #listeners = new Map<string, Set<Listener>>();
+
+  /** Calls `listener` after each write to `service`; the returned function stops it. */
+  subscribe(service: string, listener: Listener): () => void {
+    let set = this.#listeners.get(service);
+    if (!set) {
+      set = new Set();
+      this.#listeners.set(service, set);
+    }
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0 && this.#listeners.get(service) === set) this.#listeners.delete(service);
+    };
+  }
+
+  notify(service: string): void {
+    const set = this.#listeners.get(service);
+    if (!set) return;
+    // A copy: a listener that unsubscribes while called must not skip its neighbour.
+    for (const listener of [...set]) listener();
+  }
+
+  /** Readers waiting on `service` (all services when omitted). */
+  waiting(service?: string): number {
+    if (service !== undefined) return this.#listeners.get(service)?.size ?? 0;
+    let n = 0;
+    for (const set of this.#listeners.values()) n += set.size;
+    return n;
+  }
+}
+
+/**
+ * The writes that may change what a service lists, and when each one did (by its result).
+ * Everything else on the store passes through untouched, so a method added to `Store` later
+ * needs nothing here unless it writes instances.
+ */
+const WRITES: Record<string, (result: unknown) => boolean> = {
+  heartbeat: (r) => {
+    const kind = (r as { kind?: string }).kind;
+    return kind === "created" || kind === "renewed";
+  },
+  deregister: (r) => r === "deleted",
+  withdraw: (r) => r === true,
+  upsertSourced: (r) => r === "written",
+  remove: (r) => r === true,
+};
+
+function serviceOf(method: string, args: unknown[]): string | undefined {
+  const first = args[0];
+  if (method === "heartbeat" || method === "upsertSourced") {
+    return (first as { service?: string } | undefined)?.service;
+  }
+  return typeof first === "string" ? first : undefined;
+}
+
+/**
+ * `store` that signals `feed` after each successful write to a service: heartbeats, deletes,
+ * the caps' withdrawals and the reconciler's writes. The Store interface is unchanged; wrap
+ * the one store the app and the reconciler share.
+ */
+export function notifyingStore<S extends Store>(store: S, feed: ChangeFeed): S {
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (typeof value !== "function") return value;
+      const wrote = typeof property === "string" ? WRITES[property] : undefined;
+      if (!wrote) return value.bind(target);
+      return async (...args: unknown[]) => {
+        const result = await value.apply(target, args);
+        const service = serviceOf(property as string, args);
+        if (service !== undefined && wrote(result)) feed.notify(service);
+        return result;
+      };
+    },
+  });
+}
