@@ -11,6 +11,7 @@ import {
 } from "../shared/auth/secret-tokens.js";
 import { TokenSet } from "../shared/auth/tokens.js";
 import { readConfig } from "../shared/config.js";
+import { readDnsZone } from "../shared/dns/config.js";
 import { type AppEvent, createApp } from "../shared/http/app.js";
 import { securityOptions } from "../shared/http/security.js";
 import { discoveryFromTable } from "../shared/reconcile/status.js";
@@ -81,6 +82,7 @@ const app = createApp({
   logger,
   ...(signing ? { signing } : {}),
   discovery: discoveryFromTable({ store }),
+  dnsZone: readDnsZone(process.env),
   onEvent: (event) => metrics.addMetric(METRIC[event], MetricUnit.Count, 1),
 });
 const serve = handle(app);

@@ -139,3 +139,18 @@ function fitting(message: packet.Packet, limit: number): packet.Answer[] {
   }
   return all.slice(0, low);
 }
+
+/** SERVFAIL for a query the registry could not answer (its store down); undefined if unreadable. */
+export function serverFailure(query: Buffer): Buffer | undefined {
+  try {
+    const decoded = packet.decode(query);
+    return packet.encode({
+      type: "response",
+      id: decoded.id ?? 0,
+      flags: ((decoded.flags ?? 0) & RD) | RCODE.SERVFAIL,
+      questions: decoded.questions ?? [],
+    });
+  } catch {
+    return formatError(query);
+  }
+}
