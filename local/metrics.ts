@@ -75,7 +75,9 @@ export class LocalMetrics {
         return (...args: unknown[]) => {
           const end = histogram.startTimer({ operation: String(property) });
           const result = value.apply(target, args);
-          return result instanceof Promise ? result.finally(() => end()) : (end(), result);
+          if (result instanceof Promise) return result.finally(() => end());
+          end();
+          return result;
         };
       },
     });
