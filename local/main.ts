@@ -119,13 +119,6 @@ async function main(): Promise<void> {
     onRefusal: metrics.onRefusal,
   });
   metrics.mount(app, new AnyToken(new TokenSet(tokens), security.scopedTokens));
-  const server = serve({ fetch: app.fetch, port, hostname: host, ...tls }, (info) => {
-    const where = engine ? `embedded dynalite in ${dataDir}` : `DynamoDB at ${external}`;
-    log.info(
-      `muster listening on ${tls ? "https" : "http"}://${host}:${info.port} (table ${config.tableName}, ${where})`,
-    );
-  });
-
   // Plain DNS answers public services only: a DNS query carries no credentials.
   const dns = dnsListen
     ? await startDnsServer({
@@ -139,6 +132,13 @@ async function main(): Promise<void> {
       })
     : undefined;
   if (dns) log.info(`dns listening on ${dns.host}:${dns.port} (udp, tcp) for ${dnsZone}`);
+
+  const server = serve({ fetch: app.fetch, port, hostname: host, ...tls }, (info) => {
+    const where = engine ? `embedded dynalite in ${dataDir}` : `DynamoDB at ${external}`;
+    log.info(
+      `muster listening on ${tls ? "https" : "http"}://${host}:${info.port} (table ${config.tableName}, ${where})`,
+    );
+  });
 
   // The same pass as the scheduled Lambda's, every MUSTER_RECONCILE_INTERVAL seconds.
   const clients = hasSource(reconcileConfig) ? createReconcilerClients(reconcileConfig) : undefined;
