@@ -38,6 +38,8 @@ export function readDnsListen(env: NodeJS.ProcessEnv): { host: string; port: num
 
 /** A TCP client that sends nothing for this long is dropped (RFC 7766 §6.2.3 suggests seconds). */
 const TCP_IDLE_MS = 10_000;
+/** Queries one TCP connection may have waiting for their answers. */
+const MAX_PIPELINED = 64;
 
 async function answer(query: Buffer, options: DnsServerOptions, transport: "udp" | "stream") {
   try {
@@ -53,6 +55,7 @@ function serveTcp(socket: Socket, options: DnsServerOptions): void {
   let pending = Buffer.alloc(0);
   // Answers go out in the order asked: each waits for the one before.
   let queue: Promise<unknown> = Promise.resolve();
+  let waiting = 0;
   socket.setTimeout(TCP_IDLE_MS, () => socket.destroy());
   socket.on("error", () => socket.destroy());
   socket.on("data", (chunk: Buffer) => {
@@ -62,8 +65,14 @@ function serveTcp(socket: Socket, options: DnsServerOptions): void {
       if (pending.length < 2 + length) break;
       const query = pending.subarray(2, 2 + length);
       pending = pending.subarray(2 + length);
+      // A client that pipelines faster than the store answers is cut off, not queued forever.
+      if (++waiting > MAX_PIPELINED) {
+        socket.destroy();
+        return;
+      }
       queue = queue.then(async () => {
         const message = await answer(Buffer.from(query), options, "stream");
+        waiting--;
         if (!message || socket.destroyed) return;
         const prefix = Buffer.alloc(2);
         prefix.writeUInt16BE(Math.min(message.length, MAX_STREAM_MESSAGE));
