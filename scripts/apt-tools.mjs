@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Installs the real clients the DNS and Prometheus tests speak to: dig (Debian `bind9-dnsutils`)
-// and Prometheus (Debian `prometheus`, 2.42 on bookworm). Idempotent and fast once installed
+// Installs the real clients the DNS and Prometheus tests speak to: dig (Debian `bind9-dnsutils`),
+// Prometheus (Debian `prometheus`, 2.42 on bookworm), curl and openssl. Idempotent and fast once installed
 // (one `which` per tool); `apt-get update` runs only when a package is missing and apt has no
 // candidate for it, so a warm machine never touches the network.
 //
@@ -12,6 +12,9 @@ import { execFileSync, spawnSync } from "node:child_process";
 const TOOLS = [
   { command: "dig", pkg: "bind9-dnsutils" },
   { command: "prometheus", pkg: "prometheus" },
+  // The DoH test's other client, and the maker of its throwaway certificate.
+  { command: "curl", pkg: "curl" },
+  { command: "openssl", pkg: "openssl" },
 ];
 
 const has = (command) =>
@@ -28,7 +31,7 @@ const APT = ["-o", "DPkg::Lock::Timeout=600", "-o", "Acquire::Retries=3"];
 function install() {
   const missing = TOOLS.filter((t) => !has(t.command)).map((t) => t.pkg);
   if (missing.length === 0) {
-    console.log("apt-tools: dig and prometheus already installed, nothing to do");
+    console.log("apt-tools: dig, prometheus, curl and openssl already installed, nothing to do");
     return;
   }
   if (process.getuid?.() !== 0) {
