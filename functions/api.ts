@@ -11,6 +11,7 @@ import {
 } from "../shared/auth/secret-tokens.js";
 import { TokenSet } from "../shared/auth/tokens.js";
 import { readConfig } from "../shared/config.js";
+import { readDnsZone } from "../shared/dns/config.js";
 import { type AppEvent, createApp } from "../shared/http/app.js";
 import { lambdaBlockingReads } from "../shared/http/blocking.js";
 import { securityOptions } from "../shared/http/security.js";
@@ -85,6 +86,7 @@ const app = createApp({
   ...(signing ? { signing } : {}),
   discovery: discoveryFromTable({ store }),
   ...(blockingReads ? { blockingReads } : {}),
+  dnsZone: readDnsZone(process.env),
   onEvent: (event) => metrics.addMetric(METRIC[event], MetricUnit.Count, 1),
 });
 const serve = handle(app);

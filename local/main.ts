@@ -4,10 +4,13 @@ import { join, resolve } from "node:path";
 import { serve } from "@hono/node-server";
 import { StaticPresignKeys } from "../shared/auth/presign.js";
 import { localPresignKeys } from "../shared/auth/presign-keys.js";
+import { AnyToken } from "../shared/auth/scoped-tokens.js";
 import { TokenSet } from "../shared/auth/tokens.js";
 import { ConfigError, readConfig } from "../shared/config.js";
+import { readDnsZone } from "../shared/dns/config.js";
 import { createApp } from "../shared/http/app.js";
 import { LOCAL_MAX_WAIT_SECONDS } from "../shared/http/blocking.js";
+import { EDGE_CACHE_SECONDS } from "../shared/http/cacheable.js";
 import { securityOptions } from "../shared/http/security.js";
 import { configuredSources, createReconcilerClients } from "../shared/reconcile/clients.js";
 import {
@@ -26,8 +29,11 @@ import { DynamoStore } from "../shared/store/dynamo-store.js";
 import { ensureTable } from "../shared/store/table.js";
 import { consoleLogger as log } from "./console-logger.js";
 import { lockDataDir } from "./data-lock.js";
+import { readDnsListen, startDnsServer } from "./dns-server.js";
 import { type RunningEngine, startDynalite } from "./dynalite.js";
+import { LocalMetrics, readMetricsPublic } from "./metrics.js";
 import { ensureSigningKeys, readSigningKeysFile, signingKeysPath } from "./signing-keys.js";
+import { readTls } from "./tls.js";
 import { localToken } from "./token.js";
 
 /**
@@ -43,6 +49,10 @@ async function main(): Promise<void> {
   const host = process.env.HOST ?? "127.0.0.1";
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new ConfigError("PORT must be 0-65535");
+  const dnsZone = readDnsZone(process.env);
+  const dnsListen = readDnsListen(process.env);
+  const tls = readTls(process.env);
+  const metrics = new LocalMetrics({ public: readMetricsPublic(process.env) });
   mkdirSync(dataDir, { recursive: true });
   const unlock = lockDataDir(dataDir);
 
@@ -92,27 +102,49 @@ async function main(): Promise<void> {
 
   // One store for the app and the reconciler, signalling every write to the waiting reads.
   const changes = new ChangeFeed();
-  const store = notifyingStore(new DynamoStore({ client, tableName: config.tableName }), changes);
+  const store = notifyingStore(
+    metrics.instrument(new DynamoStore({ client, tableName: config.tableName })),
+    changes,
+  );
   // Presigned URLs: MUSTER_PRESIGN_KEYS when set, else a key made once in the data folder.
   const presignKeys = config.presignKeys ?? localPresignKeys(dataDir).keys;
+  const security = securityOptions(
+    config,
+    { client, tableName: config.tableName },
+    new StaticPresignKeys(presignKeys),
+  );
   const app = createApp({
     store,
     tokens: new TokenSet(tokens),
-    ...securityOptions(
-      config,
-      { client, tableName: config.tableName },
-      new StaticPresignKeys(presignKeys),
-    ),
+    ...security,
     publicServices: config.publicServices,
     logger: log,
     signing,
     blockingReads: { maxWaitSeconds: LOCAL_MAX_WAIT_SECONDS, feed: changes },
     discovery: discoveryFromTable({ store, configured: configuredSources(reconcileConfig) }),
+    dnsZone,
+    onEvent: metrics.onEvent,
+    onRefusal: metrics.onRefusal,
   });
-  const server = serve({ fetch: app.fetch, port, hostname: host }, (info) => {
+  metrics.mount(app, new AnyToken(new TokenSet(tokens), security.scopedTokens));
+  // Plain DNS answers public services only: a DNS query carries no credentials.
+  const dns = dnsListen
+    ? await startDnsServer({
+        ...dnsListen,
+        source: {
+          mayRead: (service) => config.publicServices.has(service),
+          list: (service) => store.list(service, Date.now()),
+        },
+        zone: { zone: dnsZone, ttl: EDGE_CACHE_SECONDS, now: Date.now },
+        warn: (message, detail) => log.warn(message, detail),
+      })
+    : undefined;
+  if (dns) log.info(`dns listening on ${dns.host}:${dns.port} (udp, tcp) for ${dnsZone}`);
+
+  const server = serve({ fetch: app.fetch, port, hostname: host, ...tls }, (info) => {
     const where = engine ? `embedded dynalite in ${dataDir}` : `DynamoDB at ${external}`;
     log.info(
-      `muster listening on http://${host}:${info.port} (table ${config.tableName}, ${where})`,
+      `muster listening on ${tls ? "https" : "http"}://${host}:${info.port} (table ${config.tableName}, ${where})`,
     );
   });
 
@@ -123,10 +155,14 @@ async function main(): Promise<void> {
         intervalMs: reconcileConfig.intervalSeconds * 1000,
         logger: log,
         run: async (signal) => {
-          await runReconcilePass(
+          const report = await runReconcilePass(
             { store, config: reconcileConfig, ...clients, logger: log },
             { signal },
-          );
+          ).catch((err) => {
+            metrics.countPass(reconcileConfig, undefined);
+            throw err;
+          });
+          metrics.countPass(reconcileConfig, report);
         },
       })
     : undefined;
@@ -144,6 +180,7 @@ async function main(): Promise<void> {
     // First the reconciler: a pass in flight is aborted and finishes its writes.
     await reconciler?.stop();
     clients?.destroy();
+    await dns?.close();
     await new Promise<void>((done) => server.close(() => done()));
     client.destroy();
     // Closing the engine flushes LevelDB, so every acknowledged heartbeat is on disk.

@@ -18,6 +18,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
     stdio: ["ignore", "ignore", "inherit"],
   });
 
+  // dig and Prometheus, the real clients of the DNS and discovery tests (Debian packages).
+  const aptTools = fileURLToPath(new URL("../scripts/apt-tools.mjs", import.meta.url));
+  execFileSync(process.execPath, [aptTools, "install"], { stdio: ["ignore", "ignore", "inherit"] });
+
   // Started side by side: the JVM takes a couple of seconds, dynalite is instant.
   const started = await Promise.allSettled([startDynalite(), startDynamoDBLocal(), startMoto()]);
   const failure = started.find((result) => result.status === "rejected");

@@ -4,10 +4,12 @@ import type { PresignKeys } from "../auth/presign.js";
 import { AnyToken, type ScopedTokens } from "../auth/scoped-tokens.js";
 import type { TokenVerifier } from "../auth/tokens.js";
 import type { DiscoveryHealth } from "../discovery/health.js";
+import { DEFAULT_DNS_ZONE } from "../dns/names.js";
 import type { SigningSource } from "../signing/source.js";
 import { type Store, StoreUnavailableError } from "../store/store.js";
 import { requireToken } from "./auth.js";
 import type { BlockingReads } from "./blocking.js";
+import { EDGE_CACHE_SECONDS } from "./cacheable.js";
 import type { AppEnv } from "./env.js";
 import { ApiError } from "./errors.js";
 import { FloodGuard } from "./flood-guard.js";
@@ -16,8 +18,10 @@ import { type AppLogger, silentLogger } from "./logger.js";
 import { Quotas } from "./quotas.js";
 import { TokenBuckets } from "./rate-limit.js";
 import { adminRoutes } from "./routes/admin.js";
+import { dohRoute } from "./routes/doh.js";
 import { discoveryHealthRoute, healthRoute, NO_SOURCES } from "./routes/health.js";
 import { writeRoutes } from "./routes/heartbeats.js";
+import { httpSdRoute } from "./routes/http-sd.js";
 import { keysRoute } from "./routes/keys.js";
 import { readRoutes } from "./routes/reads.js";
 
@@ -62,6 +66,10 @@ export interface AppOptions {
    * waiting reads at once. Default: refused with 400 `wait_unsupported`.
    */
   blockingReads?: BlockingReads;
+  /** The zone DNS over HTTPS answers for (MUSTER_DNS_ZONE). Default `muster.internal`. */
+  dnsZone?: string;
+  /** Called with each refusal's code and status (local mode counts them). Default: nothing. */
+  onRefusal?: (code: string, status: number) => void;
 }
 
 /** The whole v1 HTTP contract of DESIGN.md, the same app on Lambda and on Node. */
@@ -116,6 +124,17 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
       ...(options.blockingReads ? { blocking: options.blockingReads } : {}),
     }),
   );
+  app.route("/v1/http_sd", httpSdRoute({ ...guard, store, now }));
+  app.route(
+    "/dns-query",
+    dohRoute({
+      ...guard,
+      store,
+      now,
+      tokens: new AnyToken(tokens, options.scopedTokens),
+      zone: { zone: options.dnsZone ?? DEFAULT_DNS_ZONE, ttl: EDGE_CACHE_SECONDS },
+    }),
+  );
   app.route(
     "/v1/admin",
     adminRoutes({ ...guard, now, scopedTokens: options.scopedTokens, presign: options.presign }),
@@ -136,6 +155,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
 
   app.onError((err, c) => {
     if (err instanceof ApiError) {
+      options.onRefusal?.(err.code, err.status);
       for (const [k, v] of Object.entries(err.headers)) c.header(k, v);
       return c.json(err.body(), err.status);
     }

@@ -17,7 +17,7 @@ export interface AuthOptions {
 
 const WWW_AUTHENTICATE = { "WWW-Authenticate": 'Bearer realm="muster"' };
 
-function bearer(header: string | undefined): string | undefined {
+export function bearer(header: string | undefined): string | undefined {
   const match = /^Bearer[ ]+([^\s]+)\s*$/i.exec(header ?? "");
   return match?.[1];
 }
@@ -87,7 +87,9 @@ export function requireToken(options: AuthOptions): MiddlewareHandler<AppEnv> {
     if (!principal) {
       const service = /^\/v1\/services\/([^/]+)\//.exec(c.req.path)?.[1];
       const isRead = c.req.method === "GET" || c.req.method === "HEAD";
-      if (!(isRead && service !== undefined && publicServices.has(service))) {
+      // Prometheus's discovery without a token sees the public services, when there are any.
+      const publicSd = c.req.path === "/v1/http_sd" && publicServices.size > 0;
+      if (!(isRead && ((service !== undefined && publicServices.has(service)) || publicSd))) {
         const message =
           // No bootstrap token: nobody can administer the registry, so say so (a scoped admin
           // token made earlier would still be accepted above).

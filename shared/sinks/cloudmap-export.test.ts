@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Instance } from "../model/instance.js";
 import type { NamespaceSnapshot } from "../sources/cloudmap-namespace.js";
-import { cloudMapId, planExport } from "./cloudmap-export.js";
+import { cloudMapId, exportServiceName, planExport } from "./cloudmap-export.js";
 
 function node(id: string, address: string, extra: Partial<Instance> = {}): Instance {
   return {
@@ -53,7 +53,7 @@ describe("planExport", () => {
       snapshot([
         {
           id: "srv-1",
-          name: "engram",
+          name: "_engram._tcp",
           instances: [
             { id: "same", attributes: ours("10.0.0.1") },
             { id: "moved", attributes: ours("10.0.0.2") },
@@ -63,13 +63,15 @@ describe("planExport", () => {
         },
       ]),
     );
-    expect(plan.create).toEqual(["stellar"]);
+    expect(plan.create).toEqual(["_stellar._tcp"]);
     expect(plan.register.map((r) => [r.service, r.id, r.isNew])).toEqual([
-      ["engram", "moved", false],
-      ["engram", "new", true],
-      ["stellar", "other", true],
+      ["_engram._tcp", "moved", false],
+      ["_engram._tcp", "new", true],
+      ["_stellar._tcp", "other", true],
     ]);
-    expect(plan.deregister).toEqual([{ service: "engram", serviceId: "srv-1", id: "expired" }]);
+    expect(plan.deregister).toEqual([
+      { service: "_engram._tcp", serviceId: "srv-1", id: "expired" },
+    ]);
     expect(plan).toMatchObject({ desired: 4, current: 3 });
     expect(plan.skipped).toHaveLength(2);
   });
@@ -80,13 +82,32 @@ describe("planExport", () => {
       snapshot([
         {
           id: "srv-1",
-          name: "engram",
+          name: "_engram._tcp",
           instances: [{ id: "task-1", attributes: { AWS_INSTANCE_IPV4: "10.9.9.9" } }],
         },
       ]),
     );
     expect(plan.register).toEqual([]);
     expect(plan.skipped[0]).toMatch(/not made by muster/);
+  });
+
+  it("names services for SRV in a DNS namespace, and moves exports out of a plainly named one", () => {
+    expect(exportServiceName("engram", "DNS_PRIVATE")).toBe("_engram._tcp");
+    expect(exportServiceName("engram", "HTTP")).toBe("engram");
+    const plan = planExport(
+      [node("a", "10.0.0.1:7946")],
+      snapshot([
+        { id: "srv-old", name: "engram", instances: [{ id: "a", attributes: ours("10.0.0.1") }] },
+      ]),
+    );
+    expect(plan.create).toEqual(["_engram._tcp"]);
+    expect(plan.register.map((r) => [r.service, r.id])).toEqual([["_engram._tcp", "a"]]);
+    expect(plan.deregister).toEqual([{ service: "engram", serviceId: "srv-old", id: "a" }]);
+    const http = planExport([node("a", "10.0.0.1:7946")], {
+      namespace: { id: "ns-h", name: "api-only", type: "HTTP" },
+      services: [],
+    });
+    expect(http.create).toEqual(["engram"]);
   });
 
   it("shortens ids past Cloud Map's 64 characters, uniquely", () => {

@@ -16,6 +16,7 @@ import type { NamespaceSnapshot } from "../sources/cloudmap-namespace.js";
 export const DNS_TTL_SECONDS = 10;
 
 export interface Registration {
+  /** The Cloud Map service's name (exportServiceName). */
   service: string;
   id: string;
   attributes: Record<string, string>;
@@ -52,6 +53,17 @@ export function cloudMapId(id: string): string {
   return `${id.slice(0, 47)}-${hash}`;
 }
 
+/**
+ * The Cloud Map service a muster service is exported into. In a DNS namespace, Cloud Map names
+ * the SRV record it makes `<service name>.<namespace>`, so the service is named `_<service>._tcp`
+ * and a Route 53 private zone answers `_<service>._tcp.<namespace>` SRV as RFC 2782 spells it
+ * (the A records are then `<id>._<service>._tcp.<namespace>`, the SRV targets). An HTTP
+ * namespace has no DNS: the service keeps its own name there.
+ */
+export function exportServiceName(service: string, namespaceType: string): string {
+  return namespaceType.startsWith("DNS") ? `_${service}._tcp` : service;
+}
+
 function sameAttributes(a: Record<string, string>, b: Record<string, string>): boolean {
   const keys = Object.keys(a);
   return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
@@ -74,6 +86,7 @@ export function planExport(
   );
   const skipped: string[] = [];
   const desired = new Map<string, Registration>();
+  const nameOf = (service: string) => exportServiceName(service, snapshot.namespace.type);
   for (const instance of heartbeats) {
     if (instance.source !== "heartbeat" || instance.status === "critical") continue;
     const address = parseHostPort(instance.address);
@@ -90,16 +103,15 @@ export function planExport(
       [EXPORT_MARKER]: "heartbeat",
     };
     if (id !== instance.id) attributes[MUSTER_ID] = instance.id;
-    const existing = present.get(`${instance.service}\u0000${id}`);
+    const service = nameOf(instance.service);
+    const existing = present.get(`${service}\u0000${id}`);
     if (existing && existing.attributes[EXPORT_MARKER] === undefined) {
       // Someone else registered this id; overwriting it would take their instance away.
-      skipped.push(
-        `${instance.service}/${id}: Cloud Map has an instance of that id not made by muster`,
-      );
+      skipped.push(`${service}/${id}: Cloud Map has an instance of that id not made by muster`);
       continue;
     }
-    desired.set(`${instance.service}\u0000${id}`, {
-      service: instance.service,
+    desired.set(`${service}\u0000${id}`, {
+      service,
       id,
       attributes,
       isNew: existing === undefined,

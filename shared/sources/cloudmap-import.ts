@@ -24,7 +24,9 @@ export function importCloudMap(
       const attrs = instance.attributes;
       if (attrs[EXPORT_MARKER] !== undefined) continue;
       const where = `${service.name}/${instance.id}`;
-      if (!SERVICE_NAME.test(service.name)) {
+      // `_<name>._tcp`, the SRV-style name (as muster's export names them), imports as `<name>`.
+      const name = /^_([^.]+)\._tcp$/.exec(service.name)?.[1] ?? service.name;
+      if (!SERVICE_NAME.test(name)) {
         skipped.push(`${where}: the service name is not a DNS label`);
         continue;
       }
@@ -40,9 +42,9 @@ export function importCloudMap(
         continue;
       }
       const portText = attrs[PORT];
-      const port = portText === undefined ? defaultPorts.get(service.name) : Number(portText);
+      const port = portText === undefined ? defaultPorts.get(name) : Number(portText);
       if (port === undefined || !Number.isInteger(port) || port < 1 || port > 65535) {
-        skipped.push(`${where}: no usable ${PORT} and no default port for ${service.name}`);
+        skipped.push(`${where}: no usable ${PORT} and no default port for ${name}`);
         continue;
       }
       const metadata: Record<string, string> = { cloudmap_service_id: service.id };
@@ -54,7 +56,7 @@ export function importCloudMap(
         metadata[key] = value;
       }
       instances.push({
-        service: service.name,
+        service: name,
         id: instance.id,
         fields: sourcedFields(`${host}:${port}`, metadata),
       });

@@ -72,8 +72,8 @@ describe("Cloud Map import and export against moto", () => {
     expect(await r.peers("engram")).toEqual(["10.0.7.1:7946"]);
   });
 
-  it("exports heartbeat instances into a service of the same name with SRV and A records, and deregisters them when they expire", async () => {
-    const { moto, r } = await setup();
+  it("exports heartbeat instances into a service named _<service>._tcp with SRV and A records, and deregisters them when they expire", async () => {
+    const { moto, r, name } = await setup();
     expect(
       (await r.heartbeat("engram", { id: "node-1", address: "10.0.1.10:7946", ttl: 30 })).status,
     ).toBe(201);
@@ -92,7 +92,7 @@ describe("Cloud Map import and export against moto", () => {
       instances: 2,
     });
     expect(await cloudMapContents(moto.setup.cloudMap)).toEqual({
-      engram: {
+      "_engram._tcp": {
         "node-1": {
           AWS_INSTANCE_IPV4: "10.0.1.10",
           AWS_INSTANCE_PORT: "7946",
@@ -112,6 +112,9 @@ describe("Cloud Map import and export against moto", () => {
     const service = await moto.setup.cloudMap.send(
       new GetServiceCommand({ Id: listed.Services?.[0]?.Id as string }),
     );
+    // Cloud Map names a DNS service's SRV record `<service name>.<namespace>`: this is what a
+    // Route 53 private zone answers `_engram._tcp.<namespace>` SRV from.
+    expect(`${service.Service?.Name}.${name}`).toBe(`_engram._tcp.${name}`);
     expect(service.Service?.DnsConfig).toMatchObject({
       RoutingPolicy: "MULTIVALUE",
       DnsRecords: [
@@ -138,9 +141,19 @@ describe("Cloud Map import and export against moto", () => {
     expect(later.cloudMapExport).toMatchObject({ ok: true, deregistered: 1, instances: 1 });
     expect(moto.calls.count("DeregisterInstance")).toBe(1);
     expect(moto.calls.count("RegisterInstance")).toBe(0);
-    expect(Object.keys((await cloudMapContents(moto.setup.cloudMap)).engram ?? {})).toEqual([
-      "node-2",
+    expect(
+      Object.keys((await cloudMapContents(moto.setup.cloudMap))["_engram._tcp"] ?? {}),
+    ).toEqual(["node-2"]);
+  });
+
+  it("imports a service named _<name>._tcp (the SRV spelling) as <name>", async () => {
+    const { moto, r, namespaceId } = await setup();
+    await registerForeign(moto.setup.cloudMap, namespaceId, "_stellar._tcp", [
+      { id: "task-1", attributes: { AWS_INSTANCE_IPV4: "10.0.8.1", AWS_INSTANCE_PORT: "11625" } },
     ]);
+    const report = await r.pass();
+    expect(report.cloudMap).toMatchObject({ ok: true, found: 1, instances: 1 });
+    expect(await r.peers("stellar")).toEqual(["10.0.8.1:11625"]);
   });
 
   it("registers a changed address again, and leaves a Cloud Map instance it did not make alone", async () => {
@@ -161,7 +174,7 @@ describe("Cloud Map import and export against moto", () => {
     await r.pass();
     expect(moto.calls.count("RegisterInstance")).toBe(1);
     const contents = await cloudMapContents(moto.setup.cloudMap);
-    expect(contents.engram?.["node-2"]).toMatchObject({ AWS_INSTANCE_IPV4: "10.0.1.12" });
+    expect(contents["_engram._tcp"]?.["node-2"]).toMatchObject({ AWS_INSTANCE_IPV4: "10.0.1.12" });
     expect(contents.engram?.["node-1"]).toEqual({
       AWS_INSTANCE_IPV4: "10.0.9.9",
       AWS_INSTANCE_PORT: "1",

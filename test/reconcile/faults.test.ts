@@ -92,7 +92,7 @@ describe("faults only a mock can inject: throttling, a refused permission", () =
     const peers = await r.peers("engram");
     const exported = await cloudMapContents(moto.setup.cloudMap);
     expect(peers).toHaveLength(3);
-    expect(Object.keys(exported.engram ?? {})).toEqual(["node-1"]);
+    expect(Object.keys(exported["_engram._tcp"] ?? {})).toEqual(["node-1"]);
 
     const ec2 = createEc2Client(OPTIONS);
     mockClient(ec2)

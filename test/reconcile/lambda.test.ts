@@ -150,7 +150,7 @@ describe("the Lambda functions", () => {
     expect(hb.statusCode).toBe(201);
     expect(await reconcile.handler(scheduled, context)).toMatchObject({ ok: true });
     expect(await cloudMapContents(cloudMap)).toEqual({
-      engram: {
+      "_engram._tcp": {
         "node-1": {
           AWS_INSTANCE_IPV4: "10.0.1.10",
           AWS_INSTANCE_PORT: "7946",

@@ -92,7 +92,7 @@ describe("npm start with the reconciler pointed at moto", () => {
     });
     expect(hb.status).toBe(201);
     await within(INTERVAL_S * 1000 + 3_000, async () =>
-      Boolean((await cloudMapContents(cloudMap)).engram?.["node-1"]),
+      Boolean((await cloudMapContents(cloudMap))["_engram._tcp"]?.["node-1"]),
     );
     expect(await stop(first)).toBe(0);
     expect(first.stderr()).toContain("SIGTERM: shutting down");

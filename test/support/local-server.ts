@@ -30,7 +30,7 @@ export function startLocal(env: Record<string, string>): Promise<LocalServer> {
     const timer = setTimeout(() => reject(new Error(`no listening line:\n${err}`)), 20_000);
     child.stderr?.on("data", (d) => {
       err += d;
-      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(err);
+      const match = /listening on (https?:\/\/127\.0\.0\.1:\d+)/.exec(err);
       if (match?.[1]) {
         clearTimeout(timer);
         resolve({ child, url: match[1], stdout: () => out, stderr: () => err });

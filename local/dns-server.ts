@@ -1,0 +1,152 @@
+import { createSocket, type Socket as UdpSocket } from "node:dgram";
+import { createServer, isIPv6, type Server, type Socket } from "node:net";
+import { ConfigError } from "../shared/config.js";
+import type { DnsSource, ZoneOptions } from "../shared/dns/answer.js";
+import {
+  DnsFormatError,
+  formatError,
+  MAX_STREAM_MESSAGE,
+  respond,
+  serverFailure,
+} from "../shared/dns/wire.js";
+
+export interface DnsServerOptions {
+  host: string;
+  /** 0: any free port (the same one for UDP and TCP). */
+  port: number;
+  source: DnsSource;
+  zone: ZoneOptions;
+  warn?: (message: string, detail?: Record<string, unknown>) => void;
+}
+
+export interface RunningDnsServer {
+  host: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** MUSTER_DNS_PORT (off unless set) and MUSTER_DNS_HOST (default 127.0.0.1). */
+export function readDnsListen(env: NodeJS.ProcessEnv): { host: string; port: number } | undefined {
+  const portText = env.MUSTER_DNS_PORT?.trim();
+  if (!portText) return undefined;
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port > 65535) {
+    throw new ConfigError("invalid configuration: MUSTER_DNS_PORT: must be 0-65535");
+  }
+  return { host: env.MUSTER_DNS_HOST?.trim() || "127.0.0.1", port };
+}
+
+/** A TCP client that sends nothing for this long is dropped (RFC 7766 §6.2.3 suggests seconds). */
+const TCP_IDLE_MS = 10_000;
+/** Queries one TCP connection may have waiting for their answers. */
+const MAX_PIPELINED = 64;
+
+async function answer(query: Buffer, options: DnsServerOptions, transport: "udp" | "stream") {
+  try {
+    return (await respond(query, options.source, options.zone, transport)).message;
+  } catch (err) {
+    if (err instanceof DnsFormatError) return formatError(query);
+    options.warn?.("dns: cannot answer", { reason: String(err) });
+    return serverFailure(query);
+  }
+}
+
+function serveTcp(socket: Socket, options: DnsServerOptions): void {
+  let pending = Buffer.alloc(0);
+  // Answers go out in the order asked: each waits for the one before.
+  let queue: Promise<unknown> = Promise.resolve();
+  let waiting = 0;
+  socket.setTimeout(TCP_IDLE_MS, () => socket.destroy());
+  socket.on("error", () => socket.destroy());
+  socket.on("data", (chunk: Buffer) => {
+    pending = Buffer.concat([pending, chunk]);
+    while (pending.length >= 2) {
+      const length = pending.readUInt16BE(0);
+      if (pending.length < 2 + length) break;
+      const query = pending.subarray(2, 2 + length);
+      pending = pending.subarray(2 + length);
+      // A client that pipelines faster than the store answers is cut off, not queued forever.
+      if (++waiting > MAX_PIPELINED) {
+        socket.destroy();
+        return;
+      }
+      queue = queue.then(async () => {
+        const message = await answer(Buffer.from(query), options, "stream");
+        waiting--;
+        if (!message || socket.destroyed) return;
+        const prefix = Buffer.alloc(2);
+        prefix.writeUInt16BE(Math.min(message.length, MAX_STREAM_MESSAGE));
+        socket.write(Buffer.concat([prefix, message]));
+      });
+    }
+  });
+}
+
+function listenUdp(options: DnsServerOptions, port: number): Promise<UdpSocket> {
+  const udp = createSocket(isIPv6(options.host) ? "udp6" : "udp4");
+  udp.on("message", (query, remote) => {
+    void answer(query, options, "udp").then((message) => {
+      if (message) udp.send(message, remote.port, remote.address);
+    });
+  });
+  return new Promise((resolve, reject) => {
+    udp.once("error", reject);
+    udp.bind(port, options.host, () => {
+      udp.off("error", reject);
+      udp.on("error", (err) => options.warn?.("dns: udp error", { reason: String(err) }));
+      resolve(udp);
+    });
+  });
+}
+
+interface TcpListener {
+  server: Server;
+  /** Open connections, closed with the server rather than waited out. */
+  open: Set<Socket>;
+}
+
+function listenTcp(options: DnsServerOptions, port: number): Promise<TcpListener> {
+  const open = new Set<Socket>();
+  const server = createServer((socket) => {
+    open.add(socket);
+    socket.once("close", () => open.delete(socket));
+    serveTcp(socket, options);
+  });
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, options.host, () => {
+      server.off("error", reject);
+      resolve({ server, open });
+    });
+  });
+}
+
+/**
+ * Plain DNS on UDP and TCP, one port. A free port (0) is taken on UDP first and then asked of
+ * TCP; if TCP has it in use, another is tried, a few times.
+ */
+export async function startDnsServer(options: DnsServerOptions): Promise<RunningDnsServer> {
+  for (let attempt = 0; ; attempt++) {
+    const udp = await listenUdp(options, options.port);
+    const port = udp.address().port;
+    try {
+      const tcp = await listenTcp(options, port);
+      return {
+        host: options.host,
+        port,
+        close: async () => {
+          await Promise.all([
+            new Promise<void>((done) => udp.close(() => done())),
+            new Promise<void>((done) => {
+              tcp.server.close(() => done());
+              for (const socket of tcp.open) socket.destroy();
+            }),
+          ]);
+        },
+      };
+    } catch (err) {
+      udp.close();
+      if (options.port !== 0 || attempt >= 5) throw err;
+    }
+  }
+}

@@ -1,0 +1,147 @@
+import type { Hono } from "hono";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { TokenVerifier } from "../shared/auth/tokens.js";
+import { ConfigError } from "../shared/config.js";
+import type { AppEvent } from "../shared/http/app.js";
+import { bearer } from "../shared/http/auth.js";
+import type { AppEnv } from "../shared/http/env.js";
+import { ApiError } from "../shared/http/errors.js";
+import type { ReconcileConfig } from "../shared/reconcile/config.js";
+import { passMetrics } from "../shared/reconcile/metrics.js";
+import type { PassReport } from "../shared/reconcile/pass.js";
+import type { Store } from "../shared/store/store.js";
+
+/** MUSTER_METRICS_PUBLIC: `true` opens /metrics to anyone; default: any valid token. */
+export function readMetricsPublic(env: NodeJS.ProcessEnv): boolean {
+  const value = env.MUSTER_METRICS_PUBLIC?.trim().toLowerCase();
+  if (!value || value === "false") return false;
+  if (value === "true") return true;
+  throw new ConfigError("invalid configuration: MUSTER_METRICS_PUBLIC: must be true or false");
+}
+
+/**
+ * Local mode's Prometheus metrics (on Lambda they are CloudWatch EMF). prom-client writes the
+ * exposition format; this file only decides what is counted.
+ */
+export class LocalMetrics {
+  readonly registry = new Registry();
+  private readonly heartbeats = new Counter({
+    name: "muster_heartbeats_total",
+    help: "Heartbeats accepted.",
+    registers: [this.registry],
+  });
+  private readonly deregistrations = new Counter({
+    name: "muster_deregistrations_total",
+    help: "Instances deregistered by their owner.",
+    registers: [this.registry],
+  });
+  private readonly refusals = new Counter({
+    name: "muster_refusals_total",
+    help: "Requests refused, by error code and HTTP status.",
+    labelNames: ["code", "status"],
+    registers: [this.registry],
+  });
+  private readonly storeSeconds = new Histogram({
+    name: "muster_store_seconds",
+    help: "Store calls, by operation.",
+    labelNames: ["operation"],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  private readonly passes = new Counter({
+    name: "muster_reconcile_passes_total",
+    help: "Reconcile passes, by source.",
+    labelNames: ["source"],
+    registers: [this.registry],
+  });
+  private readonly passErrors = new Counter({
+    name: "muster_reconcile_errors_total",
+    help: "Reconcile passes in which a source failed or was held back, by source.",
+    labelNames: ["source"],
+    registers: [this.registry],
+  });
+
+  constructor(readonly options: { public: boolean; now?: () => number }) {
+    collectDefaultMetrics({ register: this.registry, prefix: "muster_process_" });
+  }
+
+  /** The store with every call timed; `live` reads the instance counts through it at scrape. */
+  instrument(store: Store): Store {
+    const histogram = this.storeSeconds;
+    const timed = new Proxy(store, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver);
+        if (typeof value !== "function") return value;
+        return (...args: unknown[]) => {
+          const end = histogram.startTimer({ operation: String(property) });
+          const result = value.apply(target, args);
+          if (result instanceof Promise) return result.finally(() => end());
+          end();
+          return result;
+        };
+      },
+    });
+    const now = this.options.now ?? Date.now;
+    const gauge = (name: string, help: string, pick: "instances" | "passing") =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ["service"],
+        registers: [this.registry],
+        async collect() {
+          this.reset();
+          // A store that does not answer leaves the gauge empty: the scrape still succeeds and
+          // muster_store_seconds shows the failure's latency.
+          const services = await store.services(now()).catch(() => []);
+          for (const s of services) this.set({ service: s.name }, s[pick]);
+        },
+      });
+    gauge("muster_live_instances", "Live instances, by service.", "instances");
+    gauge("muster_passing_instances", "Live passing instances, by service.", "passing");
+    return timed;
+  }
+
+  /** For createApp's `onEvent`. */
+  readonly onEvent = (event: AppEvent): void => {
+    if (event === "heartbeat") this.heartbeats.inc();
+    else if (event === "deregistration") this.deregistrations.inc();
+    else this.refusals.inc({ code: "store_unavailable", status: "503" });
+  };
+
+  /** For createApp's `onRefusal`. */
+  readonly onRefusal = (code: string, status: number): void => {
+    this.refusals.inc({ code, status: String(status) });
+  };
+
+  /** Counts one reconcile pass per configured source, and its errors as passMetrics sees them. */
+  countPass(config: ReconcileConfig, report: PassReport | undefined): void {
+    for (const m of passMetrics(config, report, 0)) {
+      if (m.name !== "SourceErrors" || !m.source) continue;
+      this.passes.inc({ source: m.source });
+      if (m.value > 0) this.passErrors.inc({ source: m.source }, m.value);
+    }
+  }
+
+  /** `GET /metrics` on the app: any valid token, or anyone when public. */
+  mount(app: Hono<AppEnv>, tokens: TokenVerifier): void {
+    app.get("/metrics", async (c) => {
+      if (!this.options.public) {
+        const token = bearer(c.req.header("authorization"));
+        const principal = token === undefined ? undefined : await tokens.verify(token);
+        if (!principal) {
+          throw new ApiError(
+            401,
+            "unauthorized",
+            token === undefined ? "missing bearer token" : "invalid token",
+            undefined,
+            { "WWW-Authenticate": 'Bearer realm="muster"' },
+          );
+        }
+      }
+      return c.body(await this.registry.metrics(), 200, {
+        "Content-Type": this.registry.contentType,
+        "Cache-Control": "no-store",
+      });
+    });
+  }
+}

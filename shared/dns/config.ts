@@ -1,0 +1,18 @@
+import { ConfigError } from "../config.js";
+import { DEFAULT_DNS_ZONE, normalizeZone } from "./names.js";
+
+const ZONE =
+  /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+/** MUSTER_DNS_ZONE (default `muster.internal`), lower case without the trailing dot. */
+export function readDnsZone(env: NodeJS.ProcessEnv): string {
+  const raw = env.MUSTER_DNS_ZONE?.trim();
+  if (!raw) return DEFAULT_DNS_ZONE;
+  const zone = normalizeZone(raw);
+  if (!ZONE.test(zone)) {
+    throw new ConfigError(
+      "invalid configuration: MUSTER_DNS_ZONE: must be a DNS name such as muster.internal",
+    );
+  }
+  return zone;
+}

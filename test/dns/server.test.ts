@@ -1,0 +1,132 @@
+import { connect } from "node:net";
+import * as packet from "dns-packet";
+import { describe, expect, it } from "vitest";
+import { readDnsListen, startDnsServer } from "../../local/dns-server.js";
+import { readTls } from "../../local/tls.js";
+import { readDnsZone } from "../../shared/dns/config.js";
+import { createDynamoClient } from "../../shared/store/client.js";
+import { DynamoStore } from "../../shared/store/dynamo-store.js";
+import { engine } from "../engines/index.js";
+import { freshTable } from "../support/table.js";
+import { run } from "../support/tls.js";
+
+/** Sends `count` length-prefixed queries in one write; resolves with the answers' ids, or on close. */
+function pipeline(port: number, count: number): Promise<{ ids: number[]; closed: boolean }> {
+  const frames = Array.from({ length: count }, (_, i) => {
+    const q = packet.encode({
+      type: "query",
+      id: i + 1,
+      questions: [{ type: "A", name: `web.muster.internal` }],
+    });
+    const prefix = Buffer.alloc(2);
+    prefix.writeUInt16BE(q.length);
+    return Buffer.concat([prefix, q]);
+  });
+  return new Promise((resolve, reject) => {
+    const ids: number[] = [];
+    let buffer = Buffer.alloc(0);
+    const socket = connect(port, "127.0.0.1", () => socket.write(Buffer.concat(frames)));
+    socket.on("error", reject);
+    socket.on("data", (chunk) => {
+      buffer = Buffer.concat([buffer, chunk]);
+      while (buffer.length >= 2 && buffer.length >= 2 + buffer.readUInt16BE(0)) {
+        const length = buffer.readUInt16BE(0);
+        ids.push(packet.decode(buffer.subarray(2, 2 + length)).id ?? -1);
+        buffer = buffer.subarray(2 + length);
+      }
+      if (ids.length === count) {
+        socket.end();
+        resolve({ ids, closed: false });
+      }
+    });
+    socket.on("close", () => resolve({ ids, closed: true }));
+  });
+}
+
+describe("local DNS server configuration and faults", () => {
+  it("answers SERVFAIL over UDP and TCP while the store is down (fault injected: no engine listening)", async () => {
+    const client = createDynamoClient({
+      endpoint: "http://127.0.0.1:1",
+      region: "local",
+      credentials: { accessKeyId: "x", secretAccessKey: "x" },
+      maxAttempts: 1,
+    });
+    const store = new DynamoStore({ client, tableName: "muster" });
+    const warnings: string[] = [];
+    const server = await startDnsServer({
+      host: "127.0.0.1",
+      port: 0,
+      source: { mayRead: () => true, list: (s) => store.list(s, Date.now()) },
+      zone: { zone: "muster.internal", ttl: 5, now: Date.now },
+      warn: (message) => warnings.push(message),
+    });
+    try {
+      for (const transport of ["+notcp", "+tcp"]) {
+        const { stdout } = await run(
+          "dig",
+          [
+            "@127.0.0.1",
+            "-p",
+            String(server.port),
+            transport,
+            "+time=5",
+            "+tries=1",
+            "web.muster.internal",
+            "A",
+          ],
+          { timeout: 30_000 },
+        );
+        expect(stdout, transport).toMatch(/status: SERVFAIL/);
+      }
+      expect(warnings.length).toBeGreaterThan(0);
+      // Nothing is read for a name outside the zone: it is refused, store or no store.
+      const { stdout } = await run(
+        "dig",
+        ["@127.0.0.1", "-p", String(server.port), "+time=5", "+tries=1", "example.com", "A"],
+        { timeout: 30_000 },
+      );
+      expect(stdout).toMatch(/status: REFUSED/);
+    } finally {
+      await server.close();
+      client.destroy();
+    }
+  });
+
+  it("answers pipelined TCP queries in order, and cuts off a connection that queues too many", async () => {
+    const { client, tableName } = await freshTable(engine("dynalite"));
+    const store = new DynamoStore({ client, tableName });
+    const server = await startDnsServer({
+      host: "127.0.0.1",
+      port: 0,
+      source: { mayRead: () => true, list: (s) => store.list(s, Date.now()) },
+      zone: { zone: "muster.internal", ttl: 5, now: Date.now },
+    });
+    try {
+      expect(await pipeline(server.port, 5)).toEqual({ ids: [1, 2, 3, 4, 5], closed: false });
+      const flood = await pipeline(server.port, 200);
+      expect(flood.closed).toBe(true);
+      expect(flood.ids.length).toBeLessThan(200);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("reads MUSTER_DNS_PORT, MUSTER_DNS_HOST, MUSTER_DNS_ZONE and the TLS pair, refusing bad values by name", () => {
+    expect(readDnsListen({})).toBeUndefined();
+    expect(readDnsListen({ MUSTER_DNS_PORT: "5353" })).toEqual({ host: "127.0.0.1", port: 5353 });
+    expect(readDnsListen({ MUSTER_DNS_PORT: "53", MUSTER_DNS_HOST: "0.0.0.0" })).toEqual({
+      host: "0.0.0.0",
+      port: 53,
+    });
+    expect(() => readDnsListen({ MUSTER_DNS_PORT: "70000" })).toThrow(/MUSTER_DNS_PORT/);
+    expect(() => readDnsListen({ MUSTER_DNS_PORT: "dns" })).toThrow(/MUSTER_DNS_PORT/);
+    expect(readDnsZone({})).toBe("muster.internal");
+    expect(readDnsZone({ MUSTER_DNS_ZONE: "Svc.Example.Internal." })).toBe("svc.example.internal");
+    expect(() => readDnsZone({ MUSTER_DNS_ZONE: "bad_zone" })).toThrow(/MUSTER_DNS_ZONE/);
+    expect(readTls({})).toBeUndefined();
+    expect(() => readTls({ MUSTER_TLS_CERT: "/x.pem" })).toThrow(/MUSTER_TLS_KEY/);
+    expect(() =>
+      readTls({ MUSTER_TLS_CERT: "/nope/c.pem", MUSTER_TLS_KEY: "/nope/k.pem" }),
+    ).toThrow(/MUSTER_TLS_CERT: cannot read/);
+  });
+});

@@ -1,0 +1,120 @@
+import * as packet from "dns-packet";
+import { describe, expect, it } from "vitest";
+import type { DnsSource } from "../../shared/dns/answer.js";
+import { MAX_STREAM_MESSAGE, respond } from "../../shared/dns/wire.js";
+import type { Instance } from "../../shared/model/instance.js";
+
+const ZONE = { zone: "muster.internal", ttl: 5, now: () => Date.UTC(2026, 0, 1) };
+
+function instance(n: number): Instance {
+  return {
+    service: "big",
+    id: `node-${n}`,
+    address: `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}:7000`,
+    direct_addresses: [],
+    relay_url: null,
+    iroh_node_id: null,
+    cluster_node_id: null,
+    tags: [],
+    metadata: {},
+    version: null,
+    weight: 1,
+    status: "passing",
+    source: "heartbeat",
+    registered_by: "tok_x",
+    registered_at: "2026-01-01T00:00:00Z",
+    last_seen: "2026-01-01T00:00:00Z",
+    expires_at: "2026-01-01T01:00:00Z",
+  };
+}
+
+/** The registry's side as data: the wire rules are what is under test here, not the store. */
+const source = (count: number): DnsSource => ({
+  mayRead: () => true,
+  list: async () => Array.from({ length: count }, (_, n) => instance(n)),
+});
+
+const ask = (name: string, type: packet.RecordType, extra: Partial<packet.Packet> = {}) =>
+  packet.encode({ type: "query", id: 7, questions: [{ name, type, class: "IN" }], ...extra });
+
+const edns = (size: number): packet.Answer[] => [
+  {
+    type: "OPT",
+    name: ".",
+    udpPayloadSize: size,
+    extendedRcode: 0,
+    ednsVersion: 0,
+    flags: 0,
+    flag_do: false,
+    options: [],
+  },
+];
+
+describe("DNS wire rules (dns-packet)", () => {
+  it("keeps a UDP answer within 512 bytes without EDNS, within the offered size with it, else TC", async () => {
+    const small = await respond(ask("_big._tcp.muster.internal", "SRV"), source(3), ZONE, "udp");
+    expect(packet.decode(small.message).flag_tc).toBe(false);
+    const seven = await respond(ask("_big._tcp.muster.internal", "SRV"), source(7), ZONE, "udp");
+    expect(seven.message.length).toBeLessThanOrEqual(512);
+    const decoded = packet.decode(seven.message);
+    expect(decoded.flag_tc).toBe(true);
+    expect(decoded.answers).toEqual([]);
+    const withEdns = await respond(
+      ask("_big._tcp.muster.internal", "SRV", { additionals: edns(4096) }),
+      source(7),
+      ZONE,
+      "udp",
+    );
+    // 4096 offered, 1232 granted: seven records fit.
+    expect(packet.decode(withEdns.message).answers).toHaveLength(7);
+    expect(withEdns.message.length).toBeLessThanOrEqual(1232);
+  });
+
+  it("drops glue first, then answers past 64 KiB on a stream, flagged TC", async () => {
+    const big = await respond(
+      ask("_big._tcp.muster.internal", "SRV"),
+      source(2000),
+      ZONE,
+      "stream",
+    );
+    const decoded = packet.decode(big.message);
+    expect(big.message.length).toBeLessThanOrEqual(MAX_STREAM_MESSAGE);
+    expect(decoded.flag_tc).toBe(true);
+    expect(decoded.additionals).toEqual([]);
+    expect(decoded.answers?.length).toBeGreaterThan(500);
+    const glueless = await respond(
+      ask("_big._tcp.muster.internal", "SRV"),
+      source(600),
+      ZONE,
+      "stream",
+    );
+    const g = packet.decode(glueless.message);
+    expect(g.flag_tc).toBe(false);
+    expect(g.answers).toHaveLength(600);
+  });
+
+  it("answers FORMERR for two questions, NOTIMP for another opcode, and echoes id and RD", async () => {
+    const two = packet.encode({
+      type: "query",
+      id: 9,
+      questions: [
+        { name: "a.muster.internal", type: "A" },
+        { name: "b.muster.internal", type: "A" },
+      ],
+    });
+    const formerr = packet.decode((await respond(two, source(1), ZONE, "udp")).message);
+    expect(formerr).toMatchObject({ id: 9, rcode: "FORMERR" });
+    const update = ask("big.muster.internal", "A", { flags: 5 << 11 });
+    expect(packet.decode((await respond(update, source(1), ZONE, "udp")).message)).toMatchObject({
+      rcode: "NOTIMP",
+      opcode: "UPDATE",
+    });
+    const rd = ask("big.muster.internal", "A", { flags: packet.RECURSION_DESIRED });
+    expect(packet.decode((await respond(rd, source(1), ZONE, "udp")).message)).toMatchObject({
+      id: 7,
+      flag_rd: true,
+      flag_ra: false,
+      flag_aa: true,
+    });
+  });
+});
