@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { RunningEngine } from "../../local/dynalite.js";
+import type { RunningEngine } from "./running-engine.js";
 import { freePort, startChildEngine } from "./child-engine.js";
 
 const PYTHON = fileURLToPath(new URL("../../.cache/moto-venv/bin/python", import.meta.url));

@@ -9,26 +9,24 @@ import { createAdaptorServer } from "@hono/node-server";
 import { TokenSet } from "../../shared/auth/tokens.js";
 import { createApp } from "../../shared/http/app.js";
 import type { Instance } from "../../shared/model/instance.js";
-import { DynamoStore } from "../../shared/store/dynamo-store.js";
 import { engine } from "../engines/index.js";
-import { freshTable } from "../support/table.js";
+import { freshStorage } from "../support/stores.js";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export const TOKEN = "agent-test-token-0123456789";
 export const OTHER_TOKEN = "agent-other-token-0123456789";
 
 /**
- * The real registry (the app over DynamoStore on the run's dynalite) served over HTTP on
+ * The real registry (the app over a fresh SQLite store) served over HTTP on
  * 127.0.0.1, on a port it keeps across `stop()` and `start()` so that an agent sees the
  * registry go away and come back at the same URL. Its clock can be moved forward to make
  * leases lapse while it is away, without sleeping through a TTL.
  */
 export async function startRegistry() {
-  const dynalite = engine("dynalite");
-  const { client, tableName } = await freshTable(dynalite);
+  const { store } = await freshStorage(engine("sqlite"));
   const clock = { offsetMs: 0 };
   const app = createApp({
-    store: new DynamoStore({ client, tableName }),
+    store,
     tokens: new TokenSet([TOKEN, OTHER_TOKEN]),
     now: () => Date.now() + clock.offsetMs,
   });
@@ -76,7 +74,6 @@ export async function startRegistry() {
       }),
     close: async () => {
       await stop();
-      client.destroy();
     },
   };
 }

@@ -1,17 +1,16 @@
 import { ScopedTokens } from "../../shared/auth/scoped-tokens.js";
 import { TokenSet } from "../../shared/auth/tokens.js";
 import { type AppOptions, createApp } from "../../shared/http/app.js";
-import { DynamoStore, type DynamoStoreOptions } from "../../shared/store/dynamo-store.js";
-import { TokenTable } from "../../shared/store/token-table.js";
 import type { Engine } from "../engines/index.js";
-import { freshTable } from "./table.js";
+import { freshStorage, type StoreOptions } from "./stores.js";
 
 export const TOKEN_A = "token-a-0123456789abcdef";
 export const TOKEN_B = "token-b-0123456789abcdef";
 
 export interface RegistryOptions {
   publicServices?: string[];
-  store?: Partial<Omit<DynamoStoreOptions, "client" | "tableName">>;
+  /** DynamoDB store options; on SQLite only `onConsumedCapacity` applies (a unit per write). */
+  store?: StoreOptions;
   /** What `/v1/discovery/health` serves; the reconciler's tests pass theirs. */
   discovery?: AppOptions["discovery"];
   /** Presigned URLs, rate limit, caps, flood guard; default: as createApp's defaults. */
@@ -25,11 +24,11 @@ export interface RegistryOptions {
  * when the test says so, not after a sleep.
  */
 export async function testRegistry(engine: Engine, options: RegistryOptions = {}) {
-  const { client, tableName } = await freshTable(engine);
+  const storage = await freshStorage(engine, options.store);
+  const { store, client, tableName } = storage;
   const clock = { ms: Date.now() };
-  const store = new DynamoStore({ client, tableName, ...options.store });
   const scopedTokens = new ScopedTokens({
-    table: new TokenTable(client, tableName),
+    table: storage.tokens,
     cacheSeconds: options.tokenCacheSeconds ?? 0,
     now: () => clock.ms,
   });
@@ -84,8 +83,12 @@ export async function testRegistry(engine: Engine, options: RegistryOptions = {}
     store,
     scopedTokens,
     mint,
+    /** Only on DynamoDB engines (use `engine("dynamodb-local")` when a test needs them). */
     client,
     tableName,
+    /** The same storage through another process's store and token store. */
+    another: storage.another,
+    engine,
     clock,
     heartbeat,
     get,
