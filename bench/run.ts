@@ -207,7 +207,7 @@ async function main(): Promise<number> {
       rows.push(...engineRows(result, options));
     } catch (err) {
       if (!(plan.optional && engine === "dynamodb-local")) throw err;
-      notes.push(`DynamoDB Local did not run, so dynalite only: ${(err as Error).message}`);
+      notes.push(`DynamoDB Local did not run, so no DynamoDB figures: ${(err as Error).message}`);
     }
   }
   const peers = results[0]?.peers;

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { startLocal, stopLocal } from "./support/local-server.js";
+import { MUSTER_BIN, startLocal, stopLocal } from "./support/local-server.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
@@ -12,7 +12,7 @@ const start = startLocal;
 const stop = stopLocal;
 
 function run(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "local/main.ts"], {
+  const child = spawn(process.execPath, MUSTER_BIN, {
     cwd: ROOT,
     env: { ...process.env, PORT: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],

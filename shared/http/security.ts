@@ -2,7 +2,7 @@ import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { PresignKeys } from "../auth/presign.js";
 import { ScopedTokens } from "../auth/scoped-tokens.js";
 import type { Config } from "../config.js";
-import { TokenTable, type TokenStore } from "../store/token-table.js";
+import { type TokenStore, TokenTable } from "../store/token-table.js";
 import type { AppOptions } from "./app.js";
 
 /**

@@ -59,7 +59,10 @@ export function heartbeatAllowed(
 ): boolean {
   if (!current || !isLive(current, write.nowMs)) return true;
   if (current.owner !== write.owner) return false;
-  return current.content_hash !== write.content_hash || current.last_seen <= floorMs(write.ttl, write.nowMs);
+  return (
+    current.content_hash !== write.content_hash ||
+    current.last_seen <= floorMs(write.ttl, write.nowMs)
+  );
 }
 
 /** Why a heartbeat was refused, from the item that refused it: 409 or 429 with a wait. */

@@ -18,10 +18,7 @@ const FILES = [
 ];
 const auth = { Authorization: `Bearer ${TOKEN_A}` };
 
-async function signedRegistry(
-  engine: Engine,
-  set = newKeySet(Date.now()),
-) {
+async function signedRegistry(engine: Engine, set = newKeySet(Date.now())) {
   const { store } = await freshStorage(engine);
   const keys = SigningKeys.parse(serializeKeySet(set));
   const app = createApp({

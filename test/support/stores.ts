@@ -6,7 +6,7 @@ import { onTestFinished } from "vitest";
 import { DynamoStore, type DynamoStoreOptions } from "../../shared/store/dynamo-store.js";
 import { openSqlite } from "../../shared/store/sqlite/index.js";
 import type { Store } from "../../shared/store/store.js";
-import { TokenTable, type TokenStore } from "../../shared/store/token-table.js";
+import { type TokenStore, TokenTable } from "../../shared/store/token-table.js";
 import type { Engine } from "../engines/index.js";
 import { freshTable } from "./table.js";
 
@@ -33,7 +33,10 @@ export interface TestStorage {
  * is reported on SQLite too, with one unit per committed write, so write-counting tests run
  * on both.
  */
-export async function freshStorage(engine: Engine, options: StoreOptions = {}): Promise<TestStorage> {
+export async function freshStorage(
+  engine: Engine,
+  options: StoreOptions = {},
+): Promise<TestStorage> {
   if (engine.name !== "sqlite") {
     const { client, tableName } = await freshTable(engine);
     const make = (o: StoreOptions = {}) => ({

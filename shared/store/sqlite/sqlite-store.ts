@@ -2,9 +2,9 @@ import type { Instance } from "../../model/instance.js";
 import { type InstanceItem, isLive, toInstance } from "../item.js";
 import {
   deregisterAllowed,
+  type Holder,
   heartbeatAllowed,
   heartbeatRefusal,
-  type Holder,
   leaseValues,
   sourcedAllowed,
 } from "../rules.js";
@@ -131,7 +131,9 @@ export class SqliteStore implements Store {
   withdraw(service: string, id: string, owner: string, lastSeenMs: number): Promise<boolean> {
     return this.#db.write(() => {
       const out = this.#db
-        .statement("DELETE FROM instances WHERE service = ? AND id = ? AND owner = ? AND last_seen = ?")
+        .statement(
+          "DELETE FROM instances WHERE service = ? AND id = ? AND owner = ? AND last_seen = ?",
+        )
         .run(service, id, owner, lastSeenMs);
       return Number(out.changes) > 0;
     });

@@ -1,0 +1,146 @@
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { StaticPresignKeys } from "../shared/auth/presign.js";
+import { localPresignKeys } from "../shared/auth/presign-keys.js";
+import { TokenSet } from "../shared/auth/tokens.js";
+import { ConfigError, readConfig } from "../shared/config.js";
+import { createApp } from "../shared/http/app.js";
+import { securityOptions } from "../shared/http/security.js";
+import { configuredSources, createReconcilerClients } from "../shared/reconcile/clients.js";
+import { hasSource, readReconcileConfig } from "../shared/reconcile/config.js";
+import { runReconcilePass } from "../shared/reconcile/pass.js";
+import { type Scheduled, schedule } from "../shared/reconcile/scheduler.js";
+import { discoveryFromTable } from "../shared/reconcile/status.js";
+import { SigningKeys } from "../shared/signing/keys.js";
+import { ReloadingSigning } from "../shared/signing/source.js";
+import { consoleLogger as log } from "./console-logger.js";
+import { prepareDataDir } from "./data-dir.js";
+import { lockDataDir } from "./data-lock.js";
+import { listen } from "./listen.js";
+import { openLocalStore } from "./local-store.js";
+import { ensureSigningKeys, readSigningKeysFile, signingKeysPath } from "./signing-keys.js";
+import { localToken } from "./token.js";
+
+/** How long a shutdown waits for requests in flight before closing their connections. */
+const DRAIN_MS = 300;
+
+/**
+ * `muster serve`: the registry on one machine. The same app as on Lambda, over SQLite in the
+ * data folder (or a DynamoDB table with MUSTER_STORE=dynamodb). Every start-up failure is a
+ * ConfigError (one line) thrown after what was taken (the lock, the database) is released.
+ */
+export async function serve(env: NodeJS.ProcessEnv): Promise<void> {
+  const config = readConfig(env, { table: "muster" });
+  const reconcileConfig = readReconcileConfig(env, { table: config.tableName });
+  const dataDir = resolve(env.MUSTER_DATA_DIR || ".muster");
+  const port = Number(env.PORT ?? 8787);
+  const host = env.HOST || "127.0.0.1";
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new ConfigError("PORT must be 0-65535");
+  prepareDataDir(dataDir);
+  const release: (() => void)[] = [lockDataDir(dataDir)];
+  const releaseAll = () => {
+    for (const fn of release.splice(0)) fn();
+  };
+
+  try {
+    let tokens = config.tokens;
+    if (tokens.length === 0) {
+      const local = localToken(dataDir);
+      tokens = [local.token];
+      if (local.created) {
+        // Printed this once; afterwards only where it is kept.
+        console.log(
+          `\nmuster: made a token for this registry (kept in ${local.path}):\n\n  ${local.token}\n`,
+        );
+      } else {
+        log.info(`using the token kept in ${local.path}`);
+      }
+    }
+
+    // Every read is signed; the key set is made on the first start and re-read every few
+    // seconds, so that `npm run keys -- rotate` reaches a running registry.
+    const keysPath = signingKeysPath(dataDir);
+    if (ensureSigningKeys(dataDir)) log.info(`made a signing key set in ${keysPath}`);
+    try {
+      SigningKeys.parse(readSigningKeysFile(dataDir));
+    } catch (err) {
+      throw new ConfigError(`${keysPath}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    const signing = new ReloadingSigning({
+      load: () => readFile(keysPath, "utf8"),
+      maxAgeMs: 5_000,
+      warn: (message, detail) => log.warn(message, detail),
+    });
+    // Presigned URLs: MUSTER_PRESIGN_KEYS when set, else a key made once in the data folder.
+    let presignKeys = config.presignKeys;
+    if (!presignKeys) {
+      try {
+        presignKeys = localPresignKeys(dataDir).keys;
+      } catch (err) {
+        throw new ConfigError(
+          `${resolve(dataDir, "presign-keys.json")}: ${err instanceof Error ? err.message : String(err)}`,
+        );
+      }
+    }
+
+    const local = await openLocalStore(env, dataDir, config.tableName);
+    release.unshift(() => local.close());
+    const { store } = local;
+    const app = createApp({
+      store,
+      tokens: new TokenSet(tokens),
+      ...securityOptions(config, local.tokens, new StaticPresignKeys(presignKeys)),
+      publicServices: config.publicServices,
+      logger: log,
+      signing,
+      discovery: discoveryFromTable({ store, configured: configuredSources(reconcileConfig) }),
+    });
+    const { server, port: bound } = await listen(app.fetch, port, host);
+    log.info(`muster listening on http://${host}:${bound} (${local.where})`);
+
+    // The same pass as the scheduled Lambda's, every MUSTER_RECONCILE_INTERVAL seconds.
+    const clients = hasSource(reconcileConfig)
+      ? createReconcilerClients(reconcileConfig)
+      : undefined;
+    const reconciler: Scheduled | undefined = clients
+      ? schedule({
+          intervalMs: reconcileConfig.intervalSeconds * 1000,
+          logger: log,
+          run: async (signal) => {
+            await runReconcilePass(
+              { store, config: reconcileConfig, ...clients, logger: log },
+              { signal },
+            );
+          },
+        })
+      : undefined;
+    if (reconciler) {
+      log.info(
+        `reconciler: ${configuredSources(reconcileConfig).join(", ")} every ${reconcileConfig.intervalSeconds}s`,
+      );
+    }
+
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log.info(`${signal}: shutting down`);
+      // A pass in flight is aborted; its writes are given the drain time to finish.
+      await Promise.race([reconciler?.stop(), new Promise((r) => setTimeout(r, DRAIN_MS))]);
+      clients?.destroy();
+      server.closeIdleConnections();
+      const drained = setTimeout(() => server.closeAllConnections(), DRAIN_MS);
+      await new Promise<void>((done) => server.close(() => done()));
+      clearTimeout(drained);
+      // Closing commits what is queued; every acknowledged write was already synced.
+      releaseAll();
+      process.exit(0);
+    };
+    process.once("SIGINT", () => void stop("SIGINT"));
+    process.once("SIGTERM", () => void stop("SIGTERM"));
+  } catch (err) {
+    releaseAll();
+    throw err;
+  }
+}
