@@ -97,7 +97,6 @@ export async function serve(env: NodeJS.ProcessEnv): Promise<void> {
       discovery: discoveryFromTable({ store, configured: configuredSources(reconcileConfig) }),
     });
     const { server, port: bound } = await listen(app.fetch, port, host);
-    log.info(`muster listening on http://${host}:${bound} (${local.where})`);
 
     // The same pass as the scheduled Lambda's, every MUSTER_RECONCILE_INTERVAL seconds.
     const clients = hasSource(reconcileConfig)
@@ -139,6 +138,8 @@ export async function serve(env: NodeJS.ProcessEnv): Promise<void> {
     };
     process.once("SIGINT", () => void stop("SIGINT"));
     process.once("SIGTERM", () => void stop("SIGTERM"));
+    // Last: whoever waits for this line may signal at once, and the handlers are in place.
+    log.info(`muster listening on http://${host}:${bound} (${local.where})`);
   } catch (err) {
     releaseAll();
     throw err;
