@@ -59,7 +59,8 @@ export function stopLocal(
   signal: NodeJS.Signals = "SIGTERM",
 ): Promise<number | null> {
   return new Promise((resolve) => {
-    if (server.child.exitCode !== null) return resolve(server.child.exitCode);
+    if (server.child.exitCode !== null || server.child.signalCode !== null)
+      return resolve(server.child.exitCode);
     server.child.once("exit", (code) => resolve(code));
     server.child.kill(signal);
   });

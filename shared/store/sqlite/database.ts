@@ -39,6 +39,11 @@ export class SqliteDatabase {
     return stmt;
   }
 
+  /** Changes whenever another connection commits to the file (never for our own commits). */
+  dataVersion(): number {
+    return (this.statement("PRAGMA data_version").get() as { data_version: number }).data_version;
+  }
+
   /** Runs a read now; SQLite's own failures become StoreUnavailableError. */
   read<T>(run: () => T): Promise<T> {
     try {

@@ -20,6 +20,7 @@ import {
   sourceOwner,
 } from "../store.js";
 import type { SqliteDatabase } from "./database.js";
+import { ListCache } from "./list-cache.js";
 import { readReconcileStates, writeReconcileState } from "./reconcile-states.js";
 
 export interface SqliteStoreOptions {
@@ -49,6 +50,8 @@ const nowSeconds = (nowMs: number) => Math.floor(nowMs / 1000);
 export class SqliteStore implements Store {
   readonly #db: SqliteDatabase;
   readonly #onWrite: SqliteStoreOptions["onWrite"];
+  /** Only this connection writes through here, so it knows when a cached list goes stale. */
+  readonly #lists = new ListCache();
 
   constructor(db: SqliteDatabase, options: SqliteStoreOptions = {}) {
     this.#db = db;
@@ -76,6 +79,7 @@ export class SqliteStore implements Store {
       if (!deregisterAllowed(current, owner, nowMs)) return "forbidden";
       if (!current) return "absent";
       this.#db.statement(DELETE_ONE).run(service, id);
+      this.#lists.invalidate(service);
       return isLive(current, nowMs) ? "deleted" : "absent";
     });
   }
@@ -88,13 +92,23 @@ export class SqliteStore implements Store {
   }
 
   list(service: string, nowMs: number): Promise<Instance[]> {
+    const nowS = nowSeconds(nowMs);
+    const cached = this.#lists.get(service, nowS, this.#db.dataVersion());
+    if (cached) return Promise.resolve(cached);
     return this.#db.read(() => {
       const rows = this.#db
-        .statement("SELECT item FROM instances WHERE service = ? AND expires_at > ?")
-        .all(service, nowSeconds(nowMs)) as { item: string }[];
-      return rows
+        .statement("SELECT expires_at, item FROM instances WHERE service = ? AND expires_at > ?")
+        .all(service, nowS) as { expires_at: number; item: string }[];
+      const instances = rows
         .map((r) => toInstance(JSON.parse(r.item) as InstanceItem))
         .sort((a, b) => byKey(a.id, b.id));
+      this.#lists.set(
+        service,
+        nowS,
+        instances,
+        rows.map((r) => r.expires_at),
+      );
+      return instances;
     });
   }
 
@@ -135,6 +149,7 @@ export class SqliteStore implements Store {
           "DELETE FROM instances WHERE service = ? AND id = ? AND owner = ? AND last_seen = ?",
         )
         .run(service, id, owner, lastSeenMs);
+      this.#lists.invalidate(service);
       return Number(out.changes) > 0;
     });
   }
@@ -169,6 +184,7 @@ export class SqliteStore implements Store {
         if (!Object.hasOwn(metadata, key) || metadata[key] !== value) return false;
       }
       this.#db.statement(DELETE_ONE).run(service, id);
+      this.#lists.invalidate(service);
       return true;
     });
   }
@@ -190,6 +206,7 @@ export class SqliteStore implements Store {
       const out = this.#db
         .statement("DELETE FROM instances WHERE expires_at <= ?")
         .run(nowSeconds(nowMs));
+      this.#lists.invalidate();
       return Number(out.changes);
     });
   }
@@ -199,6 +216,7 @@ export class SqliteStore implements Store {
   }
 
   #put(item: Omit<InstanceItem, "pk" | "sk">): void {
+    this.#lists.invalidate(item.service);
     // The catalog: every service ever written, as DynamoStore keeps it.
     this.#db.statement("INSERT OR IGNORE INTO services (name) VALUES (?)").run(item.service);
     this.#db
