@@ -12,7 +12,12 @@ const heartbeat = (url: string, service: string, id: string) =>
   fetch(`${url}/v1/services/${service}/heartbeats`, {
     method: "POST",
     headers: { ...AUTH, "Content-Type": "application/json" },
-    body: JSON.stringify({ id, address: "10.0.0.1:7001", ttl: 3600, metadata: { pad: "x".repeat(64) } }),
+    body: JSON.stringify({
+      id,
+      address: "10.0.0.1:7001",
+      ttl: 3600,
+      metadata: { pad: "x".repeat(64) },
+    }),
   });
 
 /** Runs `count` calls with `concurrency` in flight; every status seen, in completion order. */
@@ -80,7 +85,8 @@ describe("local mode under load (real server, SQLite)", () => {
 
   it("answers 128 concurrent writes plus 128 concurrent reads without a 5xx", async () => {
     const server = await start(await tempDir());
-    for (let i = 0; i < 50; i++) expect((await heartbeat(server.url, "busy", `seed${i}`)).status).toBe(201);
+    for (let i = 0; i < 50; i++)
+      expect((await heartbeat(server.url, "busy", `seed${i}`)).status).toBe(201);
     const writes = Array.from({ length: 128 }, (_, i) => heartbeat(server.url, "busy", `w${i}`));
     const reads = Array.from({ length: 128 }, () =>
       fetch(`${server.url}/v1/services/busy/peers.json`, { headers: AUTH }),

@@ -103,7 +103,9 @@ describe("muster serve", () => {
     const { port } = holder.address() as { port: number };
     try {
       const result = await run({ MUSTER_DATA_DIR: dataDir, PORT: String(port) });
-      expect(expectOneLine(result, dataDir)).toContain(`port ${port} on 127.0.0.1 is already in use`);
+      expect(expectOneLine(result, dataDir)).toContain(
+        `port ${port} on 127.0.0.1 is already in use`,
+      );
     } finally {
       await new Promise((resolve) => holder.close(resolve));
     }
@@ -121,7 +123,10 @@ describe("muster serve", () => {
     const dataDir = await tempDir();
     const db = join(dataDir, "muster.db");
     // Not a database at all.
-    await writeFile(db, "this is not an SQLite file, but it is long enough to have a header.".repeat(4));
+    await writeFile(
+      db,
+      "this is not an SQLite file, but it is long enough to have a header.".repeat(4),
+    );
     let line = expectOneLine(await run({ MUSTER_DATA_DIR: dataDir }), dataDir);
     expect(line).toContain(`${db} is damaged`);
     expect(line).toContain("restore it from a backup");
@@ -133,7 +138,11 @@ describe("muster serve", () => {
       await fetch(`${server.url}/v1/services/a/heartbeats`, {
         method: "POST",
         headers: { Authorization: `Bearer ${TOKEN}`, "Content-Type": "application/json" },
-        body: JSON.stringify({ id: `n${i}`, address: "10.0.0.1:80", metadata: { pad: "x".repeat(400) } }),
+        body: JSON.stringify({
+          id: `n${i}`,
+          address: "10.0.0.1:80",
+          metadata: { pad: "x".repeat(400) },
+        }),
       });
     }
     expect(await stopLocal(server)).toBe(0);
