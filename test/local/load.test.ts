@@ -92,7 +92,12 @@ describe("local mode under load (real server, SQLite)", () => {
       fetch(`${server.url}/v1/services/busy/peers.json`, { headers: AUTH }),
     );
     const all = await Promise.all([...writes, ...reads]);
-    const statuses = await Promise.all(all.map(async (r) => (await r.arrayBuffer(), r.status)));
+    const statuses = await Promise.all(
+      all.map(async (r) => {
+        await r.arrayBuffer();
+        return r.status;
+      }),
+    );
     expect(statuses.filter((s) => s >= 500)).toEqual([]);
     expect(statuses.slice(0, 128).every((s) => s === 201)).toBe(true);
     expect(statuses.slice(128).every((s) => s === 200)).toBe(true);
