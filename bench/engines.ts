@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { type RunningEngine, startDynalite } from "../local/dynalite.js";
 import { startDynamoDBLocal } from "../scripts/engines/dynamodb-local.js";
+import type { RunningEngine } from "../scripts/engines/running-engine.js";
 import type { EngineChoice, EngineName } from "./options.js";
 
 const JAR = fileURLToPath(new URL("../.cache/dynamodb-local/DynamoDBLocal.jar", import.meta.url));
@@ -14,30 +14,27 @@ export interface EnginePlan {
 }
 
 export function planEngines(choice: EngineChoice): EnginePlan {
-  if (choice === "dynalite") return { engines: ["dynalite"], optional: false, notes: [] };
-  if (choice === "dynamodb-local" || choice === "both") {
+  if (choice === "none") return { engines: [], optional: false, notes: [] };
+  if (choice === "dynamodb-local") {
     if (!existsSync(JAR)) {
       throw new Error(
         `DynamoDB Local is not in .cache/dynamodb-local; run: node scripts/dynamodb-local.mjs fetch`,
       );
     }
-    const engines: EngineName[] =
-      choice === "both" ? ["dynalite", "dynamodb-local"] : ["dynamodb-local"];
-    return { engines, optional: false, notes: [] };
+    return { engines: ["dynamodb-local"], optional: false, notes: [] };
   }
-  if (existsSync(JAR))
-    return { engines: ["dynalite", "dynamodb-local"], optional: true, notes: [] };
+  if (existsSync(JAR)) return { engines: ["dynamodb-local"], optional: true, notes: [] };
   return {
-    engines: ["dynalite"],
+    engines: [],
     optional: true,
     notes: [
-      "DynamoDB Local is not in .cache/dynamodb-local, so dynalite only " +
-        "(node scripts/dynamodb-local.mjs fetch adds it).",
+      "DynamoDB Local is not in .cache/dynamodb-local, so no DynamoDB figures " +
+        "(node scripts/dynamodb-local.mjs fetch adds them).",
     ],
   };
 }
 
-/** Both listen on 127.0.0.1 (DynamoDB Local binds every interface; we only talk to loopback). */
-export function startEngine(name: EngineName): Promise<RunningEngine> {
-  return name === "dynalite" ? startDynalite() : startDynamoDBLocal();
+/** DynamoDB Local binds every interface; we only talk to loopback. */
+export function startEngine(_name: EngineName): Promise<RunningEngine> {
+  return startDynamoDBLocal();
 }

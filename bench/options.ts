@@ -1,8 +1,9 @@
 import { parseArgs } from "node:util";
 
-export type EngineName = "dynalite" | "dynamodb-local";
-/** "auto": both when DynamoDB Local's jar is in .cache, otherwise dynalite alone. */
-export type EngineChoice = EngineName | "both" | "auto";
+/** The DynamoDB engine the store's overhead over raw DynamoDB calls is measured on. */
+export type EngineName = "dynamodb-local";
+/** "auto": DynamoDB Local when its jar is in .cache; "none": local mode's figures only. */
+export type EngineChoice = EngineName | "none" | "auto";
 
 export interface BenchOptions {
   engine: EngineChoice;
@@ -14,12 +15,16 @@ export interface BenchOptions {
   instances: number;
   /** Fresh node processes per cold-import measurement. */
   coldRuns: number;
+  /** Requests per local-mode throughput figure (heartbeats, list reads), and for etcd's. */
+  localRequests: number;
 }
 
 export const USAGE = `usage: npm run bench -- [options]
 
-  --engine <name>          dynalite | dynamodb-local | both (env BENCH_ENGINE; default: both
-                           when .cache/dynamodb-local holds the jar, otherwise dynalite)
+  --engine <name>          dynamodb-local | none: where the DynamoDB store's overhead is
+                           measured (env BENCH_ENGINE; default dynamodb-local when
+                           .cache/dynamodb-local holds the jar, otherwise none)
+  --local-requests <n>     requests per local-mode throughput figure (default 3000)
   --iterations <n>         timed heartbeats (default 300; warm-up n/10); peers.json reads
                            default to n/6 unless --peers-iterations is given
   --peers-iterations <n>   timed peers.json reads (default 50; warm-up n/10)
@@ -57,6 +62,7 @@ export function parseOptions(
         "peers-iterations": { type: "string" },
         instances: { type: "string" },
         "cold-runs": { type: "string" },
+        "local-requests": { type: "string" },
         help: { type: "boolean" },
       },
       strict: true,
@@ -69,8 +75,8 @@ export function parseOptions(
   const str = (name: string) => values[name] as string | undefined;
 
   const engine = str("engine") ?? (env.BENCH_ENGINE || "auto");
-  if (!["dynalite", "dynamodb-local", "both", "auto"].includes(engine)) {
-    throw new UsageError(`--engine must be dynalite, dynamodb-local or both, not ${engine}`);
+  if (!["dynamodb-local", "none", "auto"].includes(engine)) {
+    throw new UsageError(`--engine must be dynamodb-local or none, not ${engine}`);
   }
   const heartbeats = positive("iterations", str("iterations"), 300);
   const peersReads = positive(
@@ -86,5 +92,6 @@ export function parseOptions(
     peersWarmup: warmupFor(peersReads),
     instances: positive("instances", str("instances"), 1000),
     coldRuns: positive("cold-runs", str("cold-runs"), 5),
+    localRequests: positive("local-requests", str("local-requests"), 3000),
   };
 }

@@ -1,5 +1,6 @@
 /**
- * `npm run bench`: what muster adds on top of DynamoDB. Heartbeat and peers.json latency
+ * `npm run bench`: local mode (SQLite) side by side with etcd, then what muster adds on top
+ * of DynamoDB. Heartbeat and peers.json latency
  * through the HTTP app against the raw DynamoDB calls they make, the capacity units each
  * consumes, and the size and cold import time of the Lambda bundle. Prints a markdown table;
  * progress goes to stderr so stdout is only the result.
@@ -11,6 +12,7 @@ import { benchCapacity, type CapacityResult, type Consumed } from "./capacity.js
 import { planEngines, startEngine } from "./engines.js";
 import { openContext, seedService } from "./fixture.js";
 import { benchHeartbeat, type HeartbeatResult } from "./heartbeat.js";
+import { benchLocal, renderLocal } from "./local.js";
 import { type BenchOptions, type EngineName, parseOptions, USAGE, UsageError } from "./options.js";
 import { benchPeers, PEERS_SERVICE, PEERS_TTL, type PeersResult } from "./peers.js";
 import type { Summary } from "./stats.js";
@@ -196,6 +198,7 @@ async function main(): Promise<number> {
   applyAwsTestEnv();
 
   const started = performance.now();
+  const local = await benchLocal(options.localRequests);
   const plan = planEngines(options.engine);
   const notes = [...plan.notes];
   const rows: Row[] = [];
@@ -207,7 +210,7 @@ async function main(): Promise<number> {
       rows.push(...engineRows(result, options));
     } catch (err) {
       if (!(plan.optional && engine === "dynamodb-local")) throw err;
-      notes.push(`DynamoDB Local did not run, so dynalite only: ${(err as Error).message}`);
+      notes.push(`DynamoDB Local did not run, so no DynamoDB figures: ${(err as Error).message}`);
     }
   }
   const peers = results[0]?.peers;
@@ -239,6 +242,13 @@ async function main(): Promise<number> {
 
   const cpu = cpus();
   const lines = [
+    `Local mode: muster serve over SQLite and etcd, each on 127.0.0.1, ${options.localRequests} ` +
+      "requests per heartbeat round (a tenth for list reads), the same fetch client for both.",
+    "",
+    renderLocal(local.rows),
+    "",
+    ...local.notes.map((n) => `Note: ${n}`),
+    "",
     `muster bench: ${options.heartbeats} heartbeats after ${options.heartbeatWarmup} warm-up, ` +
       `${options.peersReads} peers.json reads after ${options.peersWarmup} warm-up, ` +
       `app and raw interleaved; engines on 127.0.0.1; p99 is nearest-rank.`,

@@ -13,15 +13,15 @@ function alive(pid: number): boolean {
 }
 
 /**
- * One registry per data folder. dynalite's LevelDB would refuse a second opener only on its
- * first request, with an uncaught "Database is closed"; this says what is wrong at start.
- * A lock left by a process that died is taken over. Returns the release function.
+ * One registry per data folder: a second one on the same SQLite file would keep its own
+ * caches (tokens, the flood guard) apart from the first. Refused at start with the holder's
+ * pid; a lock left by a process that died is taken over. Returns the release function.
  */
 export function lockDataDir(dataDir: string): () => void {
   const path = join(dataDir, "lock");
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      writeFileSync(path, `${process.pid}\n`, { flag: "wx" });
+      writeFileSync(path, `${process.pid}\n`, { flag: "wx", mode: 0o600 });
       return () => rmSync(path, { force: true });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;

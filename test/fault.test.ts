@@ -1,26 +1,29 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, describe, expect, it } from "vitest";
-import { type RunningEngine, startDynalite } from "../local/dynalite.js";
 import { startDynamoDBLocal } from "../scripts/engines/dynamodb-local.js";
 import { TokenSet } from "../shared/auth/tokens.js";
 import { createApp } from "../shared/http/app.js";
 import { createDynamoClient } from "../shared/store/client.js";
 import { DynamoStore } from "../shared/store/dynamo-store.js";
+import { openSqlite } from "../shared/store/sqlite/index.js";
+import type { Store } from "../shared/store/store.js";
 import { ensureTable } from "../shared/store/table.js";
 import { json, TOKEN_A } from "./support/registry.js";
 
 const AUTH = { Authorization: `Bearer ${TOKEN_A}` };
 
 function appOver(client: DynamoDBClient, tableName: string) {
-  const app = createApp({
-    store: new DynamoStore({ client, tableName }),
-    tokens: new TokenSet([TOKEN_A]),
-  });
+  return appOverStore(new DynamoStore({ client, tableName }));
+}
+
+function appOverStore(store: Store) {
+  const app = createApp({ store, tokens: new TokenSet([TOKEN_A]) });
   const heartbeat = (id: string) =>
     app.request("/v1/services/svc/heartbeats", {
       method: "POST",
@@ -43,34 +46,31 @@ describe("a store that goes away and comes back", () => {
     for (const fn of cleanup.splice(0).reverse()) await fn().catch(() => {});
   });
 
-  it("answers 503 with Retry-After while dynalite is down, keeps what it acknowledged, and recovers", async () => {
+  it("answers writes 503 with Retry-After while another connection holds SQLite's write lock, keeps what it acknowledged, and recovers", async () => {
     const dir = await mkdtemp(join(tmpdir(), "muster-fault-"));
     cleanup.push(() => rm(dir, { recursive: true, force: true }));
-    let engine: RunningEngine = await startDynalite({ path: dir });
-    cleanup.push(() => engine.stop());
-    const port = Number(new URL(engine.endpoint).port);
-    // The client the app really uses: its retries and timeouts are part of what is tested.
-    const client = createDynamoClient({ endpoint: engine.endpoint });
-    cleanup.push(async () => client.destroy());
-    await ensureTable(client, "muster");
-    const r = appOver(client, "muster");
-
+    const path = join(dir, "muster.db");
+    const sqlite = openSqlite(path, { sweepIntervalMs: 0, busyTimeoutMs: 200 });
+    cleanup.push(async () => sqlite.close());
+    const r = appOverStore(sqlite.store);
     expect((await r.heartbeat("before")).status).toBe(201);
-    await engine.stop();
 
+    // Someone else (a backup, the sqlite3 shell) takes the write lock and keeps it.
+    const other = new DatabaseSync(path);
+    cleanup.push(async () => other.close());
+    other.exec("BEGIN IMMEDIATE");
     await expect503(await r.heartbeat("during"));
-    await expect503(await r.get("/v1/services/svc/peers.json"));
-    await expect503(await r.get("/v1/services"));
-    await expect503(await r.app.request("/health"));
     await expect503(
-      await r.app.request("/v1/services/svc/instances/x", { method: "DELETE", headers: AUTH }),
+      await r.app.request("/v1/services/svc/instances/before", { method: "DELETE", headers: AUTH }),
     );
-
-    engine = await startDynalite({ port, path: dir });
+    // WAL: readers are not blocked by a writer, so reads go on being served.
+    expect((await r.get("/v1/services/svc/peers.json")).status).toBe(200);
     expect((await r.app.request("/health")).status).toBe(200);
+
+    other.exec("ROLLBACK");
     expect((await r.heartbeat("after")).status).toBe(201);
     const body = await json(await r.get("/v1/services/svc/instances"));
-    // The heartbeat acknowledged before the outage is still there; the refused one never was.
+    // The heartbeat acknowledged before the lock is still there; the refused one never was.
     expect(body.instances.map((i: { id: string }) => i.id)).toEqual(["after", "before"]);
   });
 

@@ -1,10 +1,10 @@
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { TestProject } from "vitest/node";
-import { type RunningEngine, startDynalite } from "../local/dynalite.js";
 import { applyAwsTestEnv } from "../scripts/engines/aws-env.js";
 import { startDynamoDBLocal } from "../scripts/engines/dynamodb-local.js";
 import { startMoto } from "../scripts/engines/moto.js";
+import type { RunningEngine } from "../scripts/engines/running-engine.js";
 import type { Engine } from "./engines/index.js";
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
@@ -22,24 +22,25 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const aptTools = fileURLToPath(new URL("../scripts/apt-tools.mjs", import.meta.url));
   execFileSync(process.execPath, [aptTools, "install"], { stdio: ["ignore", "ignore", "inherit"] });
 
-  // Started side by side: the JVM takes a couple of seconds, dynalite is instant.
-  const started = await Promise.allSettled([startDynalite(), startDynamoDBLocal(), startMoto()]);
+  // Started side by side: the JVM and moto take a couple of seconds each. SQLite needs no
+  // server: every test registry opens its own file.
+  const started = await Promise.allSettled([startDynamoDBLocal(), startMoto()]);
   const failure = started.find((result) => result.status === "rejected");
   if (failure) {
     // Do not leave the other engine running: a JVM would outlive the run and hold its port.
     await Promise.all(started.map((r) => (r.status === "fulfilled" ? r.value.stop() : undefined)));
     throw failure.reason;
   }
-  const [dynalite, dynamodbLocal, moto] = started.map(
+  const [dynamodbLocal, moto] = started.map(
     (result) => (result as PromiseFulfilledResult<RunningEngine>).value,
-  ) as [RunningEngine, RunningEngine, RunningEngine];
+  ) as [RunningEngine, RunningEngine];
   project.provide("engines", [
-    { name: "dynalite", endpoint: dynalite.endpoint },
+    { name: "sqlite" },
     { name: "dynamodb-local", endpoint: dynamodbLocal.endpoint },
   ] satisfies Engine[]);
   project.provide("moto", moto.endpoint);
 
   return async () => {
-    await Promise.all([dynalite.stop(), dynamodbLocal.stop(), moto.stop()]);
+    await Promise.all([dynamodbLocal.stop(), moto.stop()]);
   };
 }

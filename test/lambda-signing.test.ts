@@ -1,7 +1,7 @@
 import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { TrustedKeys } from "../shared/signing/trust.js";
-import { engines, motoEndpoint } from "./engines/index.js";
+import { engine as dynamoEngine, motoEndpoint } from "./engines/index.js";
 import { irohNodeId } from "./support/iroh-keys.js";
 import { httpEvent, loadApiHandler as loadHandler } from "./support/lambda.js";
 import { freshTable } from "./support/table.js";
@@ -18,8 +18,7 @@ describe("functions/api.ts with MUSTER_SIGNING_KEYS_SECRET_ARN", () => {
   });
 
   it("signs reads with the key derived from the generated secret, and serves its key", async () => {
-    const [engine] = engines();
-    if (!engine) throw new Error("no engine");
+    const engine = dynamoEngine("dynamodb-local");
     const { tableName } = await freshTable(engine);
     const secrets = new SecretsManagerClient({ endpoint: motoEndpoint() });
     const created = await secrets.send(
@@ -68,8 +67,7 @@ describe("functions/api.ts with MUSTER_SIGNING_KEYS_SECRET_ARN", () => {
   });
 
   it("answers reads 503 while the signing secret cannot be read, and heartbeats go on", async () => {
-    const [engine] = engines();
-    if (!engine) throw new Error("no engine");
+    const engine = dynamoEngine("dynamodb-local");
     const { tableName } = await freshTable(engine);
     const invoke = await loadHandler({
       MUSTER_TABLE: tableName,

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { engines } from "./engines/index.js";
+import { engine } from "./engines/index.js";
 import { irohNodeId } from "./support/iroh-keys.js";
 import { httpEvent, loadApiHandler as loadHandler } from "./support/lambda.js";
 import { freshTable } from "./support/table.js";
@@ -14,7 +14,8 @@ const event = (
 
 const TOKEN = "lambda-token-0123456789abcdef";
 
-describe.each(engines())("functions/api.ts on $name", (engine) => {
+// The Lambda functions run on DynamoDB only.
+describe.each([engine("dynamodb-local")])("functions/api.ts on $name", (engine) => {
   afterEach(() => {
     vi.unstubAllEnvs();
   });

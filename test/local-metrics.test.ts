@@ -3,15 +3,14 @@ import { LocalMetrics, readMetricsPublic } from "../local/metrics.js";
 import { AnyToken } from "../shared/auth/scoped-tokens.js";
 import { TokenSet } from "../shared/auth/tokens.js";
 import { createApp } from "../shared/http/app.js";
-import { DynamoStore } from "../shared/store/dynamo-store.js";
 import { engine } from "./engines/index.js";
 import { TOKEN_A } from "./support/registry.js";
-import { freshTable } from "./support/table.js";
+import { freshStorage } from "./support/stores.js";
 
 async function metricsApp(isPublic: boolean) {
-  const { client, tableName } = await freshTable(engine("dynalite"));
+  const storage = await freshStorage(engine("sqlite"));
   const metrics = new LocalMetrics({ public: isPublic });
-  const store = metrics.instrument(new DynamoStore({ client, tableName }));
+  const store = metrics.instrument(storage.store);
   const app = createApp({
     store,
     tokens: new TokenSet([TOKEN_A]),

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { irohNodeId } from "./support/iroh-keys.js";
-import { startLocal, stopLocal } from "./support/local-server.js";
+import { MUSTER_BIN, startLocal, stopLocal } from "./support/local-server.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
@@ -13,7 +13,7 @@ const start = startLocal;
 const stop = stopLocal;
 
 function run(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "local/main.ts"], {
+  const child = spawn(process.execPath, MUSTER_BIN, {
     cwd: ROOT,
     env: { ...process.env, PORT: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],

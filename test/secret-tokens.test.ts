@@ -5,7 +5,7 @@ import {
 } from "@aws-sdk/client-secrets-manager";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { secretLoader } from "../shared/auth/secret-tokens.js";
-import { engines, motoEndpoint } from "./engines/index.js";
+import { engine as dynamoEngine, motoEndpoint } from "./engines/index.js";
 import { httpEvent, loadApiHandler as loadHandler } from "./support/lambda.js";
 import { freshTable } from "./support/table.js";
 
@@ -50,8 +50,7 @@ describe("functions/api.ts with MUSTER_TOKENS empty", () => {
   });
 
   it("authenticates with the tokens of the MUSTER_TOKENS_SECRET_ARN secret", async () => {
-    const [engine] = engines();
-    if (!engine) throw new Error("no engine");
+    const engine = dynamoEngine("dynamodb-local");
     const { tableName } = await freshTable(engine);
     const invoke = await loadHandler({
       MUSTER_TABLE: tableName,

@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
-import type { RunningEngine } from "../../local/dynalite.js";
 import { freePort, startChildEngine } from "./child-engine.js";
+import type { RunningEngine } from "./running-engine.js";
 
 const HOME = fileURLToPath(new URL("../../.cache/dynamodb-local/", import.meta.url));
 const LAUNCHER = fileURLToPath(new URL("../DynamoDBLocalLoopback.java", import.meta.url));

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { RunningEngine } from "../../local/dynalite.js";
 import { freePort, startChildEngine } from "./child-engine.js";
+import type { RunningEngine } from "./running-engine.js";
 
 const PYTHON = fileURLToPath(new URL("../../.cache/moto-venv/bin/python", import.meta.url));
 

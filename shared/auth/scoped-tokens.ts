@@ -1,5 +1,5 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
-import type { TokenItem, TokenTable } from "../store/token-table.js";
+import type { TokenItem, TokenStore } from "../store/token-table.js";
 import type { Role } from "./scopes.js";
 import { digest, fingerprint, type Principal, type TokenVerifier } from "./tokens.js";
 
@@ -40,7 +40,7 @@ export interface NewToken {
 }
 
 export interface ScopedTokensOptions {
-  table: TokenTable;
+  table: TokenStore;
   /**
    * How long a verified (or refused) token is answered from memory. A heartbeat stays one
    * write with no read while its token is cached; a revocation made through another process
@@ -80,7 +80,7 @@ export function toInfo(item: TokenItem): TokenInfo {
  * once, when it is made.
  */
 export class ScopedTokens implements TokenVerifier {
-  readonly #table: TokenTable;
+  readonly #table: TokenStore;
   readonly #cacheMs: number;
   readonly #now: () => number;
   readonly #maxEntries: number;

@@ -2,7 +2,7 @@ import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { PresignKeys } from "../auth/presign.js";
 import { ScopedTokens } from "../auth/scoped-tokens.js";
 import type { Config } from "../config.js";
-import { TokenTable } from "../store/token-table.js";
+import { type TokenStore, TokenTable } from "../store/token-table.js";
 import type { AppOptions } from "./app.js";
 
 /**
@@ -11,13 +11,14 @@ import type { AppOptions } from "./app.js";
  */
 export function securityOptions(
   config: Config,
-  table: { client: DynamoDBClient; tableName: string },
+  /** Where scoped tokens are kept: a store, or the DynamoDB table to keep them in. */
+  table: TokenStore | { client: DynamoDBClient; tableName: string },
   presign: PresignKeys | undefined,
   now: () => number = Date.now,
 ): Pick<AppOptions, "scopedTokens" | "presign" | "rateLimit" | "caps"> {
   return {
     scopedTokens: new ScopedTokens({
-      table: new TokenTable(table.client, table.tableName),
+      table: "client" in table ? new TokenTable(table.client, table.tableName) : table,
       cacheSeconds: config.tokenCacheSeconds,
       now,
     }),

@@ -9,10 +9,10 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
-import type { Instance, InstanceFields, Source } from "../model/instance.js";
+import type { Instance } from "../model/instance.js";
 import { documentClient } from "./client.js";
 import { classifyStoreError } from "./errors.js";
-import { contentHash, type InstanceItem, isLive, toInstance } from "./item.js";
+import { type InstanceItem, isLive, toInstance } from "./item.js";
 import {
   CATALOG_PK,
   catalogKey,
@@ -25,9 +25,9 @@ import {
   servicePartition,
 } from "./keys.js";
 import { fromStateItem, toStateItem } from "./reconcile-item.js";
+import { floorMs, heartbeatRefusal, leaseValues } from "./rules.js";
 import {
   type DeregisterResult,
-  FLOOR_FRACTION,
   type HeartbeatInput,
   type HeartbeatResult,
   type ReconcileState,
@@ -54,34 +54,6 @@ export interface DynamoStoreOptions {
    * small table paginate, which is how the tests prove every page is followed.
    */
   queryPageLimit?: number;
-}
-
-/**
- * The attributes a write of an instance sets, whoever writes it. The lease end is rounded
- * down: a lease may end up to a second early, never late, so an expired instance is never
- * served.
- */
-function leaseValues(input: {
-  service: string;
-  id: string;
-  fields: InstanceFields;
-  source: Source;
-  owner: string;
-  ttl: number;
-  nowMs: number;
-}) {
-  const { service, id, fields, source, owner, ttl, nowMs } = input;
-  return {
-    service,
-    id,
-    ...fields,
-    source,
-    owner,
-    content_hash: contentHash({ ...fields, ttl }),
-    ttl,
-    last_seen: nowMs,
-    expires_at: Math.floor((nowMs + ttl * 1000) / 1000),
-  };
 }
 
 export class DynamoStore implements Store {
@@ -118,7 +90,7 @@ export class DynamoStore implements Store {
     names["#registered_at"] = "registered_at";
     sets.push("#registered_at = if_not_exists(#registered_at, :last_seen)");
     exprValues[":now_s"] = nowS;
-    exprValues[":floor"] = nowMs - ttl * 1000 * FLOOR_FRACTION;
+    exprValues[":floor"] = floorMs(ttl, nowMs);
 
     const key = instanceKey(service, id);
     let old: InstanceItem | undefined;
@@ -144,13 +116,7 @@ export class DynamoStore implements Store {
     } catch (err) {
       if ((err as { name?: string }).name !== "ConditionalCheckFailedException") throw err;
       const current = await this.#refusedItem(err, key);
-      if (!current || !isLive(current, nowMs)) {
-        // Expired or deleted between the write and the read: the caller may simply retry.
-        return { kind: "too_soon", retryAfterSeconds: 1 };
-      }
-      if (current.owner !== owner) return { kind: "conflict" };
-      const wait = current.last_seen + ttl * 1000 * FLOOR_FRACTION - nowMs;
-      return { kind: "too_soon", retryAfterSeconds: Math.max(1, Math.ceil(wait / 1000)) };
+      return heartbeatRefusal(current, owner, ttl, nowMs);
     }
 
     if (old && isLive(old, nowMs)) return { kind: "renewed", expiresAt };

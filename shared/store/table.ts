@@ -32,7 +32,7 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
     if (!(err instanceof ResourceInUseException)) throw err;
   }
   // The waiter's default first delay is 20 s. Embedded engines are ACTIVE a moment after
-  // CreateTable (dynalite flips the status on a timer, so the first describe may still say
+  // CreateTable (some flip the status on a timer, so the first describe may still say
   // CREATING): poll from a tenth of a second, backing off to a few seconds for real DynamoDB.
   await waitUntilTableExists(
     { client, maxWaitTime: 60, minDelay: 0.1, maxDelay: 5 },
@@ -46,8 +46,8 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
       }),
     );
   } catch (err) {
-    // Asking twice is an error on real DynamoDB ("TimeToLive is already enabled"); dynalite
-    // does not implement TTL at all. Reads filter on expires_at either way, so TTL is only
+    // Asking twice is an error on real DynamoDB ("TimeToLive is already enabled"); some
+    // compatible engines do not implement TTL at all. Reads filter on expires_at either way, so TTL is only
     // housekeeping and its absence is never a correctness problem.
     const name = (err as { name?: string }).name;
     if (name !== "ValidationException" && name !== "UnknownOperationException") throw err;

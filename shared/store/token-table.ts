@@ -35,8 +35,22 @@ export interface TokenItem {
   created_by: string;
 }
 
-/** The token items' reads and writes: nothing about what a token means. */
-export class TokenTable {
+/**
+ * Where scoped tokens are kept: the DynamoDB table below, or local mode's SQLite file
+ * (shared/store/sqlite/token-store.ts). Reads and writes only, nothing about what a token means.
+ */
+export interface TokenStore {
+  /** Writes a new token; refuses to replace one (a 256-bit collision would be a bug). */
+  put(item: TokenItem): Promise<void>;
+  /** One token by its hash, strongly consistent. */
+  get(hash: string): Promise<TokenItem | undefined>;
+  /** Every token item whose hash starts with `idPrefix`, expired or not. */
+  list(idPrefix?: string): Promise<TokenItem[]>;
+  remove(hash: string): Promise<void>;
+}
+
+/** The token items' reads and writes in the DynamoDB table. */
+export class TokenTable implements TokenStore {
   readonly #doc: DynamoDBDocumentClient;
   readonly #table: string;
 

@@ -9,10 +9,9 @@ import { TokenSet } from "../../shared/auth/tokens.js";
 import { createApp } from "../../shared/http/app.js";
 import { newKeySet, SigningKeys, serializeKeySet } from "../../shared/signing/keys.js";
 import { fixedSigning } from "../../shared/signing/source.js";
-import { DynamoStore } from "../../shared/store/dynamo-store.js";
 import { engine } from "../engines/index.js";
 import { blixardNode } from "../support/registry.js";
-import { freshTable } from "../support/table.js";
+import { freshStorage } from "../support/stores.js";
 import { buildAgent, removeAgent, spawnAgent, TOKEN } from "./support.js";
 
 type Mode = "pass" | "tamper" | "strip" | "foreign";
@@ -43,11 +42,10 @@ describe("muster-agent join --verify-key", () => {
   const foreign = SigningKeys.parse(serializeKeySet(newKeySet(Date.now())));
 
   beforeAll(async () => {
-    const dynalite = engine("dynalite");
-    const { client, tableName } = await freshTable(dynalite);
+    const { store } = await freshStorage(engine("sqlite"));
     const keys = SigningKeys.parse(serializeKeySet(newKeySet(Date.now())));
     const app = createApp({
-      store: new DynamoStore({ client, tableName }),
+      store,
       tokens: new TokenSet([TOKEN]),
       signing: fixedSigning(keys),
     });

@@ -11,16 +11,15 @@ import { TokenSet } from "../../shared/auth/tokens.js";
 import { createApp } from "../../shared/http/app.js";
 import type { Instance } from "../../shared/model/instance.js";
 import { ChangeFeed, notifyingStore } from "../../shared/store/change-feed.js";
-import { DynamoStore } from "../../shared/store/dynamo-store.js";
 import { engine } from "../engines/index.js";
-import { freshTable } from "../support/table.js";
+import { freshStorage } from "../support/stores.js";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export const TOKEN = "agent-test-token-0123456789";
 export const OTHER_TOKEN = "agent-other-token-0123456789";
 
 /**
- * The real registry (the app over DynamoStore on the run's dynalite) served over HTTP on
+ * The real registry (the app over a fresh SQLite store) served over HTTP on
  * 127.0.0.1, on a port it keeps across `stop()` and `start()` so that an agent sees the
  * registry go away and come back at the same URL. Its clock can be moved forward to make
  * leases lapse while it is away, without sleeping through a TTL.
@@ -28,12 +27,11 @@ export const OTHER_TOKEN = "agent-other-token-0123456789";
 export async function startRegistry(
   options: { presign?: PresignKeys; maxWaitSeconds?: number } = {},
 ) {
-  const dynalite = engine("dynalite");
-  const { client, tableName } = await freshTable(dynalite);
+  const { store } = await freshStorage(engine("sqlite"));
   const clock = { offsetMs: 0 };
   const changes = new ChangeFeed();
   const app = createApp({
-    store: notifyingStore(new DynamoStore({ client, tableName }), changes),
+    store: notifyingStore(store, changes),
     ...(options.maxWaitSeconds
       ? { blockingReads: { maxWaitSeconds: options.maxWaitSeconds, feed: changes } }
       : {}),
@@ -86,7 +84,6 @@ export async function startRegistry(
       }),
     close: async () => {
       await stop();
-      client.destroy();
     },
   };
 }

@@ -16,7 +16,7 @@ const validator = (n: number, extra: Record<string, unknown> = {}) => ({
 
 /** The app's answer to a GET started now, and a probe for when it is parked on the feed. */
 async function registry() {
-  const r = await testRegistry(engine("dynalite"), { maxWaitSeconds: 300 });
+  const r = await testRegistry(engine("sqlite"), { maxWaitSeconds: 300 });
   const etagOf = async (path: string) => {
     const res = await r.get(path);
     expect(res.status).toBe(200);
@@ -124,7 +124,7 @@ describe("blocking reads (?wait= with If-None-Match)", () => {
   });
 
   it("refuses ?wait= with a pointer to the events where blocking reads are off", async () => {
-    const r = await testRegistry(engine("dynalite"));
+    const r = await testRegistry(engine("sqlite"));
     const res = await r.get("/v1/services/stellar/peers.json?wait=5", { "If-None-Match": '"x"' });
     expect(res.status).toBe(400);
     const body = await json(res);
@@ -136,7 +136,7 @@ describe("blocking reads (?wait= with If-None-Match)", () => {
 
 describe("Stellar's peer files", () => {
   it("serves passing validators in the operator's shapes, filtered by ?tag=", async () => {
-    const r = await testRegistry(engine("dynalite"));
+    const r = await testRegistry(engine("sqlite"));
     await r.heartbeat("stellar", validator(2, { tags: ["mainnet"] }));
     await r.heartbeat("stellar", validator(1, { tags: ["mainnet"] }));
     await r.heartbeat("stellar", validator(3, { metadata: { node_type: "Horizon" } }));
@@ -182,7 +182,7 @@ describe("Stellar's peer files", () => {
   });
 
   it("is authorised like every read, and refuses ?status=", async () => {
-    const r = await testRegistry(engine("dynalite"));
+    const r = await testRegistry(engine("sqlite"));
     expect((await r.get("/v1/services/stellar/stellar/peer_count", {}, null)).status).toBe(401);
     const res = await r.get("/v1/services/stellar/stellar/peers.json?status=any");
     expect(res.status).toBe(400);

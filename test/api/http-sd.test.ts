@@ -5,7 +5,7 @@ import { json, type TestRegistry, TOKEN_A, testRegistry } from "../support/regis
 describe("GET /v1/http_sd (Prometheus HTTP service discovery)", () => {
   let r: TestRegistry;
   beforeAll(async () => {
-    r = await testRegistry(engine("dynalite"), { publicServices: ["web"] });
+    r = await testRegistry(engine("sqlite"), { publicServices: ["web"] });
     const beats: [string, Record<string, unknown>][] = [
       [
         "web",
@@ -93,7 +93,7 @@ describe("GET /v1/http_sd (Prometheus HTTP service discovery)", () => {
   });
 
   it("needs a token when no service is public", async () => {
-    const closed = await testRegistry(engine("dynalite"));
+    const closed = await testRegistry(engine("sqlite"));
     const res = await closed.get("/v1/http_sd", {}, null);
     expect(res.status).toBe(401);
   });

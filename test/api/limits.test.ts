@@ -2,7 +2,6 @@ import type { ConsumedCapacity } from "@aws-sdk/client-dynamodb";
 import { describe, expect, it } from "vitest";
 import { TokenSet } from "../../shared/auth/tokens.js";
 import { createApp } from "../../shared/http/app.js";
-import { DynamoStore } from "../../shared/store/dynamo-store.js";
 import { engines } from "../engines/index.js";
 import { json, type TestRegistry, TOKEN_A, TOKEN_B, testRegistry } from "../support/registry.js";
 
@@ -13,7 +12,7 @@ function secondProcess(
   onConsumedCapacity: (op: string, c: ConsumedCapacity) => void,
 ) {
   const app = createApp({
-    store: new DynamoStore({ client: r.client, tableName: r.tableName, onConsumedCapacity }),
+    store: r.another({ onConsumedCapacity }).store,
     tokens: new TokenSet([TOKEN_A]),
     now: () => r.clock.ms,
     floodGuard,

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { ScopedTokens } from "../../shared/auth/scoped-tokens.js";
-import { TokenTable } from "../../shared/store/token-table.js";
 import { engines } from "../engines/index.js";
 import { irohNodeId } from "../support/iroh-keys.js";
 import { json, TOKEN_A, testRegistry } from "../support/registry.js";
@@ -122,7 +121,7 @@ describe.each(engines())("scoped tokens on $name", (engine) => {
     expect((await r.get("/v1/services/a/peers.json", {}, token)).status).toBe(200);
     // Another container revokes: through the same table, not through this app's cache.
     const elsewhere = new ScopedTokens({
-      table: new TokenTable(r.client, r.tableName),
+      table: r.another().tokens,
       cacheSeconds: 0,
       now: () => r.clock.ms,
     });

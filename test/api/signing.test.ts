@@ -4,10 +4,9 @@ import { createApp } from "../../shared/http/app.js";
 import { newKeySet, rotate, SigningKeys, serializeKeySet } from "../../shared/signing/keys.js";
 import { fixedSigning, ReloadingSigning } from "../../shared/signing/source.js";
 import { TrustedKeys } from "../../shared/signing/trust.js";
-import { DynamoStore } from "../../shared/store/dynamo-store.js";
-import { engines } from "../engines/index.js";
+import { type Engine, engines } from "../engines/index.js";
 import { blixardNode, json, TOKEN_A } from "../support/registry.js";
-import { freshTable } from "../support/table.js";
+import { freshStorage } from "../support/stores.js";
 
 const FILES = [
   "/v1/services/blixard/instances/node-1/registry.json",
@@ -19,14 +18,11 @@ const FILES = [
 ];
 const auth = { Authorization: `Bearer ${TOKEN_A}` };
 
-async function signedRegistry(
-  engine: Parameters<typeof freshTable>[0],
-  set = newKeySet(Date.now()),
-) {
-  const { client, tableName } = await freshTable(engine);
+async function signedRegistry(engine: Engine, set = newKeySet(Date.now())) {
+  const { store } = await freshStorage(engine);
   const keys = SigningKeys.parse(serializeKeySet(set));
   const app = createApp({
-    store: new DynamoStore({ client, tableName }),
+    store,
     tokens: new TokenSet([TOKEN_A]),
     signing: fixedSigning(keys),
   });
@@ -62,9 +58,9 @@ describe.each(engines())("signed reads on $name", (engine) => {
 
   it("leaves the ETag as it was and answers 304 without a body or a signature", async () => {
     const { app } = await signedRegistry(engine);
-    const { client, tableName } = await freshTable(engine);
+    const { store } = await freshStorage(engine);
     const unsigned = createApp({
-      store: new DynamoStore({ client, tableName }),
+      store,
       tokens: new TokenSet([TOKEN_A]),
     });
     const path = "/v1/services/blixard/peers.txt";
@@ -97,13 +93,12 @@ describe.each(engines())("signed reads on $name", (engine) => {
 });
 
 describe("signing key sources", () => {
-  const engine = engines()[0];
-  if (!engine) throw new Error("no engine");
+  const engine = engines()[0] as Engine;
 
   it("answers 404 signing_disabled for the keys when the registry does not sign", async () => {
-    const { client, tableName } = await freshTable(engine);
+    const { store } = await freshStorage(engine);
     const app = createApp({
-      store: new DynamoStore({ client, tableName }),
+      store,
       tokens: new TokenSet([TOKEN_A]),
     });
     const res = await app.request("/.well-known/muster-keys.json");
@@ -112,10 +107,10 @@ describe("signing key sources", () => {
   });
 
   it("answers reads 503 with Retry-After while no key set can be loaded; writes go on", async () => {
-    const { client, tableName } = await freshTable(engine);
+    const { store } = await freshStorage(engine);
     let text: string | undefined;
     const app = createApp({
-      store: new DynamoStore({ client, tableName }),
+      store,
       tokens: new TokenSet([TOKEN_A]),
       signing: new ReloadingSigning({
         load: async () => {
@@ -139,12 +134,12 @@ describe("signing key sources", () => {
   });
 
   it("picks up a rotation, and keeps serving the old set when a reload fails", async () => {
-    const { client, tableName } = await freshTable(engine);
+    const { store } = await freshStorage(engine);
     const clock = { ms: Date.now() };
     const first = newKeySet(clock.ms);
     let text: string | Error = serializeKeySet(first);
     const app = createApp({
-      store: new DynamoStore({ client, tableName }),
+      store,
       tokens: new TokenSet([TOKEN_A]),
       now: () => clock.ms,
       signing: new ReloadingSigning({

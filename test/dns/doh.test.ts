@@ -55,7 +55,7 @@ const data = (answers: packet.Answer[] | undefined) =>
 describe("DNS over HTTPS (RFC 8484) on the app", () => {
   let r: TestRegistry;
   beforeAll(async () => {
-    r = await testRegistry(engine("dynalite"), { publicServices: ["web"] });
+    r = await testRegistry(engine("sqlite"), { publicServices: ["web"] });
     const beats = [
       { id: "node-1", address: "10.0.0.1:8080", weight: 3 },
       { id: "node-2", address: "10.0.0.2:8080", status: "warning" },

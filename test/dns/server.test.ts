@@ -7,7 +7,7 @@ import { readDnsZone } from "../../shared/dns/config.js";
 import { createDynamoClient } from "../../shared/store/client.js";
 import { DynamoStore } from "../../shared/store/dynamo-store.js";
 import { engine } from "../engines/index.js";
-import { freshTable } from "../support/table.js";
+import { freshStorage } from "../support/stores.js";
 import { run } from "../support/tls.js";
 
 /** Sends `count` length-prefixed queries in one write; resolves with the answers' ids, or on close. */
@@ -93,8 +93,7 @@ describe("local DNS server configuration and faults", () => {
   });
 
   it("answers pipelined TCP queries in order, and cuts off a connection that queues too many", async () => {
-    const { client, tableName } = await freshTable(engine("dynalite"));
-    const store = new DynamoStore({ client, tableName });
+    const { store } = await freshStorage(engine("sqlite"));
     const server = await startDnsServer({
       host: "127.0.0.1",
       port: 0,

@@ -1,17 +1,15 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { GetItemCommand, ListTablesCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import { GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { describe, expect, it } from "vitest";
-import { startDynalite } from "../../local/dynalite.js";
-import { createDynamoClient } from "../../shared/store/client.js";
-import { ensureTable } from "../../shared/store/table.js";
+import { openSqlite } from "../../shared/store/sqlite/index.js";
 import { freshTable } from "../support/table.js";
-import { engines } from "./index.js";
+import { engine } from "./index.js";
 
-describe.each(engines())("engine $name", (engine) => {
+describe("engine dynamodb-local", () => {
   it("round-trips an item through PutItem and GetItem", async () => {
-    const { client, tableName } = await freshTable(engine);
+    const { client, tableName } = await freshTable(engine("dynamodb-local"));
     try {
       const key = { pk: { S: "svc#smoke" }, sk: { S: "node#1" } };
       await client.send(
@@ -27,31 +25,42 @@ describe.each(engines())("engine $name", (engine) => {
   });
 });
 
-describe("dynalite restart", () => {
-  it("refuses connections while down and serves the same data once back on its port", async () => {
-    // On disk, so the restarted server sees what the first one wrote.
-    const dir = await mkdtemp(join(tmpdir(), "muster-dynalite-"));
-    let server = await startDynalite({ path: dir });
-    const port = Number(new URL(server.endpoint).port);
-    // One attempt: the point is to see the outage, not to retry through it.
-    const client = createDynamoClient({ endpoint: server.endpoint, maxAttempts: 1 });
+describe("engine sqlite", () => {
+  it("serves the same data after the file is closed and opened again", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "muster-sqlite-"));
+    const path = join(dir, "muster.db");
+    const fields = {
+      address: "10.0.0.1:80",
+      direct_addresses: [],
+      relay_url: null,
+      iroh_node_id: null,
+      cluster_node_id: null,
+      tags: [],
+      // Keys that are special to JavaScript objects are data here.
+      metadata: JSON.parse('{"constructor":"x","__proto__":"y"}') as Record<string, string>,
+      version: null,
+      weight: 1,
+      status: "passing" as const,
+    };
     try {
-      const tableName = "muster-restart";
-      await ensureTable(client, tableName);
-      const key = { pk: { S: "svc#restart" }, sk: { S: "node#1" } };
-      await client.send(new PutItemCommand({ TableName: tableName, Item: key }));
-
-      await server.stop();
-      await expect(client.send(new ListTablesCommand({}))).rejects.toMatchObject({
-        code: "ECONNREFUSED",
+      const first = openSqlite(path, { sweepIntervalMs: 0 });
+      const nowMs = Date.now();
+      await first.store.heartbeat({
+        service: "svc",
+        id: "n1",
+        fields,
+        ttl: 60,
+        owner: "tok_a",
+        source: "heartbeat",
+        nowMs,
       });
-
-      server = await startDynalite({ port, path: dir });
-      const got = await client.send(new GetItemCommand({ TableName: tableName, Key: key }));
-      expect(got.Item).toEqual(key);
+      first.close();
+      const again = openSqlite(path, { sweepIntervalMs: 0 });
+      const got = await again.store.get("svc", "n1", nowMs);
+      again.close();
+      expect(got?.address).toBe("10.0.0.1:80");
+      expect(Object.keys(got?.metadata ?? {}).sort()).toEqual(["__proto__", "constructor"]);
     } finally {
-      client.destroy();
-      await server.stop().catch(() => {}); // already stopped if the test failed mid-restart
       await rm(dir, { recursive: true, force: true });
     }
   });

@@ -1,7 +1,14 @@
 import { inject } from "vitest";
 
-export interface Engine {
-  name: "dynalite" | "dynamodb-local";
+/**
+ * A store engine the tests run against: local mode's SQLite (a fresh file per registry, no
+ * server) or DynamoDB Local (one server for the run, a fresh table per registry).
+ */
+export type Engine = { name: "sqlite" } | DynamoEngine;
+
+/** An engine that speaks DynamoDB's API; tests that need the raw client ask for this one. */
+export interface DynamoEngine {
+  name: "dynamodb-local";
   endpoint: string;
 }
 
@@ -29,8 +36,8 @@ export function motoEndpoint(): string {
 }
 
 /** One engine by name, for tests that need only one (fuzzing, the reconciler, the agent). */
-export function engine(name: Engine["name"]): Engine {
+export function engine<N extends Engine["name"]>(name: N): Extract<Engine, { name: N }> {
   const found = engines().find((e) => e.name === name);
   if (!found) throw new Error(`engine ${name} was not provided`);
-  return found;
+  return found as Extract<Engine, { name: N }>;
 }

@@ -4,14 +4,13 @@ import { TokenSet } from "../../shared/auth/tokens.js";
 import { createApp } from "../../shared/http/app.js";
 import { newKeySet, SigningKeys, serializeKeySet } from "../../shared/signing/keys.js";
 import { fixedSigning } from "../../shared/signing/source.js";
-import { DynamoStore } from "../../shared/store/dynamo-store.js";
 import { engine } from "../engines/index.js";
 import { irohNodeId } from "../support/iroh-keys.js";
 import { TOKEN_A, TOKEN_B } from "../support/registry.js";
-import { freshTable } from "../support/table.js";
+import { freshStorage } from "../support/stores.js";
 
 /**
- * The property-based suite's common parts. It runs on dynalite only: the point is what the
+ * The property-based suite's common parts. It runs on SQLite only: the point is what the
  * app does with hostile input, and the store's conformance is what the engines tests cover
  * on both engines; a second engine would double the suite's time for no new input.
  *
@@ -37,11 +36,9 @@ export function fuzzOptions(runs: number): fc.Parameters<unknown> {
 /** The clock every fuzzed registry uses: fixed, so no lease lapses during a property. */
 export const NOW = Date.parse("2026-11-21T12:00:00Z");
 
-/** The real app over a fresh dynalite table, two bootstrap tokens, signing on. */
+/** The real app over a fresh SQLite store, two bootstrap tokens, signing on. */
 export async function fuzzRegistry() {
-  const dynalite = engine("dynalite");
-  const { client, tableName } = await freshTable(dynalite);
-  const store = new DynamoStore({ client, tableName });
+  const { store } = await freshStorage(engine("sqlite"));
   const app = createApp({
     store,
     tokens: new TokenSet([TOKEN_A, TOKEN_B]),
@@ -49,7 +46,7 @@ export async function fuzzRegistry() {
     now: () => NOW,
     signing: fixedSigning(SigningKeys.parse(serializeKeySet(newKeySet(NOW)))),
   });
-  return { app, store, client };
+  return { app, store };
 }
 
 export interface FuzzRequest {

@@ -13,7 +13,7 @@ import {
 import { reconcilerHarness } from "../support/reconciler.js";
 import { json } from "../support/registry.js";
 
-const dynalite = (): Engine => engine("dynalite");
+const sqlite = (): Engine => engine("sqlite");
 
 describe("Cloud Map import and export against moto", () => {
   const accounts: MotoAccount[] = [];
@@ -22,7 +22,7 @@ describe("Cloud Map import and export against moto", () => {
     accounts.push(moto);
     const name = `cluster-${randomUUID().slice(0, 8)}.local`;
     const namespaceId = await privateNamespace(moto.setup.cloudMap, name);
-    const r = await reconcilerHarness(dynalite(), moto, {
+    const r = await reconcilerHarness(sqlite(), moto, {
       MUSTER_CLOUDMAP_NAMESPACE: byName ? name : namespaceId,
     });
     return { moto, r, namespaceId, name };

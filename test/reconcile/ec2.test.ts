@@ -12,7 +12,7 @@ import {
 import { reconcilerHarness } from "../support/reconciler.js";
 import { json } from "../support/registry.js";
 
-const dynalite = (): Engine => engine("dynalite");
+const sqlite = (): Engine => engine("sqlite");
 const ENGRAM = { "muster:service": "engram", "muster:port": "7946" };
 
 describe("EC2 tag discovery against moto", () => {
@@ -28,7 +28,7 @@ describe("EC2 tag discovery against moto", () => {
 
   it("lists running tagged instances as <private ip>:<muster:port>, and a stopped or terminated one leaves on the next pass", async () => {
     const moto = account();
-    const r = await reconcilerHarness(dynalite(), moto, { MUSTER_EC2_DISCOVERY: "true" });
+    const r = await reconcilerHarness(sqlite(), moto, { MUSTER_EC2_DISCOVERY: "true" });
     const [a, b, c, d] = await launch(moto.setup.ec2, ENGRAM, 4);
     await launch(moto.setup.ec2, { Name: "untagged" });
     if (!a || !b || !c || !d) throw new Error("moto launched fewer instances");
@@ -64,7 +64,7 @@ describe("EC2 tag discovery against moto", () => {
 
   it("uses a service's default port, applies the extra tag filters, and skips bad tags", async () => {
     const moto = account();
-    const r = await reconcilerHarness(dynalite(), moto, {
+    const r = await reconcilerHarness(sqlite(), moto, {
       MUSTER_EC2_DISCOVERY: "true",
       MUSTER_EC2_FILTERS: "EngramCluster=production",
       MUSTER_EC2_DEFAULT_PORTS: "engram=7946,stellar=11625",
@@ -91,7 +91,7 @@ describe("EC2 tag discovery against moto", () => {
 
   it("follows every page of DescribeInstances", async () => {
     const moto = account();
-    const r = await reconcilerHarness(dynalite(), moto, { MUSTER_EC2_DISCOVERY: "true" });
+    const r = await reconcilerHarness(sqlite(), moto, { MUSTER_EC2_DISCOVERY: "true" });
     // moto pages by reservation: seven RunInstances calls make two pages of five.
     const launched = [];
     for (let i = 0; i < 7; i++) launched.push(...(await launch(moto.setup.ec2, ENGRAM)));
@@ -103,7 +103,7 @@ describe("EC2 tag discovery against moto", () => {
 
   it("keeps a source's instances alive past their lease while passes run, and lets a dead reconciler's expire", async () => {
     const moto = account();
-    const r = await reconcilerHarness(dynalite(), moto, {
+    const r = await reconcilerHarness(sqlite(), moto, {
       MUSTER_EC2_DISCOVERY: "true",
       MUSTER_RECONCILE_INTERVAL: "60",
     });
@@ -122,7 +122,7 @@ describe("EC2 tag discovery against moto", () => {
 
   it("answers a token's heartbeat for an EC2-owned id with 409 and its DELETE with 403", async () => {
     const moto = account();
-    const r = await reconcilerHarness(dynalite(), moto, { MUSTER_EC2_DISCOVERY: "true" });
+    const r = await reconcilerHarness(sqlite(), moto, { MUSTER_EC2_DISCOVERY: "true" });
     const [a] = await launch(moto.setup.ec2, ENGRAM);
     await r.pass();
     const hb = await r.heartbeat("engram", { id: a?.id, address: "10.9.9.9:1" });
@@ -133,7 +133,7 @@ describe("EC2 tag discovery against moto", () => {
 
   it("removes a heartbeat node at once when EC2 says its instance is terminated, and does not list a self-registered tagged node twice", async () => {
     const moto = account();
-    const r = await reconcilerHarness(dynalite(), moto, { MUSTER_EC2_DISCOVERY: "true" });
+    const r = await reconcilerHarness(sqlite(), moto, { MUSTER_EC2_DISCOVERY: "true" });
     const [doomed, alive] = await launch(moto.setup.ec2, { Name: "agent" }, 2);
     const [tagged] = await launch(moto.setup.ec2, ENGRAM);
     const hb = (id: string, ec2: string, address: string) =>
@@ -158,7 +158,7 @@ describe("EC2 tag discovery against moto", () => {
 
   it("keeps everything when EC2 cannot be reached (the permission pulled, say), and says why", async () => {
     const moto = account();
-    const r = await reconcilerHarness(dynalite(), moto, { MUSTER_EC2_DISCOVERY: "true" });
+    const r = await reconcilerHarness(sqlite(), moto, { MUSTER_EC2_DISCOVERY: "true" });
     const launched = await launch(moto.setup.ec2, ENGRAM, 2);
     await r.pass();
     const before = (await r.peers("engram")).sort();
@@ -192,7 +192,7 @@ describe("EC2 tag discovery against moto", () => {
 
   it("holds back a sudden drop below half, reports it, and believes it once passes confirm it", async () => {
     const moto = account();
-    const r = await reconcilerHarness(dynalite(), moto, { MUSTER_EC2_DISCOVERY: "true" });
+    const r = await reconcilerHarness(sqlite(), moto, { MUSTER_EC2_DISCOVERY: "true" });
     const launched = await launch(moto.setup.ec2, ENGRAM, 4);
     await r.pass();
     expect(await r.peers("engram")).toHaveLength(4);

@@ -15,7 +15,7 @@ import {
 } from "../support/moto.js";
 import { reconcilerHarness } from "../support/reconciler.js";
 
-const dynalite = (): Engine => engine("dynalite");
+const sqlite = (): Engine => engine("sqlite");
 const OPTIONS = {
   region: "us-east-1",
   credentials: { accessKeyId: "test", secretAccessKey: "test" },
@@ -45,7 +45,7 @@ describe("faults only a mock can inject: throttling, a refused permission", () =
   it("leaves the registry intact and says why when EC2 refuses DescribeInstances (the permission pulled)", async () => {
     const moto = motoAccount();
     accounts.push(moto);
-    const r = await reconcilerHarness(dynalite(), moto, { MUSTER_EC2_DISCOVERY: "true" });
+    const r = await reconcilerHarness(sqlite(), moto, { MUSTER_EC2_DISCOVERY: "true" });
     await launch(moto.setup.ec2, { "muster:service": "engram", "muster:port": "7946" }, 3);
     await r.pass();
     const before = await r.peers("engram");
@@ -82,7 +82,7 @@ describe("faults only a mock can inject: throttling, a refused permission", () =
     accounts.push(moto);
     const name = `cluster-${randomUUID().slice(0, 8)}.local`;
     await privateNamespace(moto.setup.cloudMap, name);
-    const r = await reconcilerHarness(dynalite(), moto, {
+    const r = await reconcilerHarness(sqlite(), moto, {
       MUSTER_EC2_DISCOVERY: "true",
       MUSTER_CLOUDMAP_NAMESPACE: name,
     });

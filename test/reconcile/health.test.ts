@@ -8,7 +8,7 @@ import { launch, type MotoAccount, motoAccount, privateNamespace } from "../supp
 import { reconcilerHarness } from "../support/reconciler.js";
 import { testRegistry } from "../support/registry.js";
 
-const dynalite = (): Engine => engine("dynalite");
+const sqlite = (): Engine => engine("sqlite");
 
 describe("/v1/discovery/health", () => {
   const accounts: MotoAccount[] = [];
@@ -21,7 +21,7 @@ describe("/v1/discovery/health", () => {
     accounts.push(moto);
     const name = `cluster-${randomUUID().slice(0, 8)}.local`;
     await privateNamespace(moto.setup.cloudMap, name);
-    const r = await reconcilerHarness(dynalite(), moto, {
+    const r = await reconcilerHarness(sqlite(), moto, {
       MUSTER_EC2_DISCOVERY: "true",
       MUSTER_CLOUDMAP_NAMESPACE: name,
       MUSTER_RECONCILE_INTERVAL: "30",
@@ -107,7 +107,7 @@ describe("/v1/discovery/health", () => {
   });
 
   it("reads what another process's pass wrote, on every request", async () => {
-    const r = await testRegistry(dynalite());
+    const r = await testRegistry(sqlite());
     const read = discoveryFromTable({ store: r.store, configured: ["ec2"] });
     expect((await read()).sources).toEqual([
       expect.objectContaining({ name: "ec2", enabled: true, last_run: null, ok: null }),

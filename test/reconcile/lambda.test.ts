@@ -42,8 +42,8 @@ describe("the Lambda functions", () => {
   });
 
   it("functions/reconcile.ts runs one pass, records it in the table for functions/api.ts, and emits the agreed metrics", async () => {
-    const dynalite = engine("dynalite");
-    const { tableName } = await freshTable(dynalite);
+    const dynamo = engine("dynamodb-local");
+    const { tableName } = await freshTable(dynamo);
     const aws = {
       endpoint: motoEndpoint(),
       region: REGION,
@@ -66,7 +66,7 @@ describe("the Lambda functions", () => {
       MUSTER_EC2_FILTERS: `EngramCluster=${cluster}`,
       MUSTER_CLOUDMAP_NAMESPACE: namespace,
       AWS_REGION: REGION,
-      AWS_ENDPOINT_URL_DYNAMODB: dynalite.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
       AWS_ENDPOINT_URL_EC2: motoEndpoint(),
       AWS_ENDPOINT_URL_SERVICEDISCOVERY: motoEndpoint(),
       POWERTOOLS_LOG_LEVEL: "SILENT",

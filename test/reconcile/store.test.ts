@@ -1,10 +1,10 @@
+import { DatabaseSync } from "node:sqlite";
 import { PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { describe, expect, it } from "vitest";
 import type { InstanceFields } from "../../shared/model/instance.js";
-import { DynamoStore } from "../../shared/store/dynamo-store.js";
 import type { ReconcileState } from "../../shared/store/store.js";
 import { engines } from "../engines/index.js";
-import { freshTable } from "../support/table.js";
+import { freshStorage } from "../support/stores.js";
 
 const FIELDS: InstanceFields = {
   address: "10.0.0.5:7946",
@@ -21,8 +21,27 @@ const FIELDS: InstanceFields = {
 
 describe.each(engines())("the reconciler's side of the store on $name", (engine) => {
   const fresh = async () => {
-    const { client, tableName } = await freshTable(engine);
-    return Object.assign(new DynamoStore({ client, tableName }), { client, tableName });
+    const storage = await freshStorage(engine);
+    /** Writes a state row as some other version might have left it: no `enabled`, a string count. */
+    const legacy = async (name: string) => {
+      if (storage.client && storage.tableName) {
+        await storage.client.send(
+          new PutItemCommand({
+            TableName: storage.tableName,
+            Item: { pk: { S: "reconcile" }, sk: { S: name }, instances: { S: "many" } },
+          }),
+        );
+      } else {
+        const db = new DatabaseSync(storage.path as string);
+        db.exec("PRAGMA busy_timeout = 5000");
+        db.prepare("INSERT INTO reconcile_states (name, state) VALUES (?, ?)").run(
+          name,
+          JSON.stringify({ instances: "many" }),
+        );
+        db.close();
+      }
+    };
+    return Object.assign(storage.store, { legacy });
   };
 
   it("writes a source's instance under an owner no token can be, and never over a live heartbeat", async () => {
@@ -135,13 +154,7 @@ describe.each(engines())("the reconciler's side of the store on $name", (engine)
     await store.putReconcileState(ec2);
     await store.putReconcileState(off);
     await store.putReconcileState({ ...ec2, instances: 4 });
-    // Left by some other version: no `enabled`, a string count.
-    await store.client.send(
-      new PutItemCommand({
-        TableName: store.tableName,
-        Item: { pk: { S: "reconcile" }, sk: { S: "legacy" }, instances: { S: "many" } },
-      }),
-    );
+    await store.legacy("legacy");
     const states = await store.reconcileStates();
     expect(states.map((s) => s.name)).toEqual(["cloudmap", "ec2"]);
     expect(states[1]).toMatchObject({ instances: 4, ok: false });

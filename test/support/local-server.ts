@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 export interface LocalServer {
   child: ChildProcess;
@@ -10,15 +10,25 @@ export interface LocalServer {
   stderr: () => string;
 }
 
+/** The `muster` command as a supervisor runs it: `node bin/muster.mjs serve`, one process. */
+export const MUSTER_BIN = ["bin/muster.mjs", "serve"];
+
 /**
- * `npm start` as tsx runs it (node with tsx's loader, one process a test can signal), on a
- * free port, over the embedded engine: endpoint variables are cleared so that a test
- * environment pointing the SDK elsewhere cannot leak in. Resolves once it is listening.
+ * `muster serve` (what `npm start` runs) on a free port, over SQLite in the data folder
+ * unless `env` says otherwise: endpoint variables are cleared so that a test environment
+ * pointing the SDK elsewhere cannot leak in. Resolves once it is listening.
  */
 export function startLocal(env: Record<string, string>): Promise<LocalServer> {
-  const child = spawn(process.execPath, ["--import", "tsx", "local/main.ts"], {
+  const child = spawn(process.execPath, MUSTER_BIN, {
     cwd: ROOT,
-    env: { ...process.env, PORT: "0", AWS_ENDPOINT_URL: "", AWS_ENDPOINT_URL_DYNAMODB: "", ...env },
+    env: {
+      ...process.env,
+      PORT: "0",
+      MUSTER_STORE: "",
+      AWS_ENDPOINT_URL: "",
+      AWS_ENDPOINT_URL_DYNAMODB: "",
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
@@ -49,7 +59,8 @@ export function stopLocal(
   signal: NodeJS.Signals = "SIGTERM",
 ): Promise<number | null> {
   return new Promise((resolve) => {
-    if (server.child.exitCode !== null) return resolve(server.child.exitCode);
+    if (server.child.exitCode !== null || server.child.signalCode !== null)
+      return resolve(server.child.exitCode);
     server.child.once("exit", (code) => resolve(code));
     server.child.kill(signal);
   });

@@ -25,7 +25,7 @@ export async function reconcilerHarness(
   const registry = await testRegistry(engine, {
     discovery: () => (discovery as () => Promise<DiscoveryHealth>)(),
   });
-  const config = readReconcileConfig({ MUSTER_TABLE: registry.tableName, ...env });
+  const config = readReconcileConfig({ MUSTER_TABLE: registry.tableName ?? "muster", ...env });
   discovery = discoveryFromTable({
     store: registry.store,
     now: () => registry.clock.ms,

@@ -2,18 +2,17 @@ import { ScopedTokens } from "../../shared/auth/scoped-tokens.js";
 import { TokenSet } from "../../shared/auth/tokens.js";
 import { type AppOptions, createApp } from "../../shared/http/app.js";
 import { ChangeFeed, notifyingStore } from "../../shared/store/change-feed.js";
-import { DynamoStore, type DynamoStoreOptions } from "../../shared/store/dynamo-store.js";
-import { TokenTable } from "../../shared/store/token-table.js";
 import type { Engine } from "../engines/index.js";
 import { irohNodeId } from "./iroh-keys.js";
-import { freshTable } from "./table.js";
+import { freshStorage, type StoreOptions } from "./stores.js";
 
 export const TOKEN_A = "token-a-0123456789abcdef";
 export const TOKEN_B = "token-b-0123456789abcdef";
 
 export interface RegistryOptions {
   publicServices?: string[];
-  store?: Partial<Omit<DynamoStoreOptions, "client" | "tableName">>;
+  /** DynamoDB store options; on SQLite only `onConsumedCapacity` applies (a unit per write). */
+  store?: StoreOptions;
   /** What `/v1/discovery/health` serves; the reconciler's tests pass theirs. */
   discovery?: AppOptions["discovery"];
   /** Presigned URLs, rate limit, caps, flood guard; default: as createApp's defaults. */
@@ -29,12 +28,13 @@ export interface RegistryOptions {
  * when the test says so, not after a sleep.
  */
 export async function testRegistry(engine: Engine, options: RegistryOptions = {}) {
-  const { client, tableName } = await freshTable(engine);
+  const storage = await freshStorage(engine, options.store);
+  const { client, tableName } = storage;
   const clock = { ms: Date.now() };
   const changes = new ChangeFeed();
-  const store = notifyingStore(new DynamoStore({ client, tableName, ...options.store }), changes);
+  const store = notifyingStore(storage.store, changes);
   const scopedTokens = new ScopedTokens({
-    table: new TokenTable(client, tableName),
+    table: storage.tokens,
     cacheSeconds: options.tokenCacheSeconds ?? 0,
     now: () => clock.ms,
   });
@@ -93,8 +93,12 @@ export async function testRegistry(engine: Engine, options: RegistryOptions = {}
     changes,
     scopedTokens,
     mint,
+    /** Only on DynamoDB engines (use `engine("dynamodb-local")` when a test needs them). */
     client,
     tableName,
+    /** The same storage through another process's store and token store. */
+    another: storage.another,
+    engine,
     clock,
     heartbeat,
     get,

@@ -1,0 +1,52 @@
+import { SqliteDatabase } from "./database.js";
+import { SqliteStore, type SqliteStoreOptions } from "./sqlite-store.js";
+import { SqliteTokenStore } from "./token-store.js";
+
+export { DamagedDatabaseError } from "./schema.js";
+export { SqliteStore } from "./sqlite-store.js";
+export { SqliteTokenStore } from "./token-store.js";
+
+export interface SqliteRegistry {
+  store: SqliteStore;
+  tokens: SqliteTokenStore;
+  path: string;
+  /** Stops the sweeper, commits what is queued and closes the file. */
+  close(): void;
+}
+
+export interface OpenSqliteOptions extends SqliteStoreOptions {
+  /** How often expired instances and tokens are deleted; 0: never (tests call sweep). */
+  sweepIntervalMs?: number;
+  /** How long a write waits for another connection's lock before failing (503). Default 5 s. */
+  busyTimeoutMs?: number;
+}
+
+/**
+ * Local mode's storage: one SQLite file holding instances, scoped tokens and the reconciler's
+ * state. Never imported by the Lambda functions (node:sqlite is for local mode only).
+ */
+export function openSqlite(path: string, options: OpenSqliteOptions = {}): SqliteRegistry {
+  const db = new SqliteDatabase(path, options.busyTimeoutMs ?? 5000);
+  const store = new SqliteStore(db, options);
+  const tokens = new SqliteTokenStore(db);
+  const interval = options.sweepIntervalMs ?? 60_000;
+  const timer =
+    interval > 0
+      ? setInterval(() => {
+          const now = Date.now();
+          // A failed sweep is retried next time; reads filter expired rows anyway.
+          store.sweep(now).catch(() => {});
+          tokens.sweep(now).catch(() => {});
+        }, interval)
+      : undefined;
+  timer?.unref();
+  return {
+    store,
+    tokens,
+    path,
+    close: () => {
+      if (timer) clearInterval(timer);
+      db.close();
+    },
+  };
+}

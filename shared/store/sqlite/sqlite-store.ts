@@ -1,0 +1,236 @@
+import type { Instance } from "../../model/instance.js";
+import { type InstanceItem, isLive, toInstance } from "../item.js";
+import {
+  deregisterAllowed,
+  type Holder,
+  heartbeatAllowed,
+  heartbeatRefusal,
+  leaseValues,
+  sourcedAllowed,
+} from "../rules.js";
+import {
+  type DeregisterResult,
+  type HeartbeatInput,
+  type HeartbeatResult,
+  type ReconcileState,
+  type RemoveExpectation,
+  type ServiceSummary,
+  type SourcedInput,
+  type Store,
+  sourceOwner,
+} from "../store.js";
+import type { SqliteDatabase } from "./database.js";
+import { ListCache } from "./list-cache.js";
+import { readReconcileStates, writeReconcileState } from "./reconcile-states.js";
+
+export interface SqliteStoreOptions {
+  /**
+   * Called after each committed write with its operation name (the names DynamoStore reports
+   * capacity under); the tests count writes with it.
+   */
+  onWrite?: (operation: string) => void;
+}
+
+type Row = Holder & { registered_at: number; item: string };
+
+const SELECT_ONE =
+  "SELECT owner, content_hash, last_seen, registered_at, expires_at, item FROM instances WHERE service = ? AND id = ?";
+const UPSERT =
+  "INSERT OR REPLACE INTO instances (service, id, owner, content_hash, last_seen, registered_at, expires_at, status, item) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+const DELETE_ONE = "DELETE FROM instances WHERE service = ? AND id = ?";
+
+const byKey = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const nowSeconds = (nowMs: number) => Math.floor(nowMs / 1000);
+
+/**
+ * The Store on local mode's SQLite file, with the DynamoDB store's rules (shared/store/rules.ts):
+ * each write reads the row it would replace and decides inside its transaction, which is what
+ * DynamoDB's condition expressions do in one request.
+ */
+export class SqliteStore implements Store {
+  readonly #db: SqliteDatabase;
+  readonly #onWrite: SqliteStoreOptions["onWrite"];
+  /** Only this connection writes through here, so it knows when a cached list goes stale. */
+  readonly #lists = new ListCache();
+
+  constructor(db: SqliteDatabase, options: SqliteStoreOptions = {}) {
+    this.#db = db;
+    this.#onWrite = options.onWrite;
+  }
+
+  async heartbeat(input: HeartbeatInput): Promise<HeartbeatResult> {
+    const { service, id, ttl, owner, nowMs } = input;
+    const values = leaseValues(input);
+    const result = await this.#db.write((): HeartbeatResult => {
+      const current = this.#row(service, id);
+      const write = { owner, content_hash: values.content_hash, ttl, nowMs };
+      if (!heartbeatAllowed(current, write)) return heartbeatRefusal(current, owner, ttl, nowMs);
+      const live = current !== undefined && isLive(current, nowMs);
+      this.#put({ ...values, registered_at: live ? current.registered_at : nowMs });
+      return { kind: live ? "renewed" : "created", expiresAt: values.expires_at };
+    });
+    if (result.kind === "created" || result.kind === "renewed") this.#onWrite?.("heartbeat");
+    return result;
+  }
+
+  deregister(service: string, id: string, owner: string, nowMs: number): Promise<DeregisterResult> {
+    return this.#db.write(() => {
+      const current = this.#row(service, id);
+      if (!deregisterAllowed(current, owner, nowMs)) return "forbidden";
+      if (!current) return "absent";
+      this.#db.statement(DELETE_ONE).run(service, id);
+      this.#lists.invalidate(service);
+      return isLive(current, nowMs) ? "deleted" : "absent";
+    });
+  }
+
+  get(service: string, id: string, nowMs: number): Promise<Instance | undefined> {
+    return this.#db.read(() => {
+      const row = this.#row(service, id);
+      return row && isLive(row, nowMs) ? toInstance(JSON.parse(row.item)) : undefined;
+    });
+  }
+
+  list(service: string, nowMs: number): Promise<Instance[]> {
+    const nowS = nowSeconds(nowMs);
+    const cached = this.#lists.get(service, nowS, this.#db.dataVersion());
+    if (cached) return Promise.resolve(cached);
+    return this.#db.read(() => {
+      const rows = this.#db
+        .statement("SELECT expires_at, item FROM instances WHERE service = ? AND expires_at > ?")
+        .all(service, nowS) as { expires_at: number; item: string }[];
+      const instances = rows
+        .map((r) => toInstance(JSON.parse(r.item) as InstanceItem))
+        .sort((a, b) => byKey(a.id, b.id));
+      this.#lists.set(
+        service,
+        nowS,
+        instances,
+        rows.map((r) => r.expires_at),
+      );
+      return instances;
+    });
+  }
+
+  services(nowMs: number): Promise<ServiceSummary[]> {
+    return this.#db.read(() => {
+      const rows = this.#db
+        .statement(
+          "SELECT service, count(*) AS instances, sum(status = 'passing') AS passing FROM instances WHERE expires_at > ? GROUP BY service",
+        )
+        .all(nowSeconds(nowMs)) as { service: string; instances: number; passing: number }[];
+      return rows
+        .map((r) => ({ name: r.service, instances: r.instances, passing: r.passing }))
+        .sort((a, b) => byKey(a.name, b.name));
+    });
+  }
+
+  ping(): Promise<void> {
+    return this.#db.read(() => {
+      this.#db.statement("SELECT 1").get();
+    });
+  }
+
+  liveOwners(service: string, nowMs: number): Promise<Map<string, number>> {
+    return this.#db.read(() => {
+      const rows = this.#db
+        .statement(
+          "SELECT owner, count(*) AS n FROM instances WHERE service = ? AND expires_at > ? GROUP BY owner",
+        )
+        .all(service, nowSeconds(nowMs)) as { owner: string; n: number }[];
+      return new Map(rows.map((r) => [r.owner, r.n]));
+    });
+  }
+
+  withdraw(service: string, id: string, owner: string, lastSeenMs: number): Promise<boolean> {
+    return this.#db.write(() => {
+      const out = this.#db
+        .statement(
+          "DELETE FROM instances WHERE service = ? AND id = ? AND owner = ? AND last_seen = ?",
+        )
+        .run(service, id, owner, lastSeenMs);
+      this.#lists.invalidate(service);
+      return Number(out.changes) > 0;
+    });
+  }
+
+  serviceNames(): Promise<string[]> {
+    return this.#db.read(() => {
+      const rows = this.#db.statement("SELECT name FROM services").all() as { name: string }[];
+      return rows.map((r) => r.name).sort(byKey);
+    });
+  }
+
+  async upsertSourced(input: SourcedInput): Promise<"written" | "conflict"> {
+    const { service, id, fields, source, leaseSeconds, registeredAtMs, nowMs } = input;
+    const owner = sourceOwner(source);
+    const values = leaseValues({ service, id, fields, source, owner, ttl: leaseSeconds, nowMs });
+    const result = await this.#db.write(() => {
+      if (!sourcedAllowed(this.#row(service, id), owner, nowMs)) return "conflict" as const;
+      this.#put({ ...values, registered_at: registeredAtMs });
+      return "written" as const;
+    });
+    if (result === "written") this.#onWrite?.("upsertSourced");
+    return result;
+  }
+
+  remove(service: string, id: string, expect: RemoveExpectation): Promise<boolean> {
+    return this.#db.write(() => {
+      const row = this.#row(service, id);
+      if (!row) return false;
+      if (expect.owner !== undefined && row.owner !== expect.owner) return false;
+      const metadata = (JSON.parse(row.item) as InstanceItem).metadata ?? {};
+      for (const [key, value] of Object.entries(expect.metadata ?? {})) {
+        if (!Object.hasOwn(metadata, key) || metadata[key] !== value) return false;
+      }
+      this.#db.statement(DELETE_ONE).run(service, id);
+      this.#lists.invalidate(service);
+      return true;
+    });
+  }
+
+  reconcileStates(): Promise<ReconcileState[]> {
+    return this.#db.read(() => readReconcileStates(this.#db));
+  }
+
+  putReconcileState(state: ReconcileState): Promise<void> {
+    return this.#db.write(() => writeReconcileState(this.#db, state));
+  }
+
+  /**
+   * Deletes instances whose lease ended before `nowMs`: reads already skip them, so this is
+   * housekeeping (DynamoDB's TTL does the same there).
+   */
+  sweep(nowMs: number): Promise<number> {
+    return this.#db.write(() => {
+      const out = this.#db
+        .statement("DELETE FROM instances WHERE expires_at <= ?")
+        .run(nowSeconds(nowMs));
+      this.#lists.invalidate();
+      return Number(out.changes);
+    });
+  }
+
+  #row(service: string, id: string): Row | undefined {
+    return this.#db.statement(SELECT_ONE).get(service, id) as Row | undefined;
+  }
+
+  #put(item: Omit<InstanceItem, "pk" | "sk">): void {
+    this.#lists.invalidate(item.service);
+    // The catalog: every service ever written, as DynamoStore keeps it.
+    this.#db.statement("INSERT OR IGNORE INTO services (name) VALUES (?)").run(item.service);
+    this.#db
+      .statement(UPSERT)
+      .run(
+        item.service,
+        item.id,
+        item.owner,
+        item.content_hash,
+        item.last_seen,
+        item.registered_at,
+        item.expires_at,
+        item.status ?? "passing",
+        JSON.stringify(item),
+      );
+  }
+}
