@@ -49,6 +49,11 @@ export interface AppOptions {
   scopedTokens?: ScopedTokens;
   /** Keys of presigned URLs. Default: none (presigned URLs refused, minting 404). */
   presign?: PresignKeys;
+  /**
+   * Origin of minted URLs when the minting request names no `base_url` (MUSTER_BASE_URL).
+   * Default: the minting request's own origin.
+   */
+  baseUrl?: string;
   /** Per token, per process. Default: no limit. */
   rateLimit?: { ratePerSecond: number; burst: number };
   /** Live-instance caps (0: none) and how long a count is reused. Default: no caps. */
@@ -102,7 +107,13 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.route("/v1/services", readRoutes({ ...guard, store, now, signing: options.signing }));
   app.route(
     "/v1/admin",
-    adminRoutes({ ...guard, now, scopedTokens: options.scopedTokens, presign: options.presign }),
+    adminRoutes({
+      ...guard,
+      now,
+      scopedTokens: options.scopedTokens,
+      presign: options.presign,
+      baseUrl: options.baseUrl,
+    }),
   );
   // Which discovery sources run and what they found is for operators: admins only.
   app.use("/v1/discovery/*", async (c, next) => {

@@ -65,7 +65,10 @@ export function requireToken(options: AuthOptions): MiddlewareHandler<AppEnv> {
     if (!principal) {
       const service = /^\/v1\/services\/([^/]+)\//.exec(c.req.path)?.[1];
       const isRead = c.req.method === "GET" || c.req.method === "HEAD";
-      if (!(isRead && service !== undefined && publicServices.has(service))) {
+      // The list of services too, when some are public: it then lists only those.
+      const publicList = /^\/v1\/services\/?$/.test(c.req.path) && publicServices.size > 0;
+      const publicRead = publicList || (service !== undefined && publicServices.has(service));
+      if (!(isRead && publicRead)) {
         const message =
           // No bootstrap token: nobody can administer the registry, so say so (a scoped admin
           // token made earlier would still be accepted above).

@@ -30,6 +30,7 @@ import {
   FLOOR_FRACTION,
   type HeartbeatInput,
   type HeartbeatResult,
+  type LiveRegistration,
   type ReconcileState,
   type RemoveExpectation,
   type ServiceSummary,
@@ -266,12 +267,18 @@ export class DynamoStore implements Store {
     );
   }
 
-  async liveOwners(service: string, nowMs: number): Promise<Map<string, number>> {
-    // Eventually consistent: half the read units, and the caps are soft by seconds anyway.
-    const items = await this.#queryService<{ owner?: string }>(service, nowMs, "#owner", false);
-    const counts = new Map<string, number>();
-    for (const { owner = "" } of items) counts.set(owner, (counts.get(owner) ?? 0) + 1);
-    return counts;
+  async liveRegistrations(service: string, nowMs: number): Promise<LiveRegistration[]> {
+    const items = await this.#queryService<{ id: string; owner: string; registered_at: number }>(
+      service,
+      nowMs,
+      "#id, #owner, #registered_at",
+    );
+    return items.map((i) => ({
+      service,
+      id: i.id,
+      owner: i.owner,
+      registeredAtMs: i.registered_at,
+    }));
   }
 
   async withdraw(service: string, id: string, owner: string, lastSeenMs: number): Promise<boolean> {
@@ -443,18 +450,14 @@ export class DynamoStore implements Store {
   }
 
   /** Every live item of a service: all shards in parallel, every page of each. */
-  async #queryService<T>(
-    service: string,
-    nowMs: number,
-    projection?: string,
-    consistent = true,
-  ): Promise<T[]> {
+  async #queryService<T>(service: string, nowMs: number, projection?: string): Promise<T[]> {
     const pages = await Promise.all(
       Array.from({ length: SHARDS }, async (_, shard) => {
         const items: T[] = [];
         const names: Record<string, string> = { "#expires_at": "expires_at" };
-        if (projection?.includes("#status")) names["#status"] = "status";
-        if (projection?.includes("#owner")) names["#owner"] = "owner";
+        for (const name of ["status", "owner", "id", "registered_at"]) {
+          if (projection?.includes(`#${name}`)) names[`#${name}`] = name;
+        }
         await this.#queryAll(
           "list",
           {
@@ -466,7 +469,7 @@ export class DynamoStore implements Store {
               ":pk": servicePartition(service, shard),
               ":now_s": Math.floor(nowMs / 1000),
             },
-            ConsistentRead: consistent,
+            ConsistentRead: true,
             ...(projection ? { ProjectionExpression: projection } : {}),
           },
           (item) => items.push(item as T),

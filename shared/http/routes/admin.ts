@@ -1,6 +1,12 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { PRESIGN_FILES, type PresignKeys, presignPath, presignUrl } from "../../auth/presign.js";
+import {
+  baseUrl,
+  PRESIGN_FILES,
+  type PresignKeys,
+  presignPath,
+  presignUrl,
+} from "../../auth/presign.js";
 import { type ScopedTokens, TOKEN_ID } from "../../auth/scoped-tokens.js";
 import { role, servicePattern } from "../../auth/scopes.js";
 import { instanceId, serviceName } from "../../model/names.js";
@@ -13,6 +19,8 @@ export interface AdminDeps extends GuardDeps {
   now: () => number;
   scopedTokens: ScopedTokens | undefined;
   presign: PresignKeys | undefined;
+  /** MUSTER_BASE_URL: the origin of minted URLs when a request names none. */
+  baseUrl: string | undefined;
 }
 
 /** Ten years: "never" is said by leaving the expiry out, not by a huge number. */
@@ -57,8 +65,11 @@ const presignRequest = z
     id: instanceId.optional(),
     /** Seconds the URL works for. */
     ttl: z.number().int().min(60).max(MAX_PRESIGN_SECONDS).default(86_400),
-    /** Where joining nodes reach the registry (the CloudFront URL); default: this request's origin. */
-    base_url: z.url({ protocol: /^https?$/ }).optional(),
+    /**
+     * Where joining nodes reach the registry (the CloudFront URL); default: MUSTER_BASE_URL,
+     * else this request's own origin (its Host header).
+     */
+    base_url: baseUrl.optional(),
   })
   .superRefine((p, ctx) => {
     if (p.file === "registry.json" && p.id === undefined) {
@@ -137,7 +148,7 @@ export function adminRoutes(deps: AdminDeps): Hono<AppEnv> {
     const expiresAt = Math.floor(now() / 1000) + ttl;
     const url = presignUrl({
       keys: deps.presign,
-      baseUrl: base_url ?? new URL(c.req.url).origin,
+      baseUrl: base_url ?? deps.baseUrl ?? new URL(c.req.url).origin,
       path: presignPath(service, file, id),
       expiresAt,
     });

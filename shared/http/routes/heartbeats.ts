@@ -77,7 +77,7 @@ export function writeRoutes(deps: WriteDeps): Hono<AppEnv> {
         default: {
           accepted = true;
           if (result.kind === "created" && quotas) {
-            const check = await quotas.admitCreation(service, principal);
+            const check = await quotas.admitCreation(service, id, principal);
             if (!check.ok) {
               // Undo the creation: the refused heartbeat leaves nothing behind.
               await store.withdraw(service, id, owner, nowMs);
@@ -118,6 +118,8 @@ export function writeRoutes(deps: WriteDeps): Hono<AppEnv> {
     if (result === "forbidden") {
       throw new ApiError(403, "forbidden", `instance ${id} is registered by another token`);
     }
+    // Deleted or already gone: either way a registration that follows is not a duplicate.
+    floodGuard?.forget(service, id);
     onEvent("deregistration");
     return c.body(null, 204);
   });
