@@ -78,7 +78,9 @@ export class Quotas {
 
     const nowMs = this.#options.now();
     const lists = await Promise.all(services.map((s) => this.#store.liveRegistrations(s, nowMs)));
-    lists.forEach((instances, i) => this.#remember(services[i] as string, instances, nowMs));
+    for (const [i, instances] of lists.entries()) {
+      this.#remember(services[i] as string, instances, nowMs);
+    }
     const own = lists[services.indexOf(service)]?.find((x) => x.id === id);
     // Already withdrawn or replaced by another heartbeat in between: nothing of ours to rank.
     if (!own || own.owner !== principal.fingerprint) return { ok: true };
