@@ -8,20 +8,20 @@ import type { LiveRegistration, Store } from "../store/store.js";
  * A renewal must stay one write with no read, so nothing is counted on it. Live instances
  * cannot be kept in a counter either: an instance that stops heartbeating leaves no event
  * (its lease just lapses), so a counter would only grow. Instead a *creation* (the heartbeat's
- * one write answered "created") is checked after its write, and undone (a conditional delete
- * of the item just written) when refused.
+ * one write answered "created") is checked after its write, and undone here (a conditional
+ * delete of the item just written) when refused.
  *
- * The check is a rank, not a count: a creation is admitted when fewer than `cap` live
- * instances come before it in registration order (`registered_at`, then id). Every creation
- * ranks the same instances the same way, so concurrent creations agree on who is in: with a
- * count, twenty creations racing for five slots would each see twenty and all withdraw. The
- * earliest-ranked refused creation only ever sees instances ranked before it, all of them
- * admitted, so exactly `cap` remain.
+ * Creations are decided one at a time in a process, each on a fresh read, and a creation does
+ * not count the ones written here and still waiting for their turn: those count it when their
+ * turn comes. Counting them would make twenty creations racing for five slots each see twenty
+ * and all withdraw; deciding one at a time, with refusals undone before the next read, admits
+ * exactly the cap.
  *
- * A count of live instances, kept in the process for `countSeconds` and bumped for each
- * creation made here, admits a creation without a read while it is clearly under the cap; a
- * refusal is always decided on a fresh read. Between reads other processes' creations are
- * unseen: the caps are soft by at most what other containers create within `countSeconds`.
+ * A count kept in the process for `countSeconds` and bumped for each creation made here
+ * admits a creation without a read while it leaves room for every creation being decided; a
+ * refusal is always decided on a fresh read. Other processes' creations are unseen between
+ * reads and are not serialised with ours: across containers the caps are soft by at most what
+ * other containers create within `countSeconds`.
  */
 export interface QuotaOptions {
   /** 0: no cap. */
@@ -47,18 +47,25 @@ export type QuotaCheck =
       limit: number;
     };
 
-/** Registration order: earlier `registered_at` first, then id (then service) on a tie. */
-function before(a: LiveRegistration, b: LiveRegistration): boolean {
-  if (a.registeredAtMs !== b.registeredAtMs) return a.registeredAtMs < b.registeredAtMs;
-  if (a.id !== b.id) return a.id < b.id;
-  return a.service < b.service;
+/** A creation to decide: its item is written (by `lastSeenMs`'s heartbeat). */
+export interface Creation {
+  service: string;
+  id: string;
+  principal: Principal;
+  lastSeenMs: number;
 }
+
+const keyOf = (service: string, id: string) => `${service}\u0000${id}`;
 
 export class Quotas {
   readonly #store: Store;
   readonly #options: QuotaOptions;
   readonly #tallies = new Map<string, Tally>();
   #catalog: { names: string[]; at: number } | undefined;
+  /** Creations written here and not decided yet. */
+  readonly #waiting = new Set<string>();
+  /** The decision in progress; the next one starts when it settles. */
+  #turn: Promise<unknown> = Promise.resolve();
 
   constructor(store: Store, options: QuotaOptions) {
     this.#store = store;
@@ -66,35 +73,60 @@ export class Quotas {
   }
 
   /**
-   * After the creation of `id` by `principal` in `service` (the item is already written):
-   * whether it fits under both caps. A refused creation must be undone by the caller.
+   * Whether a creation (the item is already written) fits under both caps. A refused one is
+   * undone before the answer.
    */
-  async admitCreation(service: string, id: string, principal: Principal): Promise<QuotaCheck> {
+  async admitCreation(creation: Creation): Promise<QuotaCheck> {
+    const { service, id, principal } = creation;
+    const capToken = this.#options.maxPerToken > 0 && principal.kind === "scoped";
+    if (this.#options.maxPerService === 0 && !capToken) return { ok: true };
+    // A service this process creates in is catalogued from now on, cached catalog or not.
+    if (this.#catalog && !this.#catalog.names.includes(service)) this.#catalog.names.push(service);
+    const key = keyOf(service, id);
+    this.#waiting.add(key);
+    const decided = this.#turn.then(() => {
+      this.#waiting.delete(key);
+      return this.#decide(creation, capToken);
+    });
+    this.#turn = decided.catch(() => {});
+    try {
+      return await decided;
+    } finally {
+      this.#waiting.delete(key);
+    }
+  }
+
+  async #decide(creation: Creation, capToken: boolean): Promise<QuotaCheck> {
+    const { service, id, principal } = creation;
     const { maxPerService, maxPerToken } = this.#options;
-    const capToken = maxPerToken > 0 && principal.kind === "scoped";
-    if (maxPerService === 0 && !capToken) return { ok: true };
-    const services = capToken ? await this.#servicesOf(principal, service) : [service];
+    let services = capToken ? await this.#servicesOf(principal, service, false) : [service];
     if (this.#underCapFromMemory(services, service, principal, capToken)) return { ok: true };
+    // The count must see every service the token holds instances in, new ones included.
+    if (capToken) services = await this.#servicesOf(principal, service, true);
 
     const nowMs = this.#options.now();
     const lists = await Promise.all(services.map((s) => this.#store.liveRegistrations(s, nowMs)));
     for (const [i, instances] of lists.entries()) {
       this.#remember(services[i] as string, instances, nowMs);
     }
-    const own = lists[services.indexOf(service)]?.find((x) => x.id === id);
-    // Already withdrawn or replaced by another heartbeat in between: nothing of ours to rank.
-    if (!own || own.owner !== principal.fingerprint) return { ok: true };
-
+    // Everyone live but this creation and those waiting for their turn here.
+    const others = (s: string, regs: LiveRegistration[]) =>
+      regs.filter((r) => !(r.id === id && s === service) && !this.#waiting.has(keyOf(s, r.id)));
+    const inService = others(service, lists[services.indexOf(service)] ?? []).length;
+    const mine = lists
+      .flatMap((regs, i) => others(services[i] as string, regs))
+      .filter((r) => r.owner === principal.fingerprint).length;
     let verdict: QuotaCheck = { ok: true };
-    const inService = (lists[services.indexOf(service)] ?? []).filter((x) => before(x, own));
-    const mine = lists.flat().filter((x) => x.owner === own.owner);
-    if (maxPerService > 0 && inService.length >= maxPerService) {
+    if (maxPerService > 0 && inService >= maxPerService) {
       verdict = { ok: false, cap: "MUSTER_MAX_INSTANCES_PER_SERVICE", limit: maxPerService };
-    } else if (capToken && mine.filter((x) => before(x, own)).length >= maxPerToken) {
+    } else if (capToken && mine >= maxPerToken) {
       verdict = { ok: false, cap: "MUSTER_MAX_INSTANCES_PER_TOKEN", limit: maxPerToken };
     }
-    // The caller undoes a refused creation; the next creation reads again.
-    if (!verdict.ok) this.#tallies.delete(service);
+    if (!verdict.ok) {
+      // Undone before the next decision reads, so that it does not count this one.
+      this.#tallies.delete(service);
+      await this.#store.withdraw(service, id, principal.fingerprint, creation.lastSeenMs);
+    }
     return verdict;
   }
 
@@ -115,9 +147,12 @@ export class Quotas {
     if (!tallies.every(fresh)) return false;
     const own = tallies[services.indexOf(service)] as Tally;
     const { maxPerService, maxPerToken } = this.#options;
-    if (maxPerService > 0 && own.total + 1 > maxPerService) return false;
+    // Room is left for every creation waiting here (this one included): they are admitted
+    // without being in the remembered count.
+    const room = this.#waiting.size + 1;
+    if (maxPerService > 0 && own.total + room > maxPerService) return false;
     const mine = tallies.reduce((n, t) => n + (t.byOwner.get(principal.fingerprint) ?? 0), 0);
-    if (capToken && mine + 1 > maxPerToken) return false;
+    if (capToken && mine + room > maxPerToken) return false;
     own.total++;
     own.byOwner.set(principal.fingerprint, (own.byOwner.get(principal.fingerprint) ?? 0) + 1);
     return true;
@@ -131,20 +166,23 @@ export class Quotas {
 
   /**
    * The services a token's instances may be in: its exact names and the catalogued services
-   * its prefixes match (the catalog is cached like the counts).
+   * its prefixes match (the catalog is cached like the counts, and read afresh when `fresh`).
    */
-  async #servicesOf(principal: Principal, service: string): Promise<string[]> {
+  async #servicesOf(principal: Principal, service: string, fresh: boolean): Promise<string[]> {
     const patterns = principal.services ?? ["*"];
     const exact = patterns.filter((p) => !p.endsWith("*"));
     let names = exact;
     if (exact.length < patterns.length) {
       const now = this.#options.now();
-      if (!this.#catalog || now - this.#catalog.at >= this.#options.countSeconds * 1000) {
-        this.#catalog = { names: await this.#store.serviceNames(), at: now };
+      const stale = !this.#catalog || now - this.#catalog.at >= this.#options.countSeconds * 1000;
+      let catalog = this.#catalog;
+      if (fresh || stale || !catalog) {
+        catalog = { names: await this.#store.serviceNames(), at: now };
+        this.#catalog = catalog;
       }
       names = [
         ...exact,
-        ...this.#catalog.names.filter((n) => patterns.some((p) => matchesPattern(p, n))),
+        ...catalog.names.filter((n) => patterns.some((p) => matchesPattern(p, n))),
       ];
     }
     return [...new Set([...names, service])];

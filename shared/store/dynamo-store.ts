@@ -121,6 +121,9 @@ export class DynamoStore implements Store {
     exprValues[":now_s"] = nowS;
     exprValues[":floor"] = nowMs - ttl * 1000 * FLOOR_FRACTION;
 
+    // Catalogued before the instance is written, so that whoever sees the instance finds its
+    // service in the catalog too (the per-token caps look for a token's instances there).
+    await this.#ensureCatalogued(service, "heartbeat.catalog");
     const key = instanceKey(service, id);
     let old: InstanceItem | undefined;
     try {
@@ -178,7 +181,6 @@ export class DynamoStore implements Store {
         if ((err as { name?: string }).name !== "ConditionalCheckFailedException") throw err;
       });
     }
-    await this.#ensureCatalogued(service, "heartbeat.catalog");
     return { kind: "created", expiresAt };
   }
 
@@ -268,17 +270,12 @@ export class DynamoStore implements Store {
   }
 
   async liveRegistrations(service: string, nowMs: number): Promise<LiveRegistration[]> {
-    const items = await this.#queryService<{ id: string; owner: string; registered_at: number }>(
+    const items = await this.#queryService<{ id: string; owner: string }>(
       service,
       nowMs,
-      "#id, #owner, #registered_at",
+      "#id, #owner",
     );
-    return items.map((i) => ({
-      service,
-      id: i.id,
-      owner: i.owner,
-      registeredAtMs: i.registered_at,
-    }));
+    return items.map((i) => ({ service, id: i.id, owner: i.owner }));
   }
 
   async withdraw(service: string, id: string, owner: string, lastSeenMs: number): Promise<boolean> {
@@ -311,6 +308,8 @@ export class DynamoStore implements Store {
         KeyConditionExpression: "pk = :pk",
         ExpressionAttributeValues: { ":pk": CATALOG_PK },
         ProjectionExpression: "sk",
+        // The caps must see a service catalogued by a creation that has just landed.
+        ConsistentRead: true,
       },
       (item) => names.push(serviceFromCatalogSk(item.sk as string)),
     );
@@ -455,7 +454,7 @@ export class DynamoStore implements Store {
       Array.from({ length: SHARDS }, async (_, shard) => {
         const items: T[] = [];
         const names: Record<string, string> = { "#expires_at": "expires_at" };
-        for (const name of ["status", "owner", "id", "registered_at"]) {
+        for (const name of ["status", "owner", "id"]) {
           if (projection?.includes(`#${name}`)) names[`#${name}`] = name;
         }
         await this.#queryAll(

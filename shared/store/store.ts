@@ -12,9 +12,8 @@ export interface Store {
   /** Resolves when the store answers; throws `StoreUnavailableError` when it does not. */
   ping(): Promise<void>;
   /**
-   * Who holds each live instance of a service and since when, read consistently: the caps
-   * (shared/http/quotas.ts) rank a creation by it, and call it on creations only, never on a
-   * renewal.
+   * Who holds each live instance of a service, read consistently: the caps
+   * (shared/http/quotas.ts) count by it, on creations only, never on a renewal.
    */
   liveRegistrations(service: string, nowMs: number): Promise<LiveRegistration[]>;
   /**
@@ -121,8 +120,6 @@ export interface LiveRegistration {
   service: string;
   id: string;
   owner: string;
-  /** Epoch ms, the time of the write that created it (kept by renewals). */
-  registeredAtMs: number;
 }
 
 export type DeregisterResult = "deleted" | "absent" | "forbidden";

@@ -77,10 +77,9 @@ export function writeRoutes(deps: WriteDeps): Hono<AppEnv> {
         default: {
           accepted = true;
           if (result.kind === "created" && quotas) {
-            const check = await quotas.admitCreation(service, id, principal);
+            // A refused creation is undone: the refused heartbeat leaves nothing behind.
+            const check = await quotas.admitCreation({ service, id, principal, lastSeenMs: nowMs });
             if (!check.ok) {
-              // Undo the creation: the refused heartbeat leaves nothing behind.
-              await store.withdraw(service, id, owner, nowMs);
               accepted = false;
               const which =
                 check.cap === "MUSTER_MAX_INSTANCES_PER_SERVICE"
