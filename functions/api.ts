@@ -11,7 +11,8 @@ import {
 } from "../shared/auth/secret-tokens.js";
 import { TokenSet } from "../shared/auth/tokens.js";
 import { readConfig } from "../shared/config.js";
-import { type AppEvent, createApp } from "../shared/http/app.js";
+import { createApp } from "../shared/http/app.js";
+import type { AppEvent } from "../shared/http/app-event.js";
 import { securityOptions } from "../shared/http/security.js";
 import { discoveryFromTable } from "../shared/reconcile/status.js";
 import { ReloadingSigning } from "../shared/signing/source.js";

@@ -4,14 +4,15 @@ import type { PresignKeys } from "../auth/presign.js";
 import { AnyToken, type ScopedTokens } from "../auth/scoped-tokens.js";
 import type { TokenVerifier } from "../auth/tokens.js";
 import type { DiscoveryHealth } from "../discovery/health.js";
+import { type AppLogger, silentLogger } from "../logging.js";
 import type { SigningSource } from "../signing/source.js";
 import { type Store, StoreUnavailableError } from "../store/store.js";
+import type { AppEvent } from "./app-event.js";
 import { requireToken } from "./auth.js";
 import type { AppEnv } from "./env.js";
 import { ApiError } from "./errors.js";
 import { FloodGuard } from "./flood-guard.js";
 import { authorizeAdmin, type GuardDeps } from "./guard.js";
-import { type AppLogger, silentLogger } from "./logger.js";
 import { Quotas } from "./quotas.js";
 import { TokenBuckets } from "./rate-limit.js";
 import { adminRoutes } from "./routes/admin.js";
@@ -19,9 +20,6 @@ import { discoveryHealthRoute, healthRoute, NO_SOURCES } from "./routes/health.j
 import { writeRoutes } from "./routes/heartbeats.js";
 import { keysRoute } from "./routes/keys.js";
 import { readRoutes } from "./routes/reads.js";
-
-/** What the app reports as it serves: accepted writes and store outages, for metrics. */
-export type AppEvent = "heartbeat" | "deregistration" | "store_unavailable";
 
 export interface AppOptions {
   store: Store;

@@ -1,5 +1,5 @@
 import { matchesPattern } from "../auth/scopes.js";
-import type { Principal } from "../auth/tokens.js";
+import type { Principal } from "../model/principal.js";
 import type { LiveRegistration, Store } from "../store/store.js";
 
 /**

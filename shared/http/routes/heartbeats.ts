@@ -3,7 +3,7 @@ import { heartbeatBody, heartbeatInterval, type Lease } from "../../model/heartb
 import { isoSeconds } from "../../model/instance.js";
 import { contentHash } from "../../store/item.js";
 import { FLOOR_FRACTION, type Store } from "../../store/store.js";
-import type { AppEvent } from "../app.js";
+import type { AppEvent } from "../app-event.js";
 import type { AppEnv } from "../env.js";
 import { ApiError, invalidInput } from "../errors.js";
 import type { FloodGuard } from "../flood-guard.js";
