@@ -132,7 +132,7 @@ export class Quotas {
 
   /**
    * Admits from the remembered counts when they leave room for one more (and bumps them);
-   * false means "read and rank".
+   * false means "read and count".
    */
   #underCapFromMemory(
     services: string[],
@@ -147,12 +147,11 @@ export class Quotas {
     if (!tallies.every(fresh)) return false;
     const own = tallies[services.indexOf(service)] as Tally;
     const { maxPerService, maxPerToken } = this.#options;
-    // Room is left for every creation waiting here (this one included): they are admitted
-    // without being in the remembered count.
-    const room = this.#waiting.size + 1;
-    if (maxPerService > 0 && own.total + room > maxPerService) return false;
+    // Decisions here are one at a time and each admitted one bumps the count, so the count
+    // never falls short of what this process has admitted.
+    if (maxPerService > 0 && own.total + 1 > maxPerService) return false;
     const mine = tallies.reduce((n, t) => n + (t.byOwner.get(principal.fingerprint) ?? 0), 0);
-    if (capToken && mine + room > maxPerToken) return false;
+    if (capToken && mine + 1 > maxPerToken) return false;
     own.total++;
     own.byOwner.set(principal.fingerprint, (own.byOwner.get(principal.fingerprint) ?? 0) + 1);
     return true;
