@@ -3,8 +3,10 @@
  * schemas and formats only, never on the AWS SDK.
  */
 
-export type { PeerEntry } from "../shared/formats/peers-json.js";
-export type { RegistryFile } from "../shared/formats/registry-json.js";
+export type { BootstrapInfo } from "../shared/formats/bootstrap.js";
+export type { DiscoveredPeer } from "../shared/formats/peers-json.js";
+export type { NodeRegistryEntry } from "../shared/formats/registry-json.js";
+export type { SerdeSystemTime } from "../shared/formats/system-time.js";
 export type { Lease } from "../shared/model/heartbeat.js";
 export type { Instance, Source, Status } from "../shared/model/instance.js";
 export type { StatusFilter } from "../shared/model/query.js";
@@ -44,7 +46,7 @@ export {
   type Layer,
   type LayeredResult,
 } from "./join/layered.js";
-export { formatPeers, writeFileAtomically } from "./join/output.js";
+export { blixardPeers, formatPeers, writeFileAtomically } from "./join/output.js";
 export { type DiscoveryPeer, dedupePeers, parsePeerDocument } from "./join/peers.js";
 export { lookupSrv, type SrvOptions, srvToPeers } from "./join/srv.js";
 export type { Logger } from "./log.js";

@@ -64,9 +64,13 @@ could not be reached), 1 if the registry refuses the heartbeat as invalid, 2 bad
 
 export const JOIN_USAGE = `muster-agent join: fetch peers and print them or write Blixard's discovery-peers.json
 
-Locations are registry URLs (peers.json, peers.txt, srv, instances/{id}/registry.json),
-file: URLs or paths; all of them are read and merged. Layers are tried in order and the
-first that yields a peer wins: --seed, then the locations, then --srv.
+Locations are registry URLs (peers.json, peers.txt, srv, instances/{id}/registry.json, a
+join URL), file: URLs or paths; all of them are read and merged. Layers are tried in order
+and the first that yields a peer wins: --seed, then the locations, then --srv.
+
+The json file holds only peers Blixard can read (a cluster node id and a valid Iroh key);
+join says how many it left out. Seeds, peers.txt lines and SRV records are addresses only:
+use --format txt for those.
 
 Usage:
   muster-agent join <url|file>... [options]

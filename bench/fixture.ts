@@ -1,5 +1,6 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { ed25519 } from "@noble/curves/ed25519.js";
 import { fingerprint, TokenSet } from "../shared/auth/tokens.js";
 import { createApp } from "../shared/http/app.js";
 import { createDynamoClient, documentClient } from "../shared/store/client.js";
@@ -63,7 +64,7 @@ export function heartbeatJson(index: number, seq: number, ttl: number) {
     address: `10.20.${a}.${b}:7000`,
     direct_addresses: [`10.20.${a}.${b}:7001`, `[fd00::${a.toString(16)}:${b.toString(16)}]:7001`],
     relay_url: "https://relay.muster.example/",
-    iroh_node_id: `${index.toString(16).padStart(8, "0")}c0ffee`.repeat(5).slice(0, 64),
+    iroh_node_id: irohKey(index),
     cluster_node_id: index + 1,
     tags: ["blixard", `zone-${index % 3}`],
     metadata: { zone: `eu-west-1${"abc"[index % 3]}`, seq: String(seq) },
@@ -75,6 +76,22 @@ export function heartbeatJson(index: number, seq: number, ttl: number) {
 }
 
 export type HeartbeatJson = ReturnType<typeof heartbeatJson>;
+
+const irohKeys = new Map<number, string>();
+
+/**
+ * A real Iroh node id (the registry checks it is an Ed25519 key), from a pool of 256 so that
+ * making thousands of bodies costs no time the benchmark would measure.
+ */
+function irohKey(index: number): string {
+  const slot = index & 255;
+  let key = irohKeys.get(slot);
+  if (key === undefined) {
+    key = Buffer.from(ed25519.getPublicKey(new Uint8Array(32).fill(slot))).toString("base64");
+    irohKeys.set(slot, key);
+  }
+  return key;
+}
 
 export function instanceId(index: number): string {
   return `node-${String(index).padStart(5, "0")}`;

@@ -12,10 +12,12 @@ import {
 const USAGE = `npm run presign -- --service <name> --file <file> [--id <instance>] [--ttl <d>]
 
 Prints an HTTPS URL that reads one file of one service with no Authorization header, until it
-expires or its key leaves the registry's presign key set. Pass it to --join.
+expires or its key leaves the registry's presign key set. With --file bootstrap, a join URL
+for Blixard: blixard node --id 2 --bind 0.0.0.0:7001 --join-address "<url>".
 
   --service <name>   the service
-  --file <file>      registry.json (needs --id), peers.json, peers.txt, srv or instances
+  --file <file>      bootstrap (a Blixard join URL), registry.json (needs --id), peers.json,
+                     peers.txt, srv or instances
   --id <instance>    the node whose registry.json to sign
   --ttl <d>          lifetime: seconds, or with s/m/h/d (default 1d, at most 90d)
   --base-url <url>   the URL joining nodes reach the registry at (default: --registry)

@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { blixardBootstrapUrl } from "./support/blixard-shapes.js";
+import { irohHexId, irohNodeId } from "./support/iroh-keys.js";
 import { startLocal as start } from "./support/local-server.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -65,7 +67,13 @@ describe("the admin CLIs against a running local registry", () => {
       fetch(`${running.url}/v1/services/${service}/heartbeats`, {
         method: "POST",
         headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
-        body: JSON.stringify({ id: "n1", address: "127.0.0.1:7001", ttl: 3600 }),
+        body: JSON.stringify({
+          id: "n1",
+          address: "127.0.0.1:7001",
+          ttl: 3600,
+          cluster_node_id: 1,
+          iroh_node_id: irohNodeId(1),
+        }),
       });
     expect((await beat("a")).status).toBe(201);
     expect((await beat("b")).status).toBe(403);
@@ -88,6 +96,17 @@ describe("the admin CLIs against a running local registry", () => {
     const joined = await fetch(url);
     expect(joined.status).toBe(200);
     expect(((await joined.json()) as { address: string }).address).toBe("127.0.0.1:7001");
+
+    // A join URL for `blixard node --join-address`: the credential in the path.
+    const bootstrap = await cli("presign", ["--service", "a", "--file", "bootstrap"], env);
+    expect(bootstrap.code, bootstrap.stderr).toBe(0);
+    const joinUrl = bootstrap.stdout.trim();
+    expect(joinUrl).toMatch(
+      new RegExp(`^${running.url}/v1/services/a/join/\\d+\\.[\\w-]+\\.[\\w-]{43}$`),
+    );
+    const info = await fetch(blixardBootstrapUrl(joinUrl));
+    expect(info.status).toBe(200);
+    expect(((await info.json()) as { p2p_node_id: string }).p2p_node_id).toBe(irohHexId(1));
 
     const revoked = await cli("token", ["revoke", id], env);
     expect(revoked.code).toBe(0);

@@ -2,6 +2,7 @@ import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secre
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { TrustedKeys } from "../shared/signing/trust.js";
 import { engines, motoEndpoint } from "./engines/index.js";
+import { irohNodeId } from "./support/iroh-keys.js";
 import { httpEvent, loadApiHandler as loadHandler } from "./support/lambda.js";
 import { freshTable } from "./support/table.js";
 
@@ -38,7 +39,12 @@ describe("functions/api.ts with MUSTER_SIGNING_KEYS_SECRET_ARN", () => {
       POWERTOOLS_METRICS_DISABLED: "true",
     });
     const hb = await invoke(
-      event("POST", "/v1/services/blixard/heartbeats", { id: "n1", address: "10.0.0.1:7001" }),
+      event("POST", "/v1/services/blixard/heartbeats", {
+        id: "n1",
+        address: "10.0.0.1:7001",
+        cluster_node_id: 1,
+        iroh_node_id: irohNodeId(1),
+      }),
     );
     expect(hb.statusCode).toBe(201);
     expect(hb.headers["muster-signature"]).toBeUndefined();
@@ -46,7 +52,13 @@ describe("functions/api.ts with MUSTER_SIGNING_KEYS_SECRET_ARN", () => {
     const keys = await invoke(event("GET", "/.well-known/muster-keys.json"));
     expect(keys.statusCode).toBe(200);
     const trusted = TrustedKeys.fromDocuments([keys.body]);
-    for (const file of ["peers.json", "peers.txt", "srv", "instances/n1/registry.json"]) {
+    for (const file of [
+      "peers.json",
+      "peers.txt",
+      "srv",
+      "bootstrap",
+      "instances/n1/registry.json",
+    ]) {
       const res = await invoke(event("GET", `/v1/services/blixard/${file}`));
       expect(res.statusCode, file).toBe(200);
       const header = res.headers["muster-signature"];

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { engines } from "./engines/index.js";
+import { irohNodeId } from "./support/iroh-keys.js";
 import { httpEvent, loadApiHandler as loadHandler } from "./support/lambda.js";
 import { freshTable } from "./support/table.js";
 
@@ -31,6 +32,7 @@ describe.each(engines())("functions/api.ts on $name", (engine) => {
         id: "node-1",
         address: "10.0.0.1:7001",
         cluster_node_id: 1,
+        iroh_node_id: irohNodeId(1),
       }),
     );
     expect(hb.statusCode).toBe(201);

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { irohNodeId } from "./support/iroh-keys.js";
 import { startLocal, stopLocal } from "./support/local-server.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -54,6 +55,7 @@ describe("local mode (npm start)", () => {
         id: "node-1",
         address: "127.0.0.1:7001",
         cluster_node_id: 1,
+        iroh_node_id: irohNodeId(1),
         ttl: 3600,
       }),
     });
@@ -73,7 +75,7 @@ describe("local mode (npm start)", () => {
     );
     expect(await registry.json()).toEqual({
       cluster_node_id: 1,
-      iroh_node_id: null,
+      iroh_node_id: irohNodeId(1),
       direct_addresses: ["127.0.0.1:7001"],
       relay_url: null,
       address: "127.0.0.1:7001",

@@ -20,7 +20,7 @@ const OPTIONS = {
   help: { type: "boolean", short: "h" },
 } as const;
 
-/** Blixard loads this file from its data folder at start (seed 001). */
+/** Where Blixard's documentation says it loads its static discovery file from its data folder. */
 export const BLIXARD_PEERS_FILE = "discovery-peers.json";
 
 /** `muster-agent join`: resolves with the exit status. */
@@ -114,7 +114,12 @@ export async function joinCommand(
   if (result.peers.length === 0) {
     log.info("every source answered with no peers: this node starts a cluster of its own");
   }
-  const text = formatPeers(result.peers, format);
+  const { text, written, omitted } = formatPeers(result.peers, format);
+  if (omitted > 0) {
+    log.warn(
+      `left out ${omitted} of ${result.peers.length} peer(s) with no cluster node id or no valid iroh_node_id: Blixard cannot read them (they are in --format txt)`,
+    );
+  }
   if (out === undefined) {
     // Flushed before the caller exits: stdout may be a pipe, and process.exit does not wait.
     await new Promise<void>((resolve, reject) =>
@@ -122,7 +127,7 @@ export async function joinCommand(
     );
   } else {
     await writeFileAtomically(out, text);
-    log.info(`wrote ${result.peers.length} peer(s) from ${result.layer ?? "nowhere"} to ${out}`);
+    log.info(`wrote ${written} peer(s) from ${result.layer ?? "nowhere"} to ${out}`);
   }
   return 0;
 }

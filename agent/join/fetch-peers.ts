@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { extname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { isoSeconds } from "../../shared/model/instance.js";
+import { serdeSystemTime } from "../../shared/formats/system-time.js";
 import type { TrustedKeys } from "../../shared/signing/trust.js";
 import { send } from "../client/http.js";
 import type { TokenSource } from "../client/registry-client.js";
@@ -31,7 +31,7 @@ export async function fetchPeers(
   location: string,
   options: FetchPeersOptions = {},
 ): Promise<DiscoveryPeer[]> {
-  const discoveredAt = isoSeconds((options.now ?? Date.now)());
+  const discoveredAt = serdeSystemTime((options.now ?? Date.now)());
   if (/^https?:\/\//i.test(location)) {
     const token = typeof options.token === "function" ? await options.token() : options.token;
     const answer = await send(location, {

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { discoverLayered, joinLayers, type Layer } from "./layered.js";
 import { addressPeer } from "./peers.js";
 
-const AT = "2026-01-01T00:00:00Z";
+const AT = { secs_since_epoch: 1_767_225_600, nanos_since_epoch: 0 };
 
 function layer(name: string, outcome: string[] | Error, calls: string[]): Layer {
   return {

@@ -1,5 +1,5 @@
+import { serdeSystemTime } from "../../shared/formats/system-time.js";
 import { parseHostPort } from "../../shared/model/address.js";
-import { isoSeconds } from "../../shared/model/instance.js";
 import { type FetchPeersOptions, fetchAllPeers } from "./fetch-peers.js";
 import { addressPeer, type DiscoveryPeer, dedupePeers } from "./peers.js";
 import { lookupSrv, type SrvOptions, srvToPeers } from "./srv.js";
@@ -66,7 +66,7 @@ export interface JoinSources extends FetchPeersOptions {
 
 /** The layers in the order the issue lays out: static seeds, registry URLs, DNS SRV. */
 export function joinLayers(sources: JoinSources): Layer[] {
-  const now = () => isoSeconds((sources.now ?? Date.now)());
+  const now = () => serdeSystemTime((sources.now ?? Date.now)());
   const layers: Layer[] = [];
   const seeds = sources.seeds ?? [];
   if (seeds.length > 0) {

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { irohHexId, irohNodeId } from "../../test/support/iroh-keys.js";
+import { formatPeers } from "./output.js";
 import { dedupePeers, parsePeerDocument } from "./peers.js";
 
-const AT = "2026-01-01T00:00:00Z";
+const AT = { secs_since_epoch: 1_767_225_600, nanos_since_epoch: 0 };
 const BASE = "https://registry.example/v1/services/blixard";
 
 describe("parsePeerDocument", () => {
@@ -9,28 +11,65 @@ describe("parsePeerDocument", () => {
     const doc = [
       {
         node_id: 1,
-        iroh_node_id: "iroh-1",
+        iroh_node_id: irohNodeId(1),
         direct_addresses: ["192.168.1.10:7001"],
         relay_url: "https://relay.iroh.network",
         source: "heartbeat",
-        discovered_at: "2024-01-01T00:00:00Z",
+        discovered_at: { secs_since_epoch: 1_704_067_200, nanos_since_epoch: 5_000_000 },
       },
       {
         node_id: 2,
-        iroh_node_id: "another-base64-node-id",
+        iroh_node_id: irohNodeId(2),
         direct_addresses: ["192.168.1.11:7002"],
         relay_url: null,
         source: "static",
-        discovered_at: "2024-01-01T00:00:00Z",
+        discovered_at: { secs_since_epoch: 1_704_067_200, nanos_since_epoch: 0 },
       },
     ];
     expect(parsePeerDocument(JSON.stringify(doc), "json", `${BASE}/peers.json`, AT)).toEqual(doc);
   });
 
+  it("reads an older muster's RFC 3339 discovered_at as serde's SystemTime", () => {
+    const old = [
+      {
+        node_id: "node-1",
+        direct_addresses: ["10.0.0.1:7001"],
+        source: "heartbeat",
+        discovered_at: "2024-01-01T00:00:00Z",
+      },
+    ];
+    expect(parsePeerDocument(JSON.stringify(old), "json", "u", AT)[0]?.discovered_at).toEqual({
+      secs_since_epoch: 1_704_067_200,
+      nanos_since_epoch: 0,
+    });
+  });
+
+  it("reads a bootstrap answer (a join URL), its hex key back to base64", () => {
+    const info = {
+      node_id: 3,
+      p2p_node_id: irohHexId(3),
+      p2p_addresses: ["10.0.0.3:7001"],
+      p2p_relay_url: null,
+    };
+    expect(parsePeerDocument(JSON.stringify(info), "json", "u", AT)).toEqual([
+      {
+        node_id: 3,
+        iroh_node_id: irohNodeId(3),
+        direct_addresses: ["10.0.0.3:7001"],
+        relay_url: null,
+        source: "static",
+        discovered_at: AT,
+      },
+    ]);
+    expect(() =>
+      parsePeerDocument(JSON.stringify({ ...info, p2p_node_id: irohNodeId(3) }), "json", "u5", AT),
+    ).toThrow(/u5: p2p_node_id: must be 64 lowercase hex/);
+  });
+
   it("turns a registry file into a static entry, its id from cluster_node_id or the URL", () => {
     const file = {
       cluster_node_id: 1,
-      iroh_node_id: "base64-encoded-node-id",
+      iroh_node_id: irohNodeId(1),
       direct_addresses: ["192.168.1.10:7001", "10.0.0.5:7001"],
       relay_url: "https://relay.iroh.network",
       address: "192.168.1.10:7001",
@@ -38,7 +77,7 @@ describe("parsePeerDocument", () => {
     expect(parsePeerDocument(JSON.stringify(file), "json", "/etc/node1.json", AT)).toEqual([
       {
         node_id: 1,
-        iroh_node_id: "base64-encoded-node-id",
+        iroh_node_id: irohNodeId(1),
         direct_addresses: ["192.168.1.10:7001", "10.0.0.5:7001"],
         relay_url: "https://relay.iroh.network",
         source: "static",
@@ -103,5 +142,51 @@ describe("dedupePeers", () => {
       "10.0.0.2:1",
       "10.0.0.3:1",
     ]);
+  });
+});
+
+describe("formatPeers", () => {
+  const mixed = () => [
+    ...parsePeerDocument("10.0.0.9:7001\n", "text", "seeds", AT),
+    {
+      node_id: 4,
+      iroh_node_id: irohNodeId(4),
+      direct_addresses: ["10.0.0.4:7001", "node4.cluster.local:7001"],
+      relay_url: null,
+      source: "static",
+      discovered_at: AT,
+    },
+    {
+      node_id: 5,
+      iroh_node_id: Buffer.alloc(32, 0xff).toString("base64"),
+      direct_addresses: ["10.0.0.5:7001"],
+      relay_url: null,
+      source: "static",
+      discovered_at: AT,
+    },
+  ];
+
+  it("writes only peers Blixard can read as DiscoveredPeer, and counts the others", () => {
+    const out = formatPeers(mixed(), "json");
+    expect(out).toMatchObject({ written: 1, omitted: 2 });
+    expect(JSON.parse(out.text)).toEqual([
+      {
+        node_id: 4,
+        iroh_node_id: irohNodeId(4),
+        // A host name is no SocketAddr: Blixard would drop it, so it is not written.
+        direct_addresses: ["10.0.0.4:7001"],
+        relay_url: null,
+        source: "static",
+        discovered_at: AT,
+      },
+    ]);
+  });
+
+  it("keeps every peer's address in txt", () => {
+    expect(formatPeers(mixed(), "txt")).toEqual({
+      text: "10.0.0.9:7001\n10.0.0.4:7001\n10.0.0.5:7001\n",
+      written: 3,
+      omitted: 0,
+    });
   });
 });

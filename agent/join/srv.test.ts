@@ -2,7 +2,7 @@ import { createSocket } from "node:dgram";
 import { describe, expect, it } from "vitest";
 import { lookupSrv, srvToPeers } from "./srv.js";
 
-const AT = "2026-01-01T00:00:00Z";
+const AT = { secs_since_epoch: 1_767_225_600, nanos_since_epoch: 0 };
 
 describe("srvToPeers", () => {
   it("orders by priority, then weight, and drops the names' trailing dot", () => {

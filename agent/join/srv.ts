@@ -1,5 +1,6 @@
 import type { SrvRecord } from "node:dns";
 import { Resolver } from "node:dns/promises";
+import type { SerdeSystemTime } from "../../shared/formats/system-time.js";
 import { formatHostPort } from "../../shared/model/address.js";
 import { addressPeer, type DiscoveryPeer } from "./peers.js";
 
@@ -32,7 +33,10 @@ export async function lookupSrv(name: string, options: SrvOptions = {}): Promise
  * Peers in the order a client should try them: lower priority first (muster's own `/srv`
  * puts warning instances at 1), then heavier weight. DNS names lose their trailing dot.
  */
-export function srvToPeers(records: readonly SrvRecord[], discoveredAt: string): DiscoveryPeer[] {
+export function srvToPeers(
+  records: readonly SrvRecord[],
+  discoveredAt: SerdeSystemTime,
+): DiscoveryPeer[] {
   return [...records]
     .sort((a, b) => a.priority - b.priority || b.weight - a.weight || cmp(a.name, b.name))
     .map((r) =>

@@ -3,7 +3,7 @@ import { z } from "zod";
 
 /**
  * Presigned join URLs: `?expires=<epoch s>&kid=<key id>&sig=<base64url HMAC-SHA256>` on a read
- * a joining node makes, so that the URL alone can be passed to `--join` by a node that cannot
+ * a joining node makes, so that the URL alone can be handed to a node (or its agent) that cannot
  * send an Authorization header. The MAC covers the method, the path, the expiry and the key
  * id; it stops working at its expiry, or as soon as its key id leaves the key set (rotation).
  * Other query parameters (`status`, `tag`) are not covered: they only filter within the one

@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from "hono";
+import { checkJoinCapability } from "../auth/join-capability.js";
 import { checkPresigned, type PresignKeys } from "../auth/presign.js";
 import type { TokenVerifier } from "../auth/tokens.js";
 import type { AppEnv } from "./env.js";
@@ -30,6 +31,27 @@ function bearer(header: string | undefined): string | undefined {
 export function requireToken(options: AuthOptions): MiddlewareHandler<AppEnv> {
   const { tokens, publicServices, presign } = options;
   return async (c, next) => {
+    // A join URL carries its credential in the path; like a presigned URL it stands alone.
+    const join = checkJoinCapability({
+      keys: presign,
+      method: c.req.method,
+      path: c.req.path,
+      nowMs: options.now(),
+    });
+    if (join !== undefined) {
+      if (!join.ok) {
+        throw new ApiError(join.code === "url_expired" ? 403 : 401, join.code, join.message);
+      }
+      c.set("principal", {
+        fingerprint: join.fingerprint,
+        role: "read",
+        services: [join.service],
+        kind: "presigned",
+      });
+      await next();
+      return;
+    }
+
     const sig = c.req.query("sig");
     if (sig !== undefined) {
       const check = presign

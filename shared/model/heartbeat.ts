@@ -1,7 +1,9 @@
 import { z } from "zod";
 import { hostPort } from "./address.js";
 import { STATUSES } from "./instance.js";
+import { checkIrohNodeId } from "./iroh-node-id.js";
 import { instanceId } from "./names.js";
+import { socketAddress } from "./socket-address.js";
 
 export const TTL_MIN = 5;
 export const TTL_MAX = 3600;
@@ -23,6 +25,12 @@ const httpUrl = z
   );
 
 const shortText = z.string().min(1).max(64);
+
+/** Blixard's own check of the id it reads (shared/model/iroh-node-id.ts), made at the door. */
+const irohNodeId = z.string().superRefine((v, ctx) => {
+  const check = checkIrohNodeId(v);
+  if (!check.ok) ctx.addIssue({ code: "custom", message: check.reason });
+});
 
 /**
  * Metadata keys are stored as given, `constructor` and `toString` included, except
@@ -48,9 +56,9 @@ function refuseProtoKey(value: Record<string, string>, ctx: z.core.$RefinementCt
 export const heartbeatBody = z.strictObject({
   id: instanceId,
   address: hostPort,
-  direct_addresses: z.array(hostPort).max(16).default([]),
+  direct_addresses: z.array(socketAddress).max(16).default([]),
   relay_url: httpUrl.nullable().default(null),
-  iroh_node_id: z.string().min(1).max(128).nullable().default(null),
+  iroh_node_id: irohNodeId.nullable().default(null),
   cluster_node_id: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).nullable().default(null),
   tags: z.array(shortText).max(32).default([]),
   metadata: z

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createAdaptorServer } from "@hono/node-server";
+import type { PresignKeys } from "../../shared/auth/presign.js";
 import { TokenSet } from "../../shared/auth/tokens.js";
 import { createApp } from "../../shared/http/app.js";
 import type { Instance } from "../../shared/model/instance.js";
@@ -23,7 +24,7 @@ export const OTHER_TOKEN = "agent-other-token-0123456789";
  * registry go away and come back at the same URL. Its clock can be moved forward to make
  * leases lapse while it is away, without sleeping through a TTL.
  */
-export async function startRegistry() {
+export async function startRegistry(options: { presign?: PresignKeys } = {}) {
   const dynalite = engine("dynalite");
   const { client, tableName } = await freshTable(dynalite);
   const clock = { offsetMs: 0 };
@@ -31,6 +32,7 @@ export async function startRegistry() {
     store: new DynamoStore({ client, tableName }),
     tokens: new TokenSet([TOKEN, OTHER_TOKEN]),
     now: () => Date.now() + clock.offsetMs,
+    ...(options.presign ? { presign: options.presign } : {}),
   });
   let server: Server | undefined;
   let port = 0;

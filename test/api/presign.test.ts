@@ -1,11 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { StaticPresignKeys } from "../../shared/auth/presign.js";
 import { engines } from "../engines/index.js";
+import { irohNodeId } from "../support/iroh-keys.js";
 import { json, TOKEN_A, testRegistry } from "../support/registry.js";
 
 const K1 = { k1: "k1-secret-0123456789abcdef0123456789" };
 const K2 = { k2: "k2-secret-0123456789abcdef0123456789" };
-const NODE = { id: "n1", address: "10.0.0.1:7001", ttl: 3600 };
+const NODE = {
+  id: "n1",
+  address: "10.0.0.1:7001",
+  ttl: 3600,
+  cluster_node_id: 1,
+  iroh_node_id: irohNodeId(1),
+};
 
 describe.each(engines())("presigned join URLs on $name", (engine) => {
   const setUp = async (keys: Record<string, string> = K1) => {
@@ -40,7 +47,7 @@ describe.each(engines())("presigned join URLs on $name", (engine) => {
     );
     const ok = await open(peers.url);
     expect(ok.status).toBe(200);
-    expect((await json(ok))[0].node_id).toBe("n1");
+    expect((await json(ok))[0].node_id).toBe(1);
     // Filters are not signed: they only narrow the signed resource.
     expect((await open(`${peers.url}&status=any`)).status).toBe(200);
 

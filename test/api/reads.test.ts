@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { engines } from "../engines/index.js";
+import { irohNodeId } from "../support/iroh-keys.js";
 import { blixardNode, json, testRegistry } from "../support/registry.js";
 
 describe.each(engines())("registry files and peer lists on $name", (engine) => {
@@ -11,7 +12,7 @@ describe.each(engines())("registry files and peer lists on $name", (engine) => {
     expect(res.headers.get("content-type")).toMatch(/^application\/json/);
     expect(await json(res)).toStrictEqual({
       cluster_node_id: 1,
-      iroh_node_id: "iroh-1",
+      iroh_node_id: irohNodeId(1),
       direct_addresses: ["192.168.1.11:7001", "10.0.0.1:7001"],
       relay_url: "https://relay.iroh.network",
       address: "192.168.1.11:7001",
@@ -33,24 +34,17 @@ describe.each(engines())("registry files and peer lists on $name", (engine) => {
     await r.heartbeat("blixard", blixardNode(1));
     await r.heartbeat("blixard", { id: "edge-7", address: "[2001:db8::7]:7001" });
     const res = await r.get("/v1/services/blixard/peers.json");
-    const at = new Date(Math.floor(r.clock.ms / 1000) * 1000).toISOString().replace(".000Z", "Z");
+    // Not a Blixard node (no cluster_node_id, no iroh_node_id): left out, and counted.
+    expect(res.headers.get("muster-omitted-instances")).toBe("1");
     expect(await json(res)).toStrictEqual([
       {
-        // No cluster_node_id: the instance id stands in, and address is the one dial address.
-        node_id: "edge-7",
-        iroh_node_id: null,
-        direct_addresses: ["[2001:db8::7]:7001"],
-        relay_url: null,
-        source: "heartbeat",
-        discovered_at: at,
-      },
-      {
         node_id: 1,
-        iroh_node_id: "iroh-1",
+        iroh_node_id: irohNodeId(1),
         direct_addresses: ["192.168.1.11:7001", "10.0.0.1:7001"],
         relay_url: "https://relay.iroh.network",
         source: "heartbeat",
-        discovered_at: at,
+        // serde's SystemTime; registration times are kept to the second.
+        discovered_at: { secs_since_epoch: Math.floor(r.clock.ms / 1000), nanos_since_epoch: 0 },
       },
     ]);
   });
@@ -77,14 +71,31 @@ describe.each(engines())("registry files and peer lists on $name", (engine) => {
 
   it("leaves critical instances out of the joining lists unless ?status=any", async () => {
     const r = await testRegistry(engine);
-    await r.heartbeat("s", { id: "ok", address: "10.0.0.1:1" });
-    await r.heartbeat("s", { id: "meh", address: "10.0.0.2:1", status: "warning" });
-    await r.heartbeat("s", { id: "down", address: "10.0.0.3:1", status: "critical" });
+    await r.heartbeat("s", {
+      ...blixardNode(1),
+      id: "ok",
+      address: "10.0.0.1:1",
+      direct_addresses: [],
+    });
+    await r.heartbeat("s", {
+      ...blixardNode(2),
+      id: "meh",
+      address: "10.0.0.2:1",
+      direct_addresses: [],
+      status: "warning",
+    });
+    await r.heartbeat("s", {
+      ...blixardNode(3),
+      id: "down",
+      address: "10.0.0.3:1",
+      direct_addresses: [],
+      status: "critical",
+    });
     const ids = async (path: string) =>
-      ((await json(await r.get(path))) as { node_id: string }[]).map((p) => p.node_id);
-    expect(await ids("/v1/services/s/peers.json")).toEqual(["meh", "ok"]);
-    expect(await ids("/v1/services/s/peers.json?status=any")).toEqual(["down", "meh", "ok"]);
-    expect(await ids("/v1/services/s/peers.json?status=passing")).toEqual(["ok"]);
+      ((await json(await r.get(path))) as { node_id: number }[]).map((p) => p.node_id);
+    expect(await ids("/v1/services/s/peers.json")).toEqual([2, 1]);
+    expect(await ids("/v1/services/s/peers.json?status=any")).toEqual([3, 2, 1]);
+    expect(await ids("/v1/services/s/peers.json?status=passing")).toEqual([1]);
     expect(await (await r.get("/v1/services/s/peers.txt")).text()).toBe("10.0.0.2:1\n10.0.0.1:1\n");
     const srv = await json(await r.get("/v1/services/s/srv?status=any"));
     expect(srv.records).toHaveLength(3);
@@ -134,11 +145,12 @@ describe.each(engines())("registry files and peer lists on $name", (engine) => {
 
   it("never serves an expired instance, from any endpoint", async () => {
     const r = await testRegistry(engine);
-    await r.heartbeat("s", { id: "short", address: "10.0.0.1:1", ttl: 5 });
-    await r.heartbeat("s", { id: "long", address: "10.0.0.2:1", ttl: 60 });
+    await r.heartbeat("s", { ...blixardNode(1), id: "short", address: "10.0.0.1:1", ttl: 5 });
+    await r.heartbeat("s", { ...blixardNode(2), id: "long", address: "10.0.0.2:1", ttl: 60 });
     r.advance(5); // expires_at is exclusive: at exactly the lease's end the instance is gone
     expect(await (await r.get("/v1/services/s/peers.txt")).text()).toBe("10.0.0.2:1\n");
     expect((await json(await r.get("/v1/services/s/peers.json?status=any"))).length).toBe(1);
+    expect((await json(await r.get("/v1/services/s/bootstrap"))).node_id).toBe(2);
     expect((await json(await r.get("/v1/services/s/srv"))).records.length).toBe(1);
     expect((await json(await r.get("/v1/services/s/instances"))).instances.length).toBe(1);
     expect((await r.get("/v1/services/s/instances/short/registry.json")).status).toBe(404);
@@ -177,7 +189,7 @@ describe.each(engines())("registry files and peer lists on $name", (engine) => {
 
   it("answers reads with a strong ETag, 304 on If-None-Match, and edge-cacheable headers", async () => {
     const r = await testRegistry(engine);
-    await r.heartbeat("s", { id: "a", address: "10.0.0.1:1" });
+    await r.heartbeat("s", { ...blixardNode(1), id: "a", address: "10.0.0.1:1" });
     for (const path of [
       "/v1/services",
       "/v1/services/s/instances",
@@ -185,6 +197,7 @@ describe.each(engines())("registry files and peer lists on $name", (engine) => {
       "/v1/services/s/peers.json",
       "/v1/services/s/peers.txt",
       "/v1/services/s/srv",
+      "/v1/services/s/bootstrap",
     ]) {
       const first = await r.get(path);
       const etag = first.headers.get("etag");

@@ -2,10 +2,25 @@ import { describe, expect, it } from "vitest";
 import { ScopedTokens } from "../../shared/auth/scoped-tokens.js";
 import { TokenTable } from "../../shared/store/token-table.js";
 import { engines } from "../engines/index.js";
+import { irohNodeId } from "../support/iroh-keys.js";
 import { json, TOKEN_A, testRegistry } from "../support/registry.js";
 
-const NODE = { id: "n1", address: "10.0.0.1:80", ttl: 60 };
-const READS = ["instances", "peers.json", "peers.txt", "srv", "instances/n1/registry.json"];
+// A Blixard node, so that every read (registry.json too) has something to serve.
+const NODE = {
+  id: "n1",
+  address: "10.0.0.1:80",
+  ttl: 60,
+  cluster_node_id: 1,
+  iroh_node_id: irohNodeId(1),
+};
+const READS = [
+  "instances",
+  "peers.json",
+  "peers.txt",
+  "srv",
+  "bootstrap",
+  "instances/n1/registry.json",
+];
 
 describe.each(engines())("scoped tokens on $name", (engine) => {
   it("keeps a token for service a out of service b, reads and writes alike", async () => {

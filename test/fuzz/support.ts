@@ -6,6 +6,7 @@ import { newKeySet, SigningKeys, serializeKeySet } from "../../shared/signing/ke
 import { fixedSigning } from "../../shared/signing/source.js";
 import { DynamoStore } from "../../shared/store/dynamo-store.js";
 import { engine } from "../engines/index.js";
+import { irohNodeId } from "../support/iroh-keys.js";
 import { TOKEN_A, TOKEN_B } from "../support/registry.js";
 import { freshTable } from "../support/table.js";
 
@@ -456,7 +457,7 @@ export function validHeartbeat(ids: fc.Arbitrary<string>): fc.Arbitrary<Record<s
       address: addr,
       direct_addresses: fc.array(addr, { maxLength: 16 }),
       relay_url: fc.constantFrom("https://relay.iroh.network", "http://10.0.0.1:3340/"),
-      iroh_node_id: fc.string({ unit: "grapheme", minLength: 1, maxLength: 8 }),
+      iroh_node_id: fc.integer({ min: 1, max: 255 }).map(irohNodeId),
       cluster_node_id: fc.nat(),
       tags: fc.array(fc.string({ unit: "grapheme", minLength: 1, maxLength: 20 }), {
         maxLength: 8,

@@ -4,6 +4,7 @@ import { type AppOptions, createApp } from "../../shared/http/app.js";
 import { DynamoStore, type DynamoStoreOptions } from "../../shared/store/dynamo-store.js";
 import { TokenTable } from "../../shared/store/token-table.js";
 import type { Engine } from "../engines/index.js";
+import { irohNodeId } from "./iroh-keys.js";
 import { freshTable } from "./table.js";
 
 export const TOKEN_A = "token-a-0123456789abcdef";
@@ -99,13 +100,13 @@ export async function testRegistry(engine: Engine, options: RegistryOptions = {}
 
 export type TestRegistry = Awaited<ReturnType<typeof testRegistry>>;
 
-/** A Blixard node's heartbeat, as the README's walk-through sends it. */
+/** A Blixard node's heartbeat, as docs/blixard.md's walk-through sends it: a real Iroh key. */
 export function blixardNode(n: number, extra: Record<string, unknown> = {}) {
   return {
     id: `node-${n}`,
     address: `192.168.1.${10 + n}:7001`,
     cluster_node_id: n,
-    iroh_node_id: `iroh-${n}`,
+    iroh_node_id: irohNodeId(n),
     direct_addresses: [`192.168.1.${10 + n}:7001`, `10.0.0.${n}:7001`],
     relay_url: "https://relay.iroh.network",
     ...extra,

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
+import { joinCapabilityPath } from "../../auth/join-capability.js";
 import {
   baseUrl,
   PRESIGN_FILES,
@@ -61,7 +62,8 @@ const newToken = z
 const presignRequest = z
   .strictObject({
     service: serviceName,
-    file: z.enum(PRESIGN_FILES),
+    /** `bootstrap`: a join URL for `blixard node --join-address` (shared/auth/join-capability.ts). */
+    file: z.enum([...PRESIGN_FILES, "bootstrap"]),
     id: instanceId.optional(),
     /** Seconds the URL works for. */
     ttl: z.number().int().min(60).max(MAX_PRESIGN_SECONDS).default(86_400),
@@ -146,12 +148,16 @@ export function adminRoutes(deps: AdminDeps): Hono<AppEnv> {
     }
     const { service, file, id, ttl, base_url } = parsed.data;
     const expiresAt = Math.floor(now() / 1000) + ttl;
-    const url = presignUrl({
-      keys: deps.presign,
-      baseUrl: base_url ?? deps.baseUrl ?? new URL(c.req.url).origin,
-      path: presignPath(service, file, id),
-      expiresAt,
-    });
+    const origin = base_url ?? deps.baseUrl ?? new URL(c.req.url).origin;
+    const url =
+      file === "bootstrap"
+        ? `${origin.replace(/\/+$/, "")}${joinCapabilityPath(deps.presign, service, expiresAt)}`
+        : presignUrl({
+            keys: deps.presign,
+            baseUrl: origin,
+            path: presignPath(service, file, id),
+            expiresAt,
+          });
     c.header("Cache-Control", "no-store");
     return c.json({ url, expires_at: iso(expiresAt) }, 201);
   });

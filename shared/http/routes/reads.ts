@@ -1,6 +1,7 @@
 import { type Context, Hono } from "hono";
 import { inScope } from "../../auth/scopes.js";
-import { toPeersJson } from "../../formats/peers-json.js";
+import { chooseBootstrap, toBootstrapInfo } from "../../formats/bootstrap.js";
+import { OMITTED_HEADER, toPeersJson } from "../../formats/peers-json.js";
 import { toPeersTxt } from "../../formats/peers-txt.js";
 import { toRegistryFile } from "../../formats/registry-json.js";
 import { toSrv } from "../../formats/srv.js";
@@ -71,13 +72,43 @@ export function readRoutes(deps: ReadDeps): Hono<AppEnv> {
     const instance = await store.get(service, id, now());
     if (!instance)
       throw new ApiError(404, "not_found", `no live instance ${id} in service ${service}`);
-    return cacheableJson(c, toRegistryFile(instance), true, await signer());
+    const file = toRegistryFile(instance);
+    if (!file) {
+      throw new ApiError(
+        404,
+        "not_blixard",
+        `instance ${id} in service ${service} is not a Blixard node: it has no cluster_node_id or no valid iroh_node_id`,
+      );
+    }
+    return cacheableJson(c, file, true, await signer());
   });
 
   app.get("/:service/peers.json", async (c) => {
     const { instances } = await selected(c, true);
-    return cacheableJson(c, toPeersJson(instances), true, await signer());
+    const { peers, omitted } = toPeersJson(instances);
+    const res = cacheableJson(c, peers, true, await signer());
+    // Instances that are not Blixard nodes stay in peers.txt, srv and /instances.
+    res.headers.set(OMITTED_HEADER, String(omitted));
+    return res;
   });
+
+  /** A joining Blixard node's `BootstrapInfo` (shared/formats/bootstrap.ts). */
+  const bootstrap = async (c: Context<AppEnv>) => {
+    const { service, instances } = await selected(c, true);
+    const node = chooseBootstrap(instances);
+    if (!node) {
+      throw new ApiError(
+        404,
+        "no_bootstrap_node",
+        `service ${service} has no live, passing Blixard node (cluster_node_id and a valid iroh_node_id) to join through`,
+      );
+    }
+    return cacheableJson(c, toBootstrapInfo(node), false, await signer());
+  };
+  app.get("/:service/bootstrap", bootstrap);
+  // Join URLs (shared/auth/join-capability.ts): checked by the auth middleware.
+  app.get("/:service/join/:capability", bootstrap);
+  app.get("/:service/join/:capability/bootstrap", bootstrap);
 
   app.get("/:service/peers.txt", async (c) => {
     const { instances } = await selected(c, true);

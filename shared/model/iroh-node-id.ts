@@ -1,0 +1,47 @@
+import { ed25519 } from "@noble/curves/ed25519.js";
+
+/**
+ * An Iroh node id as Blixard's files carry it: standard base64 (with padding) of the node's
+ * 32-byte Ed25519 public key. Blixard decodes it with `base64::decode` and builds an
+ * `iroh::NodeId` from the bytes, which fails unless they are a point on the curve; one bad
+ * entry fails the whole discovery file, so muster refuses such ids when they are registered.
+ */
+export type IrohKeyCheck = { ok: true; key: Uint8Array } | { ok: false; reason: string };
+
+// 32 bytes are 43 base64 characters and one `=`.
+const BASE64_32 = /^[A-Za-z0-9+/]{43}=$/;
+
+export function checkIrohNodeId(value: string): IrohKeyCheck {
+  if (!BASE64_32.test(value)) {
+    return { ok: false, reason: "must be standard base64 (with padding) of 32 bytes" };
+  }
+  const key = new Uint8Array(Buffer.from(value, "base64"));
+  // Only the canonical spelling: stray low bits in the last character are refused by strict
+  // decoders, and two spellings of one key would be two nodes to a dedupe.
+  if (Buffer.from(key).toString("base64") !== value) {
+    return { ok: false, reason: "is not canonical base64" };
+  }
+  let point: ReturnType<typeof ed25519.Point.fromBytes>;
+  try {
+    // zip215 off: only canonical encodings, a subset of what Iroh's decoder accepts.
+    point = ed25519.Point.fromBytes(key, false);
+  } catch {
+    return { ok: false, reason: "is not an Ed25519 public key (not a point on the curve)" };
+  }
+  if (point.isSmallOrder()) {
+    return { ok: false, reason: "is a small-order point, not a usable Ed25519 public key" };
+  }
+  return { ok: true, key };
+}
+
+/** The key bytes, or undefined when the id is absent or not a valid key. */
+export function irohKey(value: string | null): Uint8Array | undefined {
+  if (value === null) return undefined;
+  const check = checkIrohNodeId(value);
+  return check.ok ? check.key : undefined;
+}
+
+/** How iroh's `NodeId` prints and parses (`FromStr`): 64 lowercase hex characters. */
+export function irohHex(key: Uint8Array): string {
+  return Buffer.from(key).toString("hex");
+}

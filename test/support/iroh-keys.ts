@@ -1,0 +1,19 @@
+import { ed25519 } from "@noble/curves/ed25519.js";
+
+/**
+ * A real Iroh node id for test node `n`: the Ed25519 public key of a fixed secret seed (32
+ * bytes of `n`), in the standard base64 Blixard's files carry. Deterministic, so a failing
+ * assertion names the same key on every run.
+ */
+export function irohNodeId(n: number): string {
+  return Buffer.from(irohKeyBytes(n)).toString("base64");
+}
+
+export function irohKeyBytes(n: number): Uint8Array {
+  return ed25519.getPublicKey(new Uint8Array(32).fill(n & 0xff));
+}
+
+/** The same key as iroh's `NodeId` prints it: 64 lowercase hex characters. */
+export function irohHexId(n: number): string {
+  return Buffer.from(irohKeyBytes(n)).toString("hex");
+}
