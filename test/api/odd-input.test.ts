@@ -71,12 +71,19 @@ describe.each(engines())("odd input on $name", (engine) => {
         { path: "id", message: "must be 1-128 chars of A-Z a-z 0-9 . _ : -, and not . or .." },
       ]);
     }
-    // Dots elsewhere are fine, and such an id is reachable by its URL.
-    for (const id of ["...", ".a", "a..b"]) {
+    // Dots elsewhere are fine, and such an id is reachable by its URL: its DELETE removes it.
+    const ids = ["...", ".a", "a..b"];
+    for (const id of ids) {
       const res = await rawHeartbeat(r, JSON.stringify({ id, address: "10.0.0.1:80" }));
       expect(res.status, id).toBe(201);
-      expect((await r.get(`/v1/services/svc/instances/${id}/registry.json`)).status, id).toBe(200);
     }
+    const live = async () =>
+      (await json(await r.get("/v1/services/svc/instances"))).instances.map(
+        (i: { id: string }) => i.id,
+      );
+    expect(await live()).toEqual(ids);
+    for (const id of ids) expect((await r.remove("svc", id)).status, id).toBe(204);
+    expect(await live()).toEqual([]);
   });
 
   it("accepts a re-registration right after a DELETE, with the same content", async () => {
