@@ -12,7 +12,8 @@ import {
 import { TokenSet } from "../shared/auth/tokens.js";
 import { readConfig } from "../shared/config.js";
 import { readDnsZone } from "../shared/dns/config.js";
-import { type AppEvent, createApp } from "../shared/http/app.js";
+import { createApp } from "../shared/http/app.js";
+import type { AppEvent } from "../shared/http/app-event.js";
 import { lambdaBlockingReads } from "../shared/http/blocking.js";
 import { securityOptions } from "../shared/http/security.js";
 import { discoveryFromTable } from "../shared/reconcile/status.js";

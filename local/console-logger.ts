@@ -1,4 +1,4 @@
-import type { AppLogger } from "../shared/http/logger.js";
+import type { AppLogger } from "../shared/logging.js";
 
 function line(level: string, message: string, extra: unknown[]): string {
   const rest = extra.map((e) => (e instanceof Error ? e.message : JSON.stringify(e))).join(" ");

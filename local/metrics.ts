@@ -2,7 +2,7 @@ import type { Hono } from "hono";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { TokenVerifier } from "../shared/auth/tokens.js";
 import { ConfigError } from "../shared/config.js";
-import type { AppEvent } from "../shared/http/app.js";
+import type { AppEvent } from "../shared/http/app-event.js";
 import { bearer } from "../shared/http/auth.js";
 import type { AppEnv } from "../shared/http/env.js";
 import { ApiError } from "../shared/http/errors.js";

@@ -18,8 +18,26 @@ describe("readConfig", () => {
       rateLimit: { ratePerSecond: 500, burst: 1000 },
       maxInstancesPerService: 100_000,
       maxInstancesPerToken: 10_000,
+      baseUrl: undefined,
       presignKeys: undefined,
     });
+  });
+
+  it("reads MUSTER_BASE_URL and refuses one a signed path cannot follow, naming it", () => {
+    const env = { MUSTER_TABLE: "muster" };
+    expect(readConfig({ ...env, MUSTER_BASE_URL: "https://r.example/base" }).baseUrl).toBe(
+      "https://r.example/base",
+    );
+    for (const [bad, why] of [
+      ["https://r.example/?x=1", "must have no query (?) or fragment (#)"],
+      ["https://r.example#top", "must have no query (?) or fragment (#)"],
+      ["https://u:p@r.example", "must not carry credentials"],
+      ["ftp://r.example", "must be an http or https URL"],
+    ] as const) {
+      expect(() => readConfig({ ...env, MUSTER_BASE_URL: bad }), bad).toThrow(
+        new ConfigError(`invalid configuration: MUSTER_BASE_URL: ${why}`),
+      );
+    }
   });
 
   it("reads the limits and the presign keys, naming a bad one but never a key", () => {

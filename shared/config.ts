@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { baseUrl } from "./auth/presign.js";
 import { parsePresignKeys } from "./auth/presign-keys.js";
 import { MIN_TOKEN_LENGTH } from "./auth/tokens.js";
 import { serviceName } from "./model/names.js";
@@ -25,6 +26,7 @@ const schema = z.object({
   MUSTER_RATE_BURST: wholeNumber(1, 10_000_000).optional(),
   MUSTER_MAX_INSTANCES_PER_SERVICE: wholeNumber(0, 10_000_000, 100_000),
   MUSTER_MAX_INSTANCES_PER_TOKEN: wholeNumber(0, 10_000_000, 10_000),
+  MUSTER_BASE_URL: baseUrl.optional(),
 });
 
 /** An optional whole number from the environment, within bounds; empty means unset. */
@@ -48,6 +50,8 @@ export interface Config {
   maxInstancesPerService: number;
   /** 0: no cap. */
   maxInstancesPerToken: number;
+  /** MUSTER_BASE_URL: origin of minted presigned URLs when the request names none. */
+  baseUrl: string | undefined;
   /** MUSTER_PRESIGN_KEYS, when set: `{kid: secret}`. */
   presignKeys: Record<string, string> | undefined;
 }
@@ -70,6 +74,7 @@ export function readConfig(env: NodeJS.ProcessEnv, defaults: { table?: string } 
     MUSTER_RATE_BURST: env.MUSTER_RATE_BURST,
     MUSTER_MAX_INSTANCES_PER_SERVICE: env.MUSTER_MAX_INSTANCES_PER_SERVICE,
     MUSTER_MAX_INSTANCES_PER_TOKEN: env.MUSTER_MAX_INSTANCES_PER_TOKEN,
+    MUSTER_BASE_URL: env.MUSTER_BASE_URL || undefined,
   });
   const problems = parsed.success
     ? []
@@ -99,6 +104,7 @@ export function readConfig(env: NodeJS.ProcessEnv, defaults: { table?: string } 
     },
     maxInstancesPerService: d.MUSTER_MAX_INSTANCES_PER_SERVICE,
     maxInstancesPerToken: d.MUSTER_MAX_INSTANCES_PER_TOKEN,
+    baseUrl: d.MUSTER_BASE_URL,
     presignKeys,
   };
 }

@@ -6,7 +6,7 @@ import { type Balancer, RoundRobin } from "../balancers/index.js";
 import { TtlCache } from "./cache.js";
 import { type BreakerOptions, CircuitBreaker } from "./circuit-breaker.js";
 import { type HttpAnswer, isRegistryDown, send, UnreachableError } from "./http.js";
-import { type Watcher, type WatchOptions, watchService } from "./watch.js";
+import { type InstancesRead, type Watcher, type WatchOptions, watchService } from "./watch.js";
 
 /** A heartbeat as a caller writes it: the server fills the defaults (DESIGN.md). */
 export type HeartbeatInput = z.input<typeof heartbeatBody>;
@@ -54,10 +54,6 @@ export class CircuitOpenError extends Error {
 export class NoInstanceError extends Error {
   override readonly name = "NoInstanceError";
 }
-
-export type InstancesRead =
-  | { notModified: true }
-  | { notModified: false; instances: Instance[]; etag: string | undefined };
 
 /**
  * The registry's v1 API for a node or a client: register, deregister, discover, watch,

@@ -2,7 +2,6 @@ import type { Instance } from "../../shared/model/instance.js";
 import type { StatusFilter } from "../../shared/model/query.js";
 import { delay } from "../sleep.js";
 import { Backoff } from "./backoff.js";
-import type { InstancesRead } from "./registry-client.js";
 
 export interface WatchOptions {
   /** Between polls. Default 5 s, the edge cache's lifetime: polling faster gains nothing there. */
@@ -20,6 +19,11 @@ export interface Watcher {
   /** Settles once the watch has stopped. */
   readonly done: Promise<void>;
 }
+
+/** One read of `/instances`: unchanged since the ETag, or the instances and their new ETag. */
+export type InstancesRead =
+  | { notModified: true }
+  | { notModified: false; instances: Instance[]; etag: string | undefined };
 
 /** The part of the client a watch uses. */
 export interface InstancesReader {

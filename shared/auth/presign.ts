@@ -80,6 +80,21 @@ function mac(key: Buffer, path: string, expires: number, kid: string): Buffer {
     .digest();
 }
 
+/**
+ * Where joining nodes reach the registry, as given to the minting endpoint (`base_url`) or in
+ * MUSTER_BASE_URL: an http(s) URL the signed path is appended to. A query, a fragment or
+ * credentials would end up in front of the path (a URL that never reaches the file) or in
+ * every copy of the URL, so they are refused rather than mangled. A path prefix is kept, for a
+ * proxy that strips it before the registry.
+ */
+export const baseUrl = z
+  .url({ protocol: /^https?$/, message: "must be an http or https URL" })
+  .refine((v) => !v.includes("?") && !v.includes("#"), "must have no query (?) or fragment (#)")
+  .refine((v) => {
+    const u = URL.parse(v);
+    return u !== null && u.username === "" && u.password === "";
+  }, "must not carry credentials");
+
 export interface PresignInput {
   keys: PresignKeys;
   /** Where the registry is reached, e.g. `https://d123.cloudfront.net` (no trailing slash). */
@@ -123,8 +138,11 @@ export function checkPresigned(input: {
   const key = input.keys.get(kid);
   // An unknown kid (rotated away) is the same answer as a wrong signature.
   if (!key) return bad("the signature does not match");
-  const expected = mac(key, input.path, Number(expires), kid);
-  if (!timingSafeEqual(expected, Buffer.from(sig, "base64url"))) {
+  // Compared as text, not as decoded bytes: 43 base64url characters carry 258 bits, and a
+  // decoder ignores the last 2, so four spellings would decode to the same MAC. Only the
+  // canonical one is this registry's signature. Both sides are 43 ASCII bytes.
+  const expected = Buffer.from(mac(key, input.path, Number(expires), kid).toString("base64url"));
+  if (!timingSafeEqual(expected, Buffer.from(sig))) {
     return bad("the signature does not match");
   }
   if (Number(expires) * 1000 <= input.nowMs) {

@@ -1,7 +1,7 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
+import type { Principal, Role } from "../model/principal.js";
 import type { TokenItem, TokenStore } from "../store/token-table.js";
-import type { Role } from "./scopes.js";
-import { digest, fingerprint, type Principal, type TokenVerifier } from "./tokens.js";
+import { digest, fingerprint, type TokenVerifier } from "./tokens.js";
 
 /** What a scoped token looks like: only these are looked up, so garbage costs no table read. */
 export const SCOPED_TOKEN = /^mst_[A-Za-z0-9_-]{43}$/;

@@ -1,12 +1,6 @@
 import { z } from "zod";
-import type { Principal } from "./tokens.js";
+import { type Principal, ROLES } from "../model/principal.js";
 
-/**
- * What a token may do. `read` reads its services; `register` also heartbeats and deregisters
- * in them; `admin` does everything, on every service, and manages tokens and presigned URLs.
- */
-export const ROLES = ["read", "register", "admin"] as const;
-export type Role = (typeof ROLES)[number];
 export const role = z.enum(ROLES);
 
 /**

@@ -1,5 +1,6 @@
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { MIN_TOKEN_LENGTH, type Principal, TokenSet, type TokenVerifier } from "./tokens.js";
+import type { Principal } from "../model/principal.js";
+import { MIN_TOKEN_LENGTH, TokenSet, type TokenVerifier } from "./tokens.js";
 
 /**
  * Bearer tokens kept in AWS Secrets Manager, so that they are never in a Lambda environment

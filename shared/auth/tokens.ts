@@ -1,22 +1,5 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { Role } from "./scopes.js";
-
-/**
- * Who made a request: only a fingerprint, so the token itself never reaches storage or logs,
- * and what it may do.
- */
-export interface Principal {
-  fingerprint: string;
-  /** `admin` for the bootstrap tokens (MUSTER_TOKENS, the tokens secret). */
-  role: Role;
-  /**
-   * Service patterns (`name` or `prefix*`) the principal may touch; undefined: every service.
-   * Only admins have no list.
-   */
-  services?: readonly string[];
-  /** How it authenticated: a bootstrap token, a scoped token from the table, a presigned URL. */
-  kind: "bootstrap" | "scoped" | "presigned";
-}
+import type { Principal } from "../model/principal.js";
 
 /** Tokens shorter than this are refused at configuration time: they can be guessed. */
 export const MIN_TOKEN_LENGTH = 16;

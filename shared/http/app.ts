@@ -5,8 +5,10 @@ import { AnyToken, type ScopedTokens } from "../auth/scoped-tokens.js";
 import type { TokenVerifier } from "../auth/tokens.js";
 import type { DiscoveryHealth } from "../discovery/health.js";
 import { DEFAULT_DNS_ZONE } from "../dns/names.js";
+import { type AppLogger, silentLogger } from "../logging.js";
 import type { SigningSource } from "../signing/source.js";
 import { type Store, StoreUnavailableError } from "../store/store.js";
+import type { AppEvent } from "./app-event.js";
 import { requireToken } from "./auth.js";
 import type { BlockingReads } from "./blocking.js";
 import { EDGE_CACHE_SECONDS } from "./cacheable.js";
@@ -14,7 +16,6 @@ import type { AppEnv } from "./env.js";
 import { ApiError } from "./errors.js";
 import { FloodGuard } from "./flood-guard.js";
 import { authorizeAdmin, type GuardDeps } from "./guard.js";
-import { type AppLogger, silentLogger } from "./logger.js";
 import { Quotas } from "./quotas.js";
 import { TokenBuckets } from "./rate-limit.js";
 import { adminRoutes } from "./routes/admin.js";
@@ -24,9 +25,6 @@ import { writeRoutes } from "./routes/heartbeats.js";
 import { httpSdRoute } from "./routes/http-sd.js";
 import { keysRoute } from "./routes/keys.js";
 import { readRoutes } from "./routes/reads.js";
-
-/** What the app reports as it serves: accepted writes and store outages, for metrics. */
-export type AppEvent = "heartbeat" | "deregistration" | "store_unavailable";
 
 export interface AppOptions {
   store: Store;
@@ -54,6 +52,11 @@ export interface AppOptions {
   scopedTokens?: ScopedTokens;
   /** Keys of presigned URLs. Default: none (presigned URLs refused, minting 404). */
   presign?: PresignKeys;
+  /**
+   * Origin of minted URLs when the minting request names no `base_url` (MUSTER_BASE_URL).
+   * Default: the minting request's own origin.
+   */
+  baseUrl?: string;
   /** Per token, per process. Default: no limit. */
   rateLimit?: { ratePerSecond: number; burst: number };
   /** Live-instance caps (0: none) and how long a count is reused. Default: no caps. */
@@ -137,7 +140,13 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   );
   app.route(
     "/v1/admin",
-    adminRoutes({ ...guard, now, scopedTokens: options.scopedTokens, presign: options.presign }),
+    adminRoutes({
+      ...guard,
+      now,
+      scopedTokens: options.scopedTokens,
+      presign: options.presign,
+      baseUrl: options.baseUrl,
+    }),
   );
   // Which discovery sources run and what they found is for operators: admins only.
   app.use("/v1/discovery/*", async (c, next) => {

@@ -87,9 +87,13 @@ export function requireToken(options: AuthOptions): MiddlewareHandler<AppEnv> {
     if (!principal) {
       const service = /^\/v1\/services\/([^/]+)\//.exec(c.req.path)?.[1];
       const isRead = c.req.method === "GET" || c.req.method === "HEAD";
-      // Prometheus's discovery without a token sees the public services, when there are any.
-      const publicSd = c.req.path === "/v1/http_sd" && publicServices.size > 0;
-      if (!(isRead && ((service !== undefined && publicServices.has(service)) || publicSd))) {
+      // Without a token: reads of public services, and the lists that then show only those
+      // (the services list, and Prometheus's discovery).
+      const publicList =
+        (/^\/v1\/services\/?$/.test(c.req.path) || c.req.path === "/v1/http_sd") &&
+        publicServices.size > 0;
+      const publicRead = publicList || (service !== undefined && publicServices.has(service));
+      if (!(isRead && publicRead)) {
         const message =
           // No bootstrap token: nobody can administer the registry, so say so (a scoped admin
           // token made earlier would still be accepted above).

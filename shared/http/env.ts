@@ -1,4 +1,4 @@
-import type { Principal } from "../auth/tokens.js";
+import type { Principal } from "../model/principal.js";
 
 /** Hono's per-request variables for this app. */
 export interface AppEnv {

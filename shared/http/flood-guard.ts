@@ -35,6 +35,14 @@ export class FloodGuard {
   }
 
   /**
+   * Forgets an instance once it is deregistered: the table holds nothing for it any more, so
+   * a registration that follows at once is a new one, not a duplicate of the last heartbeat.
+   */
+  forget(service: string, id: string): void {
+    this.#seen.delete(`${service}\u0000${id}`);
+  }
+
+  /**
    * Admits a heartbeat or refuses it with a Retry-After. An admitted one must call `done`
    * with whether the table accepted it (a write landed).
    */

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { type Action, allows } from "../auth/scopes.js";
-import type { Principal } from "../auth/tokens.js";
+import type { Principal } from "../model/principal.js";
 import type { AppEnv } from "./env.js";
 import { ApiError } from "./errors.js";
 import type { TokenBuckets } from "./rate-limit.js";

@@ -7,7 +7,7 @@ import type { AppOptions } from "./app.js";
 
 /**
  * The security options of createApp as configured (scoped tokens in the table, presigned
- * URLs, rate limit, caps), shared by local mode and the Lambda entry so they cannot drift.
+ * URLs and their origin, rate limit, caps), shared by local mode and the Lambda entry so they cannot drift.
  */
 export function securityOptions(
   config: Config,
@@ -15,7 +15,7 @@ export function securityOptions(
   table: TokenStore | { client: DynamoDBClient; tableName: string },
   presign: PresignKeys | undefined,
   now: () => number = Date.now,
-): Pick<AppOptions, "scopedTokens" | "presign" | "rateLimit" | "caps"> {
+): Pick<AppOptions, "scopedTokens" | "presign" | "baseUrl" | "rateLimit" | "caps"> {
   return {
     scopedTokens: new ScopedTokens({
       table: "client" in table ? new TokenTable(table.client, table.tableName) : table,
@@ -23,6 +23,7 @@ export function securityOptions(
       now,
     }),
     ...(presign ? { presign } : {}),
+    ...(config.baseUrl ? { baseUrl: config.baseUrl } : {}),
     rateLimit: config.rateLimit,
     caps: {
       maxPerService: config.maxInstancesPerService,

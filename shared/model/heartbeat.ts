@@ -33,6 +33,23 @@ const irohNodeId = z.string().superRefine((v, ctx) => {
 });
 
 /**
+ * Metadata keys are stored as given, `constructor` and `toString` included, except
+ * `__proto__`: JSON.parse keeps it as a key, but zod's record and every JavaScript reader that
+ * copies the map into an object drop it without a word, so it is refused by name instead.
+ */
+function refuseProtoKey(value: Record<string, string>, ctx: z.core.$RefinementCtx): unknown {
+  if (value !== null && typeof value === "object" && Object.hasOwn(value, "__proto__")) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["__proto__"],
+      message: "__proto__ cannot be a metadata key (JavaScript clients would drop it)",
+      input: value,
+    });
+  }
+  return value;
+}
+
+/**
  * The body of `POST /v1/services/{service}/heartbeats`. Strict, so that a misspelt field is
  * answered with a 400 naming it instead of being dropped without a word.
  */
@@ -45,7 +62,7 @@ export const heartbeatBody = z.strictObject({
   cluster_node_id: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).nullable().default(null),
   tags: z.array(shortText).max(32).default([]),
   metadata: z
-    .record(shortText, z.string().max(512))
+    .preprocess(refuseProtoKey, z.record(shortText, z.string().max(512)))
     .refine((m) => Object.keys(m).length <= 32, { message: "at most 32 keys" })
     .default({}),
   version: z.string().min(1).max(64).nullable().default(null),

@@ -2,7 +2,11 @@ import { z } from "zod";
 
 /** Service names are DNS labels so that `_<service>._tcp` is a valid SRV owner name. */
 export const SERVICE_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-export const INSTANCE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/**
+ * `.` and `..` are left out: URL parsers resolve those path segments away, so such an
+ * instance could never be read or deleted by its URL.
+ */
+export const INSTANCE_ID = /^(?!\.\.?$)[A-Za-z0-9._:-]{1,128}$/;
 
 export const serviceName = z
   .string()
@@ -13,4 +17,4 @@ export const serviceName = z
 
 export const instanceId = z
   .string()
-  .regex(INSTANCE_ID, "must be 1-128 chars of A-Z a-z 0-9 . _ : -");
+  .regex(INSTANCE_ID, "must be 1-128 chars of A-Z a-z 0-9 . _ : -, and not . or ..");

@@ -1,11 +1,6 @@
 import { z } from "zod";
 import { serviceName } from "../model/names.js";
-
-/** One extra EC2 tag filter: instances must carry `key` with one of `values`. */
-export interface TagFilter {
-  key: string;
-  values: string[];
-}
+import type { TagFilter } from "../sources/ec2.js";
 
 export interface ReconcileConfig {
   tableName: string;

@@ -1,7 +1,7 @@
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import type { ServiceDiscoveryClient } from "@aws-sdk/client-servicediscovery";
-import type { AppLogger } from "../http/logger.js";
-import { silentLogger } from "../http/logger.js";
+import type { AppLogger } from "../logging.js";
+import { silentLogger } from "../logging.js";
 import type { Instance } from "../model/instance.js";
 import { importCloudMap } from "../sources/cloudmap-import.js";
 import {

@@ -1,6 +1,6 @@
+import { mapLimit } from "../map-limit.js";
 import type { Instance } from "../model/instance.js";
 import type { Store } from "../store/store.js";
-import { mapLimit } from "./limit.js";
 
 /**
  * Every live instance of every service, read once at the start of a pass. All or nothing: a

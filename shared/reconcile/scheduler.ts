@@ -1,4 +1,4 @@
-import type { AppLogger } from "../http/logger.js";
+import type { AppLogger } from "../logging.js";
 
 export interface ScheduleOptions {
   intervalMs: number;

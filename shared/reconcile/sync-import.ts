@@ -1,9 +1,9 @@
+import { mapLimit } from "../map-limit.js";
 import type { Instance, InstanceFields } from "../model/instance.js";
 import type { Discovered, SourceScan } from "../sources/discovered.js";
 import { EC2_INSTANCE_METADATA } from "../sources/ec2.js";
 import { contentHash } from "../store/item.js";
 import { type DiscoverySource, type Store, sourceOwner } from "../store/store.js";
-import { mapLimit } from "./limit.js";
 import { instanceKey } from "./registry.js";
 import { judgeDrop } from "./safety.js";
 

@@ -1,9 +1,9 @@
 import type { EC2Client } from "@aws-sdk/client-ec2";
-import type { AppLogger } from "../http/logger.js";
+import type { AppLogger } from "../logging.js";
+import { mapLimit } from "../map-limit.js";
 import type { Instance } from "../model/instance.js";
 import { EC2_INSTANCE_METADATA, terminatedEc2 } from "../sources/ec2.js";
 import type { Store } from "../store/store.js";
-import { mapLimit } from "./limit.js";
 
 /**
  * Removes the heartbeat nodes that said which EC2 instance they run on

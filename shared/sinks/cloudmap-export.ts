@@ -6,9 +6,9 @@ import {
   RegisterInstanceCommand,
   type ServiceDiscoveryClient,
 } from "@aws-sdk/client-servicediscovery";
+import { mapLimit } from "../map-limit.js";
 import { parseHostPort } from "../model/address.js";
 import type { Instance } from "../model/instance.js";
-import { mapLimit } from "../reconcile/limit.js";
 import { EXPORT_MARKER, IPV4, MUSTER_ID, PORT } from "../sources/cloudmap-attributes.js";
 import type { NamespaceSnapshot } from "../sources/cloudmap-namespace.js";
 

@@ -5,7 +5,7 @@ import {
   ListServicesCommand,
   type ServiceDiscoveryClient,
 } from "@aws-sdk/client-servicediscovery";
-import { mapLimit } from "../reconcile/limit.js";
+import { mapLimit } from "../map-limit.js";
 import { MAX_PAGES, TooManyPagesError } from "./discovered.js";
 
 export interface CloudMapNamespace {

@@ -6,7 +6,6 @@ import {
   type Filter,
 } from "@aws-sdk/client-ec2";
 import { SERVICE_NAME } from "../model/names.js";
-import type { TagFilter } from "../reconcile/config.js";
 import {
   type Discovered,
   MAX_PAGES,
@@ -19,6 +18,13 @@ export const SERVICE_TAG = "muster:service";
 export const PORT_TAG = "muster:port";
 /** The metadata key a heartbeat uses to say which EC2 instance it runs on. */
 export const EC2_INSTANCE_METADATA = "ec2_instance_id";
+
+/** One extra EC2 tag filter: instances must carry `key` with one of `values`. */
+export interface TagFilter {
+  key: string;
+  values: string[];
+}
+
 export const EC2_INSTANCE_ID = /^i-[0-9a-f]{8,32}$/;
 
 export interface Ec2DiscoveryOptions {

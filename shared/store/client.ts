@@ -35,6 +35,12 @@ export function createDynamoClient(options: ClientOptions = {}): DynamoDBClient 
 
 export function documentClient(client: DynamoDBClient): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(client, {
-    marshallOptions: { removeUndefinedValues: true },
+    marshallOptions: {
+      removeUndefinedValues: true,
+      // A metadata map whose keys include `constructor` does not look like a plain object to
+      // the marshaller (its `constructor` is a string); without this it throws instead of
+      // writing the map.
+      convertClassInstanceToMap: true,
+    },
   });
 }

@@ -30,6 +30,7 @@ import {
   type DeregisterResult,
   type HeartbeatInput,
   type HeartbeatResult,
+  type LiveRegistration,
   type ReconcileState,
   type RemoveExpectation,
   type ServiceSummary,
@@ -92,6 +93,9 @@ export class DynamoStore implements Store {
     exprValues[":now_s"] = nowS;
     exprValues[":floor"] = floorMs(ttl, nowMs);
 
+    // Catalogued before the instance is written, so that whoever sees the instance finds its
+    // service in the catalog too (the per-token caps look for a token's instances there).
+    await this.#ensureCatalogued(service, "heartbeat.catalog");
     const key = instanceKey(service, id);
     let old: InstanceItem | undefined;
     try {
@@ -143,7 +147,6 @@ export class DynamoStore implements Store {
         if ((err as { name?: string }).name !== "ConditionalCheckFailedException") throw err;
       });
     }
-    await this.#ensureCatalogued(service, "heartbeat.catalog");
     return { kind: "created", expiresAt };
   }
 
@@ -232,12 +235,13 @@ export class DynamoStore implements Store {
     );
   }
 
-  async liveOwners(service: string, nowMs: number): Promise<Map<string, number>> {
-    // Eventually consistent: half the read units, and the caps are soft by seconds anyway.
-    const items = await this.#queryService<{ owner?: string }>(service, nowMs, "#owner", false);
-    const counts = new Map<string, number>();
-    for (const { owner = "" } of items) counts.set(owner, (counts.get(owner) ?? 0) + 1);
-    return counts;
+  async liveRegistrations(service: string, nowMs: number): Promise<LiveRegistration[]> {
+    const items = await this.#queryService<{ id: string; owner: string }>(
+      service,
+      nowMs,
+      "#id, #owner",
+    );
+    return items.map((i) => ({ service, id: i.id, owner: i.owner }));
   }
 
   async withdraw(service: string, id: string, owner: string, lastSeenMs: number): Promise<boolean> {
@@ -270,6 +274,8 @@ export class DynamoStore implements Store {
         KeyConditionExpression: "pk = :pk",
         ExpressionAttributeValues: { ":pk": CATALOG_PK },
         ProjectionExpression: "sk",
+        // The caps must see a service catalogued by a creation that has just landed.
+        ConsistentRead: true,
       },
       (item) => names.push(serviceFromCatalogSk(item.sk as string)),
     );
@@ -409,18 +415,14 @@ export class DynamoStore implements Store {
   }
 
   /** Every live item of a service: all shards in parallel, every page of each. */
-  async #queryService<T>(
-    service: string,
-    nowMs: number,
-    projection?: string,
-    consistent = true,
-  ): Promise<T[]> {
+  async #queryService<T>(service: string, nowMs: number, projection?: string): Promise<T[]> {
     const pages = await Promise.all(
       Array.from({ length: SHARDS }, async (_, shard) => {
         const items: T[] = [];
         const names: Record<string, string> = { "#expires_at": "expires_at" };
-        if (projection?.includes("#status")) names["#status"] = "status";
-        if (projection?.includes("#owner")) names["#owner"] = "owner";
+        for (const name of ["status", "owner", "id"]) {
+          if (projection?.includes(`#${name}`)) names[`#${name}`] = name;
+        }
         await this.#queryAll(
           "list",
           {
@@ -432,7 +434,7 @@ export class DynamoStore implements Store {
               ":pk": servicePartition(service, shard),
               ":now_s": Math.floor(nowMs / 1000),
             },
-            ConsistentRead: consistent,
+            ConsistentRead: true,
             ...(projection ? { ProjectionExpression: projection } : {}),
           },
           (item) => items.push(item as T),

@@ -1,10 +1,5 @@
+import { isThrottlingError, isTransientError } from "@smithy/core/retry";
 import { StoreUnavailableError } from "./store.js";
-
-const THROTTLED = new Set([
-  "ProvisionedThroughputExceededException",
-  "ThrottlingException",
-  "RequestLimitExceeded",
-]);
 
 // Missing table or a revoked permission: the store cannot serve, but this is not the caller's
 // fault, so it is reported like an outage rather than as a 500.
@@ -14,23 +9,23 @@ const UNSERVICEABLE = new Set([
   "UnrecognizedClientException",
 ]);
 
-interface SdkErrorShape {
-  name?: string;
-  code?: string;
-  $fault?: "client" | "server";
-  $metadata?: { httpStatusCode?: number };
-}
-
 /**
  * Maps an error from the DynamoDB client to `StoreUnavailableError` when it means "the store
- * did not answer" (outage, network, throttling). Anything else is a bug of ours and is
- * returned unchanged so it surfaces as one.
+ * did not answer" (outage, network, throttling). Anything else is a bug of ours (a value the
+ * SDK cannot marshal, a malformed expression) and is returned unchanged so it surfaces as a
+ * 500: a 503 tells clients to retry, and retrying a bug only repeats it forever.
+ *
+ * Throttling and "no answer" are recognised by the SDK's own classification (the codes and
+ * network errors its retry strategy treats as throttling or transient), so an error the SDK
+ * raised before sending anything is never taken for an outage.
  */
 export function classifyStoreError(err: unknown): unknown {
   if (err instanceof StoreUnavailableError) return err;
-  const e = (err ?? {}) as SdkErrorShape;
+  if (err === null || typeof err !== "object") return err;
+  // Only fields the checks below test are read; any of them may be missing.
+  const e = err as Parameters<typeof isTransientError>[0];
   const name = e.name ?? "";
-  if (THROTTLED.has(name)) {
+  if (isThrottlingError(e)) {
     return new StoreUnavailableError("store is throttling requests", 1, { cause: err });
   }
   if (UNSERVICEABLE.has(name)) {
@@ -40,10 +35,7 @@ export function classifyStoreError(err: unknown): unknown {
     return new StoreUnavailableError("store failed to answer", 2, { cause: err });
   }
   // No HTTP response at all: refused, reset, timed out, DNS.
-  if (
-    e.$fault === undefined &&
-    (e.$metadata?.httpStatusCode === undefined || e.code !== undefined)
-  ) {
+  if (isTransientError(e)) {
     return new StoreUnavailableError("store is unreachable", 5, { cause: err });
   }
   return err;

@@ -12,10 +12,10 @@ export interface Store {
   /** Resolves when the store answers; throws `StoreUnavailableError` when it does not. */
   ping(): Promise<void>;
   /**
-   * Live instances of a service counted by owner: a keys-and-owner query of its shards. The
-   * caps (shared/http/quotas.ts) call it on creations only, never on a renewal.
+   * Who holds each live instance of a service, read consistently: the caps
+   * (shared/http/quotas.ts) count by it, on creations only, never on a renewal.
    */
-  liveOwners(service: string, nowMs: number): Promise<Map<string, number>>;
+  liveRegistrations(service: string, nowMs: number): Promise<LiveRegistration[]>;
   /**
    * Undoes a creation the caps refused: deletes the item only while it is still the one that
    * heartbeat wrote (same owner, same last_seen). False when it was already replaced.
@@ -114,6 +114,13 @@ export type HeartbeatResult =
   | { kind: "created" | "renewed"; expiresAt: number }
   | { kind: "conflict" }
   | { kind: "too_soon"; retryAfterSeconds: number };
+
+/** One live instance as the caps see it. */
+export interface LiveRegistration {
+  service: string;
+  id: string;
+  owner: string;
+}
 
 export type DeregisterResult = "deleted" | "absent" | "forbidden";
 

@@ -6,7 +6,7 @@ import {
   PutCommand,
   QueryCommand,
 } from "@aws-sdk/lib-dynamodb";
-import type { Role } from "../auth/scopes.js";
+import type { Role } from "../model/principal.js";
 import { documentClient } from "./client.js";
 import { classifyStoreError } from "./errors.js";
 

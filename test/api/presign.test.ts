@@ -147,4 +147,66 @@ describe.each(engines())("presigned join URLs on $name", (engine) => {
     expect(unsigned.status).toBe(401);
     expect((await json(unsigned)).error.code).toBe("bad_signature");
   });
+  it("accepts only the canonical spelling of a signature", async () => {
+    const { url, open } = await setUp();
+    const peers = (await url({ service: "a", file: "peers.json", ttl: 600 })).url;
+    const sig = new URL(peers).searchParams.get("sig") as string;
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    // The last of 43 characters carries 4 bits of the MAC and 2 a decoder ignores: the three
+    // other characters that decode to the same bytes are not this registry's signature.
+    const last = alphabet.indexOf(sig.at(-1) as string);
+    const twins = [0, 1, 2, 3]
+      .map((low) => alphabet[(last & ~3) | low] as string)
+      .filter((c) => c !== sig.at(-1));
+    expect(twins).toHaveLength(3);
+    for (const c of twins) {
+      const twin = `${sig.slice(0, -1)}${c}`;
+      expect(Buffer.from(twin, "base64url")).toEqual(Buffer.from(sig, "base64url"));
+      const res = await open(peers.replace(`sig=${sig}`, `sig=${twin}`));
+      expect(res.status, twin).toBe(401);
+      expect((await json(res)).error.code).toBe("bad_signature");
+    }
+    expect((await open(peers)).status).toBe(200);
+  });
+
+  it("refuses a base_url a signed path cannot follow, and takes the origin from the configuration, else the request", async () => {
+    const { mint } = await setUp();
+    for (const [bad, message] of [
+      ["https://muster.example/?x=1", "must have no query (?) or fragment (#)"],
+      ["https://muster.example/#", "must have no query (?) or fragment (#)"],
+      ["https://user:pw@muster.example", "must not carry credentials"],
+      ["javascript:alert(1)", "must be an http or https URL"],
+    ]) {
+      const res = await mint({ service: "a", file: "peers.json", base_url: bad });
+      expect(res.status, bad).toBe(400);
+      expect((await json(res)).error.issues, bad).toEqual([{ path: "base_url", message }]);
+    }
+    const prefixed = await json(
+      await mint({ service: "a", file: "peers.json", base_url: "https://cdn.example/reg/" }),
+    );
+    expect(prefixed.url).toMatch(/^https:\/\/cdn\.example\/reg\/v1\/services\/a\/peers\.json\?/);
+
+    const configured = await testRegistry(engine, {
+      security: { presign: new StaticPresignKeys(K1), baseUrl: "https://configured.example" },
+    });
+    const mintOn = (body: Record<string, unknown>, host: string) =>
+      configured.app.request("/v1/admin/presign", {
+        method: "POST",
+        headers: {
+          Authorization: `Bearer ${TOKEN_A}`,
+          "Content-Type": "application/json",
+          Host: host,
+        },
+        body: JSON.stringify(body),
+      });
+    // The configured origin wins over the Host header; a request's base_url over both.
+    const fromConfig = await json(
+      await mintOn({ service: "a", file: "peers.txt" }, "evil.example"),
+    );
+    expect(fromConfig.url).toMatch(/^https:\/\/configured\.example\/v1\/services\/a\/peers\.txt\?/);
+    const fromBody = await json(
+      await mintOn({ service: "a", file: "peers.txt", base_url: "https://b.example" }, "h.example"),
+    );
+    expect(fromBody.url).toMatch(/^https:\/\/b\.example\//);
+  });
 });

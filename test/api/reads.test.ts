@@ -225,7 +225,17 @@ describe.each(engines())("registry files and peer lists on $name", (engine) => {
       "10.0.0.1:1\n",
     );
     expect((await r.get("/v1/services/closed/peers.txt", {}, null)).status).toBe(401);
-    expect((await r.get("/v1/services", {}, null)).status).toBe(401);
+    // The list answers too, naming the public services only.
+    await r.heartbeat("closed", { id: "a", address: "10.0.0.1:1" });
+    const listed = await r.get("/v1/services", {}, null);
+    expect(listed.status).toBe(200);
+    expect(await json(listed)).toEqual({
+      services: [{ name: "open", instances: 1, passing: 1 }],
+    });
+    expect((await json(await r.get("/v1/services"))).services).toHaveLength(2);
+    // With no public service, the list stays closed to anonymous callers.
+    const closed = await testRegistry(engine);
+    expect((await closed.get("/v1/services", {}, null)).status).toBe(401);
     const write = await r.app.request("/v1/services/open/heartbeats", {
       method: "POST",
       headers: { "Content-Type": "application/json" },

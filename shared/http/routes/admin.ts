@@ -1,7 +1,13 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { joinCapabilityPath } from "../../auth/join-capability.js";
-import { PRESIGN_FILES, type PresignKeys, presignPath, presignUrl } from "../../auth/presign.js";
+import {
+  baseUrl,
+  PRESIGN_FILES,
+  type PresignKeys,
+  presignPath,
+  presignUrl,
+} from "../../auth/presign.js";
 import { type ScopedTokens, TOKEN_ID } from "../../auth/scoped-tokens.js";
 import { role, servicePattern } from "../../auth/scopes.js";
 import { instanceId, serviceName } from "../../model/names.js";
@@ -14,6 +20,8 @@ export interface AdminDeps extends GuardDeps {
   now: () => number;
   scopedTokens: ScopedTokens | undefined;
   presign: PresignKeys | undefined;
+  /** MUSTER_BASE_URL: the origin of minted URLs when a request names none. */
+  baseUrl: string | undefined;
 }
 
 /** Ten years: "never" is said by leaving the expiry out, not by a huge number. */
@@ -59,8 +67,11 @@ const presignRequest = z
     id: instanceId.optional(),
     /** Seconds the URL works for. */
     ttl: z.number().int().min(60).max(MAX_PRESIGN_SECONDS).default(86_400),
-    /** Where joining nodes reach the registry (the CloudFront URL); default: this request's origin. */
-    base_url: z.url({ protocol: /^https?$/ }).optional(),
+    /**
+     * Where joining nodes reach the registry (the CloudFront URL); default: MUSTER_BASE_URL,
+     * else this request's own origin (its Host header).
+     */
+    base_url: baseUrl.optional(),
   })
   .superRefine((p, ctx) => {
     if (p.file === "registry.json" && p.id === undefined) {
@@ -137,13 +148,13 @@ export function adminRoutes(deps: AdminDeps): Hono<AppEnv> {
     }
     const { service, file, id, ttl, base_url } = parsed.data;
     const expiresAt = Math.floor(now() / 1000) + ttl;
-    const baseUrl = base_url ?? new URL(c.req.url).origin;
+    const origin = base_url ?? deps.baseUrl ?? new URL(c.req.url).origin;
     const url =
       file === "bootstrap"
-        ? `${baseUrl.replace(/\/+$/, "")}${joinCapabilityPath(deps.presign, service, expiresAt)}`
+        ? `${origin.replace(/\/+$/, "")}${joinCapabilityPath(deps.presign, service, expiresAt)}`
         : presignUrl({
             keys: deps.presign,
-            baseUrl,
+            baseUrl: origin,
             path: presignPath(service, file, id),
             expiresAt,
           });

@@ -1,9 +1,10 @@
 import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { allows } from "../../auth/scopes.js";
-import type { Principal, TokenVerifier } from "../../auth/tokens.js";
+import type { TokenVerifier } from "../../auth/tokens.js";
 import type { ZoneOptions } from "../../dns/answer.js";
 import { DnsFormatError, MAX_STREAM_MESSAGE, respond } from "../../dns/wire.js";
+import type { Principal } from "../../model/principal.js";
 import type { Store } from "../../store/store.js";
 import { bearer } from "../auth.js";
 import type { AppEnv } from "../env.js";

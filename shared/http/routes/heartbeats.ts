@@ -3,7 +3,7 @@ import { heartbeatBody, heartbeatInterval, type Lease } from "../../model/heartb
 import { isoSeconds } from "../../model/instance.js";
 import { contentHash } from "../../store/item.js";
 import { FLOOR_FRACTION, type Store } from "../../store/store.js";
-import type { AppEvent } from "../app.js";
+import type { AppEvent } from "../app-event.js";
 import type { AppEnv } from "../env.js";
 import { ApiError, invalidInput } from "../errors.js";
 import type { FloodGuard } from "../flood-guard.js";
@@ -77,10 +77,9 @@ export function writeRoutes(deps: WriteDeps): Hono<AppEnv> {
         default: {
           accepted = true;
           if (result.kind === "created" && quotas) {
-            const check = await quotas.admitCreation(service, principal);
+            // A refused creation is undone: the refused heartbeat leaves nothing behind.
+            const check = await quotas.admitCreation({ service, id, principal, lastSeenMs: nowMs });
             if (!check.ok) {
-              // Undo the creation: the refused heartbeat leaves nothing behind.
-              await store.withdraw(service, id, owner, nowMs);
               accepted = false;
               const which =
                 check.cap === "MUSTER_MAX_INSTANCES_PER_SERVICE"
@@ -118,6 +117,8 @@ export function writeRoutes(deps: WriteDeps): Hono<AppEnv> {
     if (result === "forbidden") {
       throw new ApiError(403, "forbidden", `instance ${id} is registered by another token`);
     }
+    // Deleted or already gone: either way a registration that follows is not a duplicate.
+    floodGuard?.forget(service, id);
     onEvent("deregistration");
     return c.body(null, 204);
   });

@@ -96,12 +96,13 @@ export function readRoutes(deps: ReadDeps): Hono<AppEnv> {
     });
   };
 
-  // Every principal may list services, but sees only those it may read (and public ones).
+  // Every principal may list services, but sees only those it may read and the public ones;
+  // an anonymous caller (let through only when some services are public) sees those alone.
   app.get("/", async (c) => {
     const principal = c.get("principal");
     if (principal) rateLimit(deps, principal);
     const services = (await store.services(now())).filter(
-      (s) => !principal || deps.publicServices.has(s.name) || inScope(principal, s.name),
+      (s) => deps.publicServices.has(s.name) || (principal && inScope(principal, s.name)),
     );
     return cacheableJson(c, { services }, false, await signer());
   });

@@ -12,6 +12,7 @@ import {
   type DeregisterResult,
   type HeartbeatInput,
   type HeartbeatResult,
+  type LiveRegistration,
   type ReconcileState,
   type RemoveExpectation,
   type ServiceSummary,
@@ -131,14 +132,14 @@ export class SqliteStore implements Store {
     });
   }
 
-  liveOwners(service: string, nowMs: number): Promise<Map<string, number>> {
+  liveRegistrations(service: string, nowMs: number): Promise<LiveRegistration[]> {
     return this.#db.read(() => {
       const rows = this.#db
         .statement(
-          "SELECT owner, count(*) AS n FROM instances WHERE service = ? AND expires_at > ? GROUP BY owner",
+          "SELECT id, owner FROM instances WHERE service = ? AND expires_at > ? ORDER BY id",
         )
-        .all(service, nowSeconds(nowMs)) as { owner: string; n: number }[];
-      return new Map(rows.map((r) => [r.owner, r.n]));
+        .all(service, nowSeconds(nowMs)) as { id: string; owner: string }[];
+      return rows.map((r) => ({ service, id: r.id, owner: r.owner }));
     });
   }
 
