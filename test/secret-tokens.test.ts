@@ -4,7 +4,7 @@ import {
   SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { secretLoader } from "../shared/auth/secret-tokens.js";
+import { secretLoader } from "../shared/secrets/secrets-manager.js";
 import { engine as dynamoEngine, motoEndpoint } from "./engines/index.js";
 import { httpEvent, loadApiHandler as loadHandler } from "./support/lambda.js";
 import { freshTable } from "./support/table.js";

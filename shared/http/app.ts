@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { PresignKeys } from "../auth/presign.js";
 import { AnyToken, type ScopedTokens } from "../auth/scoped-tokens.js";
+import { TokensUnavailableError } from "../auth/secret-tokens.js";
 import type { TokenVerifier } from "../auth/tokens.js";
 import type { DiscoveryHealth } from "../discovery/health.js";
 import { DEFAULT_DNS_ZONE } from "../dns/names.js";
@@ -83,6 +84,14 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   const onEvent = options.onEvent ?? (() => {});
   const app = new Hono<AppEnv>();
 
+  // Tokens kept in a secret: every request waits for them, and is refused 503 without them
+  // (never 401: a node must not think its token was revoked because Secrets Manager is down).
+  if (tokens.refresh) {
+    app.use("*", async (_c, next) => {
+      await tokens.refresh?.();
+      await next();
+    });
+  }
   app.route("/health", healthRoute({ store }));
   app.route("/.well-known", keysRoute({ signing: options.signing, now }));
   const publicServices = options.publicServices ?? new Set<string>();
@@ -173,6 +182,11 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
       onEvent("store_unavailable");
       c.header("Retry-After", String(err.retryAfterSeconds));
       return c.json(new ApiError(503, "store_unavailable", err.message).body(), 503);
+    }
+    if (err instanceof TokensUnavailableError) {
+      logger.error("cannot load the tokens", { reason: err.message });
+      c.header("Retry-After", String(err.retryAfterSeconds));
+      return c.json(new ApiError(503, "tokens_unavailable", err.message).body(), 503);
     }
     if (err instanceof HTTPException && err.status < 500) {
       // Hono's own refusals (a malformed URL, say) keep their status in our error shape.

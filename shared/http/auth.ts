@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from "hono";
-import { checkJoinCapability } from "../auth/join-capability.js";
+import { checkJoinCapability, JOIN_PATH } from "../auth/join-capability.js";
 import { checkPresigned, type PresignKeys } from "../auth/presign.js";
 import type { TokenVerifier } from "../auth/tokens.js";
 import type { AppEnv } from "./env.js";
@@ -31,6 +31,10 @@ export function bearer(header: string | undefined): string | undefined {
 export function requireToken(options: AuthOptions): MiddlewareHandler<AppEnv> {
   const { tokens, publicServices, presign } = options;
   return async (c, next) => {
+    // Keys kept in a secret are loaded by the requests that use them, never by a heartbeat.
+    if (presign?.refresh && (c.req.query("sig") !== undefined || JOIN_PATH.test(c.req.path))) {
+      await presign.refresh();
+    }
     // A join URL carries its credential in the path; like a presigned URL it stands alone.
     const join = checkJoinCapability({
       keys: presign,
