@@ -10,7 +10,7 @@ export interface ErrorIssue {
   message: string;
 }
 
-/** The registry answered, with something other than success (DESIGN.md's error shape). */
+/** The registry answered, with something other than success (the JSON error shape of docs/api.md). */
 export class RegistryError extends Error {
   override readonly name = "RegistryError";
   constructor(

@@ -7,7 +7,7 @@ import { LogLevel, NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-n
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 
-/** The repository root: infra → functions is by path (DESIGN.md), bundled from here. */
+/** The repository root: infra refers to functions/ by path only (docs/design.md), bundled from here. */
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 /**

@@ -76,7 +76,7 @@ export interface AppOptions {
   onRefusal?: (code: string, status: number) => void;
 }
 
-/** The whole v1 HTTP contract of DESIGN.md, the same app on Lambda and on Node. */
+/** The whole v1 HTTP contract (docs/api.md), the same app on Lambda and on Node. */
 export function createApp(options: AppOptions): Hono<AppEnv> {
   const { store, tokens } = options;
   const now = options.now ?? Date.now;

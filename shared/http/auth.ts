@@ -26,7 +26,7 @@ export function bearer(header: string | undefined): string | undefined {
  * Who is asking, for every /v1 request: a presigned URL (checked first, and alone: a URL
  * that carries a signature stands or falls by it), else a bearer token. 401 without either,
  * except for reads of public services. What the principal may do is decided per route
- * (guard.ts), after the request is validated, so that DESIGN.md's order of refusals holds.
+ * (guard.ts), after the request is validated, so that refusals keep their order: 401, 415, 413, 400, 403 (docs/design.md).
  */
 export function requireToken(options: AuthOptions): MiddlewareHandler<AppEnv> {
   const { tokens, publicServices, presign } = options;
