@@ -58,8 +58,8 @@ export async function send(url: string, init: SendInit): Promise<HttpAnswer> {
   try {
     const res = await (init.fetch ?? fetch)(url, {
       method,
-      ...(init.headers ? { headers: init.headers } : {}),
-      ...(init.body !== undefined ? { body: init.body } : {}),
+      headers: init.headers,
+      body: init.body,
       signal,
     });
     answer = { status: res.status, headers: res.headers, text: await res.text() };

@@ -84,7 +84,7 @@ export class RegistryClient {
     this.#fetch = options.fetch;
     this.#cache = new TtlCache({
       ttlMs: options.cacheTtlMs ?? 10_000,
-      ...(options.maxStaleMs !== undefined ? { maxStaleMs: options.maxStaleMs } : {}),
+      maxStaleMs: options.maxStaleMs,
     });
     this.breaker =
       options.breaker instanceof CircuitBreaker
@@ -225,10 +225,10 @@ export class RegistryClient {
       const answer = await send(`${this.#base}${path}`, {
         method,
         headers: allHeaders,
-        ...(body !== undefined ? { body } : {}),
+        body,
         timeoutMs: this.#timeoutMs,
-        ...(signal ? { signal } : {}),
-        ...(this.#fetch ? { fetch: this.#fetch } : {}),
+        signal,
+        fetch: this.#fetch,
       });
       if (useBreaker) this.breaker.onSuccess();
       return answer;

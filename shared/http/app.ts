@@ -133,7 +133,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
       store,
       now,
       signing: options.signing,
-      ...(options.blockingReads ? { blocking: options.blockingReads } : {}),
+      blocking: options.blockingReads,
     }),
   );
   app.route("/v1/http_sd", httpSdRoute({ ...guard, store, now }));

@@ -26,8 +26,8 @@ export function createReconcilerClients(
   const ec2 = config.ec2.enabled ? createEc2Client(options) : undefined;
   const cloudMap = config.cloudMapNamespace ? createCloudMapClient(options) : undefined;
   return {
-    ...(ec2 ? { ec2 } : {}),
-    ...(cloudMap ? { cloudMap } : {}),
+    ec2,
+    cloudMap,
     destroy() {
       ec2?.destroy();
       cloudMap?.destroy();
