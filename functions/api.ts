@@ -13,6 +13,7 @@ import { TokenSet } from "../shared/auth/tokens.js";
 import { readConfig } from "../shared/config.js";
 import { type AppEvent, createApp } from "../shared/http/app.js";
 import { securityOptions } from "../shared/http/security.js";
+import { EventTotals } from "../shared/metrics/event-totals.js";
 import { discoveryFromTable } from "../shared/reconcile/status.js";
 import { ReloadingSigning } from "../shared/signing/source.js";
 import { createDynamoClient } from "../shared/store/client.js";
@@ -71,6 +72,8 @@ const METRIC: Record<AppEvent, string> = {
   deregistration: "Deregistrations",
   store_unavailable: "StoreUnavailable",
 };
+// Counted per container and published once a minute (or at once on a store outage).
+const totals = new EventTotals({ flushMs: 60_000 });
 const dynamo = createDynamoClient();
 const store = new DynamoStore({ client: dynamo, tableName: config.tableName });
 const app = createApp({
@@ -81,7 +84,7 @@ const app = createApp({
   logger,
   ...(signing ? { signing } : {}),
   discovery: discoveryFromTable({ store }),
-  onEvent: (event) => metrics.addMetric(METRIC[event], MetricUnit.Count, 1),
+  onEvent: (event) => totals.add(event),
 });
 const serve = handle(app);
 
@@ -111,7 +114,11 @@ export const handler: typeof serve = async (event, context) => {
     }
     return await serve(event, context);
   } finally {
-    // Metrics are buffered per invocation: publish (write the EMF line) before Lambda freezes.
-    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+    // Publish (write the EMF line) before Lambda freezes, when a flush is due.
+    const due = totals.due();
+    if (due) {
+      for (const [event, count] of due) metrics.addMetric(METRIC[event], MetricUnit.Count, count);
+      metrics.publishStoredMetrics();
+    }
   }
 };

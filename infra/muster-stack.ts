@@ -10,6 +10,7 @@ import { CloudMapNamespace, type CloudMapOption } from "./constructs/cloud-map.j
 import { FrontDoor } from "./constructs/front-door.js";
 import { type Ec2Discovery, Reconciler } from "./constructs/reconciler.js";
 import { RegistryTable, type TableBilling } from "./constructs/registry-table.js";
+import { API_MEMORY_MB } from "./defaults.js";
 
 export interface MusterStackProps extends StackProps {
   /**
@@ -144,7 +145,7 @@ export class MusterStack extends Stack {
       signingKeysSecret: this.signingKeysSecret,
       presignKeysSecret: this.presignKeysSecret,
       publicServices: props.publicServices ?? [],
-      memorySize: props.apiMemorySize ?? 512,
+      memorySize: props.apiMemorySize ?? API_MEMORY_MB,
       logRetention,
     });
     this.frontDoor = new FrontDoor(this, "FrontDoor", {

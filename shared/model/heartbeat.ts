@@ -5,7 +5,13 @@ import { instanceId } from "./names.js";
 
 export const TTL_MIN = 5;
 export const TTL_MAX = 3600;
-export const TTL_DEFAULT = 30;
+/**
+ * 120 s, renewed every 40 s (a third): a dead node leaves the listings within two minutes, and
+ * a node costs a quarter of what 10 s renewals cost, under $0.04 a month on provisioned
+ * capacity (docs/cost.md, `npm run cost`). A service that must notice a death sooner asks for
+ * a shorter ttl in its heartbeat.
+ */
+export const TTL_DEFAULT = 120;
 
 const httpUrl = z
   .string()
@@ -61,3 +67,6 @@ export interface Lease {
 export function heartbeatInterval(ttl: number): number {
   return Math.max(1, Math.floor(ttl / 3));
 }
+
+/** The interval an agent renews at by default. */
+export const HEARTBEAT_INTERVAL_DEFAULT = heartbeatInterval(TTL_DEFAULT);
