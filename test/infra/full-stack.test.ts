@@ -239,18 +239,21 @@ describe("a stack with every option set", () => {
     s.template.hasOutput("RegistryUrl", { Value: "https://registry.example.com" });
   });
 
-  it("alarms per source when a source finds nothing or errors, and notifies the topic", () => {
+  it("alarms per source when a source misses what it should see or errors, and notifies the topic", () => {
     for (const source of ["ec2", "cloudmap"]) {
+      // On SourceMissing, never on SourceInstances: a namespace muster fills itself shows no
+      // imports while all is well, and must not hold the alarm in ALARM.
       s.template.hasResourceProperties("AWS::CloudWatch::Alarm", {
         Namespace: "Muster",
-        MetricName: "SourceInstances",
-        Statistic: "Maximum",
+        MetricName: "SourceMissing",
+        Statistic: "Minimum",
         Dimensions: [
           { Name: "Source", Value: source },
           { Name: "service", Value: "muster-reconcile" },
         ],
-        ComparisonOperator: "LessThanOrEqualToThreshold",
-        Threshold: 0,
+        ComparisonOperator: "GreaterThanOrEqualToThreshold",
+        Threshold: 1,
+        EvaluationPeriods: 3,
         TreatMissingData: "breaching",
       });
       s.template.hasResourceProperties("AWS::CloudWatch::Alarm", {
@@ -260,6 +263,7 @@ describe("a stack with every option set", () => {
     }
     const alarms = Object.values(s.template.findResources("AWS::CloudWatch::Alarm"));
     expect(alarms).toHaveLength(9);
+    expect(alarms.filter((a) => a.Properties.MetricName === "SourceInstances")).toEqual([]);
     for (const a of alarms) {
       expect(a.Properties.AlarmActions).toEqual([TOPIC]);
       expect(a.Properties.OKActions).toEqual([TOPIC]);
