@@ -68,3 +68,31 @@ export function toInstance(item: InstanceItem): Instance {
 export function isLive(item: { expires_at: number }, nowMs: number): boolean {
   return item.expires_at > Math.floor(nowMs / 1000);
 }
+
+/**
+ * The attributes a write of an instance sets, whoever writes it. The lease end is rounded
+ * down: a lease may end up to a second early, never late, so an expired instance is never
+ * served.
+ */
+export function leaseValues(input: {
+  service: string;
+  id: string;
+  fields: InstanceFields;
+  source: Source;
+  owner: string;
+  ttl: number;
+  nowMs: number;
+}) {
+  const { service, id, fields, source, owner, ttl, nowMs } = input;
+  return {
+    service,
+    id,
+    ...fields,
+    source,
+    owner,
+    content_hash: contentHash({ ...fields, ttl }),
+    ttl,
+    last_seen: nowMs,
+    expires_at: Math.floor((nowMs + ttl * 1000) / 1000),
+  };
+}
