@@ -26,7 +26,8 @@ Usage:
   muster-agent run --registry <url> --service <name> --id <id> --address <host:port> [options]
 
 Registry:
-  --registry <url>          registry base URL (default $MUSTER_REGISTRY)
+  --registry <url>          registry base URL (default $MUSTER_REGISTRY); on AWS the stack's
+                            FunctionUrl: heartbeats there skip CloudFront's request fee
   --token-file <file>       file holding the bearer token, re-read at every heartbeat so it
                             can be rotated in place (default: $MUSTER_TOKEN)
   --timeout <seconds>       per request (default 5)

@@ -75,7 +75,11 @@ const METRIC: Record<AppEvent, string> = {
 // Counted per container and published once a minute (or at once on a store outage).
 const totals = new EventTotals({ flushMs: 60_000 });
 const dynamo = createDynamoClient();
-const store = new DynamoStore({ client: dynamo, tableName: config.tableName });
+const store = new DynamoStore({
+  client: dynamo,
+  tableName: config.tableName,
+  shardConcurrency: config.shardConcurrency,
+});
 const app = createApp({
   store,
   tokens: rotating ?? new TokenSet(config.tokens),

@@ -179,7 +179,7 @@ export class MusterStack extends Stack {
     });
 
     new CfnOutput(this, "RegistryUrl", {
-      description: "Base URL of the registry (CloudFront)",
+      description: "Base URL of the registry (CloudFront): where nodes read (join, peers.json)",
       value: this.frontDoor.url,
     });
     new CfnOutput(this, "JoinUrlExample", {
@@ -188,7 +188,7 @@ export class MusterStack extends Stack {
     });
     new CfnOutput(this, "FunctionUrl", {
       description:
-        "The API function without the cache: same tokens and contract; heartbeats sent here skip CloudFront's request fee",
+        "Where agents send heartbeats (muster-agent run --registry): the API without the cache, same tokens and contract, no CloudFront request fee",
       value: this.frontDoor.functionUrl.url,
     });
     new CfnOutput(this, "TableName", { value: this.table.table.tableName });

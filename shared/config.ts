@@ -2,6 +2,7 @@ import { z } from "zod";
 import { parsePresignKeys } from "./auth/presign-keys.js";
 import { MIN_TOKEN_LENGTH } from "./auth/tokens.js";
 import { serviceName } from "./model/names.js";
+import { SHARDS } from "./store/keys.js";
 
 const list = (value: string | undefined) =>
   (value ?? "")
@@ -25,6 +26,7 @@ const schema = z.object({
   MUSTER_RATE_BURST: wholeNumber(1, 10_000_000).optional(),
   MUSTER_MAX_INSTANCES_PER_SERVICE: wholeNumber(0, 10_000_000, 100_000),
   MUSTER_MAX_INSTANCES_PER_TOKEN: wholeNumber(0, 10_000_000, 10_000),
+  MUSTER_SHARD_CONCURRENCY: wholeNumber(1, SHARDS, SHARDS),
 });
 
 /** An optional whole number from the environment, within bounds; empty means unset. */
@@ -50,6 +52,8 @@ export interface Config {
   maxInstancesPerToken: number;
   /** MUSTER_PRESIGN_KEYS, when set: `{kid: secret}`. */
   presignKeys: Record<string, string> | undefined;
+  /** Shards of a service read at once (DynamoStore's shardConcurrency); default all. */
+  shardConcurrency: number;
 }
 
 export class ConfigError extends Error {
@@ -70,6 +74,7 @@ export function readConfig(env: NodeJS.ProcessEnv, defaults: { table?: string } 
     MUSTER_RATE_BURST: env.MUSTER_RATE_BURST,
     MUSTER_MAX_INSTANCES_PER_SERVICE: env.MUSTER_MAX_INSTANCES_PER_SERVICE,
     MUSTER_MAX_INSTANCES_PER_TOKEN: env.MUSTER_MAX_INSTANCES_PER_TOKEN,
+    MUSTER_SHARD_CONCURRENCY: env.MUSTER_SHARD_CONCURRENCY,
   });
   const problems = parsed.success
     ? []
@@ -100,5 +105,6 @@ export function readConfig(env: NodeJS.ProcessEnv, defaults: { table?: string } 
     maxInstancesPerService: d.MUSTER_MAX_INSTANCES_PER_SERVICE,
     maxInstancesPerToken: d.MUSTER_MAX_INSTANCES_PER_TOKEN,
     presignKeys,
+    shardConcurrency: d.MUSTER_SHARD_CONCURRENCY,
   };
 }

@@ -23,6 +23,22 @@ export interface QueryContext {
   capacity: { ReturnConsumedCapacity?: "TOTAL" };
   /** Spread into every Query: capacity, and the tests' page Limit. */
   extra: { ReturnConsumedCapacity?: "TOTAL"; Limit?: number };
+  /** Shards read at once by a listing or a count. */
+  shardConcurrency: number;
+}
+
+/** Runs `fn` for every shard, at most `q.shardConcurrency` at a time. */
+export async function eachShard(
+  q: QueryContext,
+  fn: (shard: number) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < SHARDS) await fn(next++);
+  };
+  await Promise.all(
+    Array.from({ length: Math.max(1, Math.min(q.shardConcurrency, SHARDS)) }, worker),
+  );
 }
 
 /** Runs a Query and every following page. */
@@ -43,7 +59,7 @@ export async function queryAll(
   } while (start);
 }
 
-function liveInShard(q: QueryContext, service: string, shard: number, nowMs: number) {
+export function liveInShard(q: QueryContext, service: string, shard: number, nowMs: number) {
   return {
     TableName: q.table,
     KeyConditionExpression: "pk = :pk",
@@ -63,68 +79,26 @@ export async function queryService<T>(
   projection?: string,
   consistent = true,
 ): Promise<T[]> {
-  const pages = await Promise.all(
-    Array.from({ length: SHARDS }, async (_, shard) => {
-      const items: T[] = [];
-      const names: Record<string, string> = { "#expires_at": "expires_at" };
-      if (projection?.includes("#status")) names["#status"] = "status";
-      if (projection?.includes("#owner")) names["#owner"] = "owner";
-      await queryAll(
-        q,
-        "list",
-        {
-          ...liveInShard(q, service, shard, nowMs),
-          ExpressionAttributeNames: names,
-          ConsistentRead: consistent,
-          ...(projection ? { ProjectionExpression: projection } : {}),
-        },
-        (item) => items.push(item as T),
-      );
-      return items;
-    }),
-  );
+  const pages: T[][] = new Array(SHARDS);
+  await eachShard(q, async (shard) => {
+    const items: T[] = [];
+    const names: Record<string, string> = { "#expires_at": "expires_at" };
+    if (projection?.includes("#status")) names["#status"] = "status";
+    if (projection?.includes("#owner")) names["#owner"] = "owner";
+    await queryAll(
+      q,
+      "list",
+      {
+        ...liveInShard(q, service, shard, nowMs),
+        ExpressionAttributeNames: names,
+        ConsistentRead: consistent,
+        ...(projection ? { ProjectionExpression: projection } : {}),
+      },
+      (item) => items.push(item as T),
+    );
+    pages[shard] = items;
+  });
   return pages.flat();
-}
-
-/**
- * Live instances of a service and how many of them pass: a status-only, eventually consistent
- * read of its shards in parallel. DynamoDB charges the read units of every item it looks at,
- * so `/v1/services` does this at most once a minute per service (the counts are kept on the
- * catalog item, dynamo-store.ts), not once a request.
- */
-export async function countService(
-  q: QueryContext,
-  service: string,
-  nowMs: number,
-): Promise<{ instances: number; passing: number }> {
-  let instances = 0;
-  let passing = 0;
-  await Promise.all(
-    Array.from({ length: SHARDS }, async (_, shard) => {
-      let start: Record<string, unknown> | undefined;
-      do {
-        const out = await q.call("services.count", () =>
-          q.doc.send(
-            new QueryCommand({
-              ...q.extra,
-              ...liveInShard(q, service, shard, nowMs),
-              // Only the expiry and the status are compared; COUNT returns no item.
-              ExpressionAttributeNames: { "#expires_at": "expires_at", "#status": "status" },
-              ProjectionExpression: "#status",
-              Select: "SPECIFIC_ATTRIBUTES",
-              ...(start ? { ExclusiveStartKey: start } : {}),
-            }),
-          ),
-        );
-        for (const item of out.Items ?? []) {
-          instances++;
-          if (((item as { status?: string }).status ?? "passing") === "passing") passing++;
-        }
-        start = out.LastEvaluatedKey;
-      } while (start);
-    }),
-  );
-  return { instances, passing };
 }
 
 interface Cursor {

@@ -16,10 +16,17 @@ import {
   removeInstance,
   upsertSourced,
 } from "./dynamo-reconcile.js";
-import { serviceSummaries } from "./dynamo-services.js";
+import { invalidateCounts, serviceSummaries } from "./dynamo-services.js";
 import { classifyStoreError } from "./errors.js";
 import { type InstanceItem, isLive, leaseValues, toInstance } from "./item.js";
-import { CATALOG_PK, catalogKey, HEALTH_KEY, instanceKey, serviceFromCatalogSk } from "./keys.js";
+import {
+  CATALOG_PK,
+  catalogKey,
+  HEALTH_KEY,
+  instanceKey,
+  SHARDS,
+  serviceFromCatalogSk,
+} from "./keys.js";
 import {
   type DeregisterResult,
   FLOOR_FRACTION,
@@ -55,6 +62,12 @@ export interface DynamoStoreOptions {
    * Default 60; 0 counts on every call.
    */
   countMaxAgeSeconds?: number;
+  /**
+   * Shards a listing or a count reads at once. Default: all of them (DynamoDB answers a 1 MB
+   * page in well under the 3 s request timeout). Single-threaded test engines take about a
+   * second a page, so a 100,000-instance listing there reads one or two at a time.
+   */
+  shardConcurrency?: number;
 }
 
 export class DynamoStore implements Store {
@@ -81,6 +94,7 @@ export class DynamoStore implements Store {
       table: this.#table,
       call: (operation, run) => this.#call(operation, run),
       capacity: this.#capacity,
+      shardConcurrency: options.shardConcurrency ?? SHARDS,
       extra: { ...this.#capacity, ...this.#pageLimit },
     };
     this.#countMaxAgeMs = (options.countMaxAgeSeconds ?? 60) * 1000;
@@ -136,7 +150,12 @@ export class DynamoStore implements Store {
       return { kind: "too_soon", retryAfterSeconds: Math.max(1, Math.ceil(wait / 1000)) };
     }
 
-    if (old && isLive(old, nowMs)) return { kind: "renewed", expiresAt };
+    if (old && isLive(old, nowMs)) {
+      // A renewal changes the counts only when it changes the status.
+      if ((old.status ?? "passing") !== input.fields.status)
+        await invalidateCounts(this.#q, service);
+      return { kind: "renewed", expiresAt };
+    }
     if (old) {
       // The id was held before but had lapsed; if_not_exists kept the old registration time.
       await this.#call("heartbeat.reregister", () =>
@@ -161,6 +180,7 @@ export class DynamoStore implements Store {
       });
     }
     await this.#ensureCatalogued(service, "heartbeat.catalog");
+    await invalidateCounts(this.#q, service);
     return { kind: "created", expiresAt };
   }
 
@@ -186,7 +206,9 @@ export class DynamoStore implements Store {
         ),
       );
       const old = out.Attributes as InstanceItem | undefined;
-      return old && isLive(old, nowMs) ? "deleted" : "absent";
+      if (!old || !isLive(old, nowMs)) return "absent";
+      await invalidateCounts(this.#q, service);
+      return "deleted";
     } catch (err) {
       if ((err as { name?: string }).name === "ConditionalCheckFailedException") return "forbidden";
       throw err;
@@ -254,6 +276,7 @@ export class DynamoStore implements Store {
           }),
         ),
       );
+      await invalidateCounts(this.#q, service);
       return true;
     } catch (err) {
       if ((err as { name?: string }).name === "ConditionalCheckFailedException") return false;
@@ -279,12 +302,17 @@ export class DynamoStore implements Store {
 
   async upsertSourced(input: SourcedInput): Promise<"written" | "conflict"> {
     const result = await upsertSourced(this.#q, input);
-    if (result === "written") await this.#ensureCatalogued(input.service, "upsertSourced.catalog");
+    if (result === "written") {
+      await this.#ensureCatalogued(input.service, "upsertSourced.catalog");
+      await invalidateCounts(this.#q, input.service);
+    }
     return result;
   }
 
   async remove(service: string, id: string, expect: RemoveExpectation): Promise<boolean> {
-    return await removeInstance(this.#q, service, id, expect);
+    const removed = await removeInstance(this.#q, service, id, expect);
+    if (removed) await invalidateCounts(this.#q, service);
+    return removed;
   }
 
   async reconcileStates(): Promise<ReconcileState[]> {
