@@ -21,7 +21,7 @@ import { PRICES } from "./prices.js";
 import { DEFAULT_SETTINGS, PREVIOUS_SETTINGS } from "./settings.js";
 
 const NODES = [1_000, 10_000, 100_000];
-const MEMORY_SIZES = [128, 256, 512, 1024];
+const MEMORY_SIZES = [128, 256, 384, 512, 1024];
 // The issue's three intervals and the default, in order.
 const INTERVALS = [...new Set([10, 30, 60, HEARTBEAT_INTERVAL_DEFAULT])].sort((a, b) => a - b);
 const usd = (x: number) => (x < 1 ? `$${x.toFixed(4)}` : `$${x.toFixed(2)}`);
