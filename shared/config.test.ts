@@ -18,6 +18,7 @@ describe("readConfig", () => {
       rateLimit: { ratePerSecond: 500, burst: 1000 },
       maxInstancesPerService: 100_000,
       maxInstancesPerToken: 10_000,
+      shardConcurrency: 16,
       presignKeys: undefined,
     });
   });
