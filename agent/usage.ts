@@ -36,7 +36,7 @@ Instance:
   --service <name>          service name (a DNS label)
   --id <id>                 instance id (with --ec2: default the EC2 instance id)
   --address <host:port>     where peers reach this node (with --ec2: local IPv4 and --port)
-  --ttl <seconds>           lease, 5-3600 (default 120); heartbeats every ttl/3
+  --ttl <seconds>           lease, 5-3600 (default 135); heartbeats every ttl/3
   --tags <a,b>              tags, comma-separated; repeatable
   --meta <key=value>        metadata; repeatable
   --weight <n>              1-1000 (default 1)

@@ -31,9 +31,13 @@ export const ASSUMPTIONS = {
   /** Secrets read by a warm API container every five minutes (tokens, signing, presign). */
   secrets: 3,
   secretReloadsPerContainerHour: 12,
-  /** Alarms and custom metrics the stack creates with one discovery source. */
+  /**
+   * Alarms and custom metrics (name × dimensions) the stack creates with one discovery source:
+   * the API's Heartbeats, Deregistrations, StoreUnavailable; the reconciler's
+   * ReconcileDurationMs, SourceInstances, SourceErrors, SourceMissing.
+   */
   alarms: 7,
-  customMetrics: 6,
+  customMetrics: 7,
   /** A 3-node Consul cluster: t4g.small with a 20 GB gp3 volume each. */
   consulNodes: 3,
   consulVolumeGb: 20,

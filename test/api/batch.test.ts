@@ -25,7 +25,7 @@ describe.each(engines())("POST /v1/heartbeats (batch) on $name", (engine) => {
     const { results } = await json(res);
     expect(results.map((x: { status: number }) => x.status)).toEqual([201, 201, 201]);
     expect(results[0].body).toMatchObject({ service: "blixard", id: "node-1", ttl: 60 });
-    expect(results[2].body).toMatchObject({ service: "engram", id: "e-1", ttl: 120 });
+    expect(results[2].body).toMatchObject({ service: "engram", id: "e-1", ttl: 135 });
     const listed = await json(await r.get("/v1/services/blixard/instances"));
     expect(listed.instances.map((i: { id: string }) => i.id)).toEqual(["node-1", "node-2"]);
 
