@@ -1,6 +1,7 @@
 import { RemovalPolicy } from "aws-cdk-lib";
 import { Match } from "aws-cdk-lib/assertions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PROVISIONED_DEFAULTS } from "../../infra/defaults.js";
 import {
   allStatements,
   asList,
@@ -56,14 +57,19 @@ describe("a stack with every option set", () => {
           WriteCapacityAutoScalingSettings: Match.objectLike({
             MinCapacity: 5,
             MaxCapacity: 3000,
-            TargetTrackingScalingPolicyConfiguration: { TargetValue: 70 },
+            // Unset in this stack's props: the defaults (infra/defaults.ts).
+            TargetTrackingScalingPolicyConfiguration: {
+              TargetValue: PROVISIONED_DEFAULTS.targetUtilizationPercent,
+            },
           }),
         },
         Replicas: [
           Match.objectLike({
             DeletionProtectionEnabled: false,
             ReadProvisionedThroughputSettings: {
-              ReadCapacityAutoScalingSettings: Match.objectLike({ MaxCapacity: 1000 }),
+              ReadCapacityAutoScalingSettings: Match.objectLike({
+                MaxCapacity: PROVISIONED_DEFAULTS.maxReadCapacity,
+              }),
             },
           }),
         ],
