@@ -3,6 +3,7 @@ import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { handle } from "hono/aws-lambda";
 import { lambdaApi } from "../shared/compose/lambda-api.js";
 import type { AppEvent } from "../shared/http/app-event.js";
+import { EventTotals } from "../shared/metrics/event-totals.js";
 
 /** The HTTP API on Lambda (function URL or API Gateway HTTP API, payload v2). */
 const logger = new Logger({ serviceName: "muster-api" });
@@ -12,18 +13,19 @@ const METRIC: Record<AppEvent, string> = {
   deregistration: "Deregistrations",
   store_unavailable: "StoreUnavailable",
 };
-const serve = handle(
-  lambdaApi(process.env, {
-    logger,
-    onEvent: (event) => metrics.addMetric(METRIC[event], MetricUnit.Count, 1),
-  }),
-);
+// Counted per container and published once a minute (or at once on a store outage).
+const totals = new EventTotals({ flushMs: 60_000 });
+const serve = handle(lambdaApi(process.env, { logger, onEvent: (event) => totals.add(event) }));
 
 export const handler: typeof serve = async (event, context) => {
   try {
     return await serve(event, context);
   } finally {
-    // Metrics are buffered per invocation: publish (write the EMF line) before Lambda freezes.
-    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+    // Publish (write the EMF line) before Lambda freezes, when a flush is due.
+    const due = totals.due();
+    if (due) {
+      for (const [event, count] of due) metrics.addMetric(METRIC[event], MetricUnit.Count, count);
+      metrics.publishStoredMetrics();
+    }
   }
 };

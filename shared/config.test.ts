@@ -19,6 +19,7 @@ describe("readConfig", () => {
       maxInstancesPerService: 100_000,
       maxInstancesPerToken: 10_000,
       baseUrl: undefined,
+      shardConcurrency: 16,
       presignKeys: undefined,
       secrets: { tokens: undefined, signingKeys: undefined, presignKeys: undefined },
       local: { dataDir: ".muster", port: 8787, host: "127.0.0.1" },

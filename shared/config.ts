@@ -3,6 +3,7 @@ import { baseUrl } from "./auth/presign.js";
 import { parsePresignKeys } from "./auth/presign-keys.js";
 import { MIN_TOKEN_LENGTH } from "./auth/tokens.js";
 import { serviceName } from "./model/names.js";
+import { SHARDS } from "./store/keys.js";
 
 const list = (value: string | undefined) =>
   (value ?? "")
@@ -39,6 +40,7 @@ const schema = z.object({
   MUSTER_DATA_DIR: z.string().default(".muster"),
   PORT: wholeNumber(0, 65535, 8787),
   HOST: z.string().default("127.0.0.1"),
+  MUSTER_SHARD_CONCURRENCY: wholeNumber(1, SHARDS, SHARDS),
 });
 
 /** An optional whole number from the environment, within bounds; empty means unset. */
@@ -74,6 +76,8 @@ export interface Config {
   secrets: { tokens?: string; signingKeys?: string; presignKeys?: string };
   /** Local mode only: the data folder (MUSTER_DATA_DIR, relative as given) and where to listen. */
   local: { dataDir: string; port: number; host: string };
+  /** Shards of a service read at once (DynamoStore's shardConcurrency); default all. */
+  shardConcurrency: number;
 }
 
 export class ConfigError extends Error {
@@ -101,6 +105,7 @@ export function readConfig(env: NodeJS.ProcessEnv, defaults: { table?: string } 
     MUSTER_DATA_DIR: env.MUSTER_DATA_DIR || undefined,
     PORT: env.PORT,
     HOST: env.HOST || undefined,
+    MUSTER_SHARD_CONCURRENCY: env.MUSTER_SHARD_CONCURRENCY,
   });
   const problems = parsed.success
     ? []
@@ -138,5 +143,6 @@ export function readConfig(env: NodeJS.ProcessEnv, defaults: { table?: string } 
       presignKeys: d.MUSTER_PRESIGN_KEYS_SECRET_ARN,
     },
     local: { dataDir: d.MUSTER_DATA_DIR, port: d.PORT, host: d.HOST },
+    shardConcurrency: d.MUSTER_SHARD_CONCURRENCY,
   };
 }

@@ -48,7 +48,11 @@ export function lambdaApi(
   const presignSecret = config.presignKeys ? undefined : fromSecret(secrets.presignKeys);
 
   const dynamo = createDynamoClient();
-  const store = new DynamoStore({ client: dynamo, tableName: config.tableName });
+  const store = new DynamoStore({
+    client: dynamo,
+    tableName: config.tableName,
+    shardConcurrency: config.shardConcurrency,
+  });
   return registryApp({
     config,
     store,
