@@ -7,13 +7,13 @@ import type { AppEnv } from "../http/env.js";
 import { securityOptions } from "../http/security.js";
 import type { AppLogger } from "../logging.js";
 import { discoveryFromTable } from "../reconcile/status.js";
-import type { Store } from "../store/store.js";
+import type { RegistryStore } from "../store/store.js";
 
 /** What differs between the Lambda API and local mode; the rest is read from `config`. */
 export interface RegistryParts
   extends Pick<AppOptions, "signing" | "blockingReads" | "onEvent" | "onRefusal"> {
   config: Config;
-  store: Store;
+  store: RegistryStore;
   /** The bootstrap tokens: fixed, or reloaded from a secret. */
   tokens: TokenVerifier;
   /** Where scoped tokens are kept: a store, or the DynamoDB table to keep them in. */

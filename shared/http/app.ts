@@ -8,7 +8,7 @@ import type { DiscoveryHealth } from "../discovery/health.js";
 import { DEFAULT_DNS_ZONE } from "../dns/names.js";
 import { type AppLogger, silentLogger } from "../logging.js";
 import type { SigningSource } from "../signing/source.js";
-import { type Store, StoreUnavailableError } from "../store/store.js";
+import { type RegistryStore, StoreUnavailableError } from "../store/store.js";
 import type { AppEvent } from "./app-event.js";
 import { requireToken } from "./auth.js";
 import type { BlockingReads } from "./blocking.js";
@@ -29,7 +29,7 @@ import { keysRoute } from "./routes/keys.js";
 import { readRoutes } from "./routes/reads.js";
 
 export interface AppOptions {
-  store: Store;
+  store: RegistryStore;
   tokens: TokenVerifier;
   /** Services whose reads need no token. Default: none. */
   publicServices?: ReadonlySet<string>;

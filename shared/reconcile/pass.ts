@@ -11,7 +11,7 @@ import {
 } from "../sources/cloudmap-namespace.js";
 import type { SourceScan } from "../sources/discovered.js";
 import { discoverEc2 } from "../sources/ec2.js";
-import type { ReconcileState, Store } from "../store/store.js";
+import type { ReconcilerStore, ReconcileState } from "../store/store.js";
 import type { ReconcileConfig } from "./config.js";
 import { registrySnapshot } from "./registry.js";
 import { emptyState } from "./status.js";
@@ -27,7 +27,7 @@ export const SOURCES = {
 } as const;
 
 export interface PassDeps {
-  store: Store;
+  store: ReconcilerStore;
   config: ReconcileConfig;
   /** The EC2 client; the EC2 source runs when this is given and `config.ec2.enabled`. */
   ec2?: EC2Client;
