@@ -6,7 +6,7 @@ import {
   createEc2Client,
 } from "../sources/aws-clients.js";
 import type { ReconcileConfig } from "./config.js";
-import { SOURCES } from "./pass.js";
+import { SOURCES } from "./pass-record.js";
 
 export interface ReconcilerClients {
   ec2?: EC2Client;
