@@ -1,6 +1,7 @@
 import type { Server } from "node:http";
-import { createAdaptorServer } from "@hono/node-server";
+import { createServer } from "node:http";
 import { ConfigError } from "../shared/config.js";
+import { requestListener } from "./request-listener.js";
 import type { TlsServe } from "./tls.js";
 
 /**
@@ -15,7 +16,10 @@ export async function listen(
 ): Promise<{ server: Server; port: number }> {
   // With TLS an http2 secure server (HTTP/1.1 too, by ALPN); its close/connection methods
   // are the ones shutdown uses.
-  const server = createAdaptorServer({ fetch, ...tls }) as Server;
+  const listener = requestListener(fetch);
+  const server = (tls
+    ? tls.createServer(tls.serverOptions, listener)
+    : createServer(listener)) as unknown as Server;
   await new Promise<void>((resolve, reject) => {
     server.once("error", (err: NodeJS.ErrnoException) => {
       if (err.code === "EADDRINUSE") {
