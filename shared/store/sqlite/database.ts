@@ -116,20 +116,22 @@ export class SqliteDatabase {
     this.#queue = [];
     if (batch.length === 0) return undefined;
     const outcomes: Outcome[] = [];
+    // Prepared once: parsing these texts again for every write was measurable.
+    const sql = (text: string) => this.statement(text).run();
     try {
-      this.#db.exec("BEGIN IMMEDIATE");
+      sql("BEGIN IMMEDIATE");
       for (const op of batch) {
-        this.#db.exec("SAVEPOINT w");
+        sql("SAVEPOINT w");
         try {
           outcomes.push({ ok: true, value: op.run() });
-          this.#db.exec("RELEASE w");
+          sql("RELEASE w");
         } catch (err) {
-          this.#db.exec("ROLLBACK TO w");
-          this.#db.exec("RELEASE w");
+          sql("ROLLBACK TO w");
+          sql("RELEASE w");
           outcomes.push({ ok: false, value: classifySqliteError(err) });
         }
       }
-      this.#db.exec("COMMIT");
+      sql("COMMIT");
     } catch (err) {
       if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
       const failure = classifySqliteError(err);
