@@ -7,6 +7,8 @@ import type { TlsServe } from "./tls.js";
 
 /** What every HTTP/2 connection starts with (RFC 9113 §3.4). */
 const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+/** How long a new connection may take to send its first bytes. */
+const FIRST_BYTES_MS = 30_000;
 
 export interface Listening {
   port: number;
@@ -38,18 +40,31 @@ export async function listen(
     sessions.add(session);
     session.once("close", () => sessions.delete(session));
   };
+  // Every TCP connection, for the last step of close(); `unrouted`: no request on it yet.
+  const sockets = new Set<Socket>();
+  const unrouted = new Set<Socket>();
+  const remember = (socket: Socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  };
   let server: Server;
   let http1: ReturnType<typeof createHttp1Server> | undefined;
   if (tls) {
     const secure = tls.createServer(tls.serverOptions, listener);
     secure.on("session", track);
+    secure.on("connection", remember);
     server = secure;
   } else {
     http1 = createHttp1Server(listener);
     const h2c = createH2cServer(listener);
     h2c.on("session", track);
     const plain = http1;
-    server = createNetServer((socket) => route(socket, plain, h2c));
+    server = createNetServer((socket) => {
+      remember(socket);
+      unrouted.add(socket);
+      socket.once("close", () => unrouted.delete(socket));
+      route(socket, plain, h2c, () => unrouted.delete(socket));
+    });
   }
   await new Promise<void>((resolve, reject) => {
     server.once("error", (err: NodeJS.ErrnoException) => {
@@ -78,14 +93,15 @@ export async function listen(
     port: typeof address === "object" && address ? address.port : port,
     close: async (drainMs) => {
       const closed = new Promise<void>((done) => server.close(() => done()));
-      // HTTP/2: GOAWAY, streams in flight finish. HTTP/1.1: idle keep-alive connections go.
+      // HTTP/2: GOAWAY, streams in flight finish. HTTP/1.1: idle keep-alive connections go,
+      // and so do connections that have not sent a byte yet.
       for (const session of sessions) session.close();
       http1?.closeIdleConnections();
+      (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+      for (const socket of unrouted) socket.destroy();
       const force = setTimeout(() => {
         for (const session of sessions) session.destroy();
-        http1?.closeAllConnections();
-        // TLS HTTP/1.1 connections (allowHTTP1) are known only to the secure server.
-        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+        for (const socket of sockets) socket.destroy();
       }, drainMs);
       await closed;
       clearTimeout(force);
@@ -102,7 +118,11 @@ function route(
   socket: Socket,
   http1: ReturnType<typeof createHttp1Server>,
   h2c: ReturnType<typeof createH2cServer>,
+  routed: () => void,
 ): void {
+  // A connection that never says anything is not kept forever (the servers' own request
+  // timeouts start only once they have it).
+  socket.setTimeout(FIRST_BYTES_MS, () => socket.destroy());
   let seen: Buffer = Buffer.alloc(0);
   const onData = (chunk: Buffer) => {
     seen = seen.length === 0 ? chunk : Buffer.concat([seen, chunk]);
@@ -111,6 +131,8 @@ function route(
     if (isH2 && seen.length < PREFACE.length) return;
     socket.off("data", onData);
     socket.off("error", onError);
+    socket.setTimeout(0);
+    routed();
     // Paused with the bytes put back: the HTTP/2 session reads what is buffered when it takes
     // the socket over; the HTTP/1.1 parser needs the stream flowing again.
     socket.pause();

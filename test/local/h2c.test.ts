@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { connect } from "node:http2";
+import { connect as connectTcp } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -141,7 +142,7 @@ describe("plain-http local mode speaks HTTP/1.1 and h2c (prior knowledge) on one
 });
 
 describe("shutdown with HTTP/2 sessions open", () => {
-  it("stops on SIGTERM with an idle h2c session still connected, releasing the lock", async () => {
+  it("stops on SIGTERM with an idle h2c session and a silent connection open, releasing the lock", async () => {
     const dir = await mkdtemp(join(tmpdir(), "muster-h2c-stop-"));
     try {
       const server = await startLocal({ MUSTER_DATA_DIR: dir, MUSTER_TOKENS: TOKEN });
@@ -156,10 +157,16 @@ describe("shutdown with HTTP/2 sessions open", () => {
         req.end();
       });
       expect(status).toBe(200);
-      // The session stays open (idle) while the server is told to stop.
+      // The session stays open (idle) while the server is told to stop, and so does a TCP
+      // connection that has not sent a byte (so neither server has it yet).
       expect(session.closed).toBe(false);
+      const silent = connectTcp(Number(new URL(server.url).port), "127.0.0.1");
+      const silentClosed = new Promise<void>((resolve) => silent.once("close", () => resolve()));
+      silent.on("error", () => {});
+      await new Promise<void>((resolve) => silent.once("connect", () => resolve()));
       expect(await stopLocal(server)).toBe(0);
       await closed;
+      await silentClosed;
       expect(existsSync(join(dir, "lock"))).toBe(false);
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -65,14 +65,6 @@ export class SqliteDatabase {
     return (this.statement("PRAGMA data_version").get() as { data_version: number }).data_version;
   }
 
-  /**
-   * Whether a read now would see only durable data: false while a committed batch is being
-   * synced. Callers that answer from their own cache of this connection's data may skip it.
-   */
-  get settled(): boolean {
-    return !this.#syncing;
-  }
-
   /** Runs a read once nothing unsynced is visible; SQLite's failures become StoreUnavailableError. */
   read<T>(run: () => T): Promise<T> {
     if (this.#failed) return Promise.reject(this.#failed);
