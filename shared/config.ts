@@ -1,8 +1,8 @@
-import * as z from "./validation/zod.js";
 import { baseUrl } from "./auth/presign.js";
 import { parsePresignKeys } from "./auth/presign-keys.js";
 import { MIN_TOKEN_LENGTH } from "./auth/tokens.js";
 import { serviceName } from "./model/names.js";
+import * as z from "./validation/zod.js";
 
 const list = (value: string | undefined) =>
   (value ?? "")

@@ -1,5 +1,5 @@
-import * as z from "../validation/zod.js";
 import { type Principal, ROLES } from "../model/principal.js";
+import * as z from "../validation/zod.js";
 
 export const role = z.enum(ROLES);
 

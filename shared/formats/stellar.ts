@@ -1,6 +1,6 @@
-import * as z from "../validation/zod.js";
 import { formatHostPort, parseHostPort } from "../model/address.js";
 import type { Instance } from "../model/instance.js";
+import * as z from "../validation/zod.js";
 
 /**
  * The three keys the Stellar-K8s operator writes into its `stellar-peers` ConfigMap

@@ -1,8 +1,8 @@
 import type { Context } from "hono";
-import * as z from "../validation/zod.js";
 import type { Instance } from "../model/instance.js";
 import { instanceId, serviceName } from "../model/names.js";
 import { type StatusFilter, statusFilter, tagFilter } from "../model/query.js";
+import * as z from "../validation/zod.js";
 import { invalidInput } from "./errors.js";
 
 function parseOr400<T>(schema: z.ZodMiniType<T>, value: unknown, name: string): T {

@@ -1,6 +1,6 @@
 import { createHash, type KeyObject, randomBytes } from "node:crypto";
-import * as z from "../validation/zod.js";
 import { isoSeconds } from "../model/instance.js";
+import * as z from "../validation/zod.js";
 import { formatSignatureHeader } from "./header.js";
 import { keyId, type PublicJwk, privateKeyFromSeed, publicJwk, signBody } from "./signature.js";
 

@@ -1,5 +1,4 @@
 import { Hono } from "hono";
-import * as z from "../../validation/zod.js";
 import { joinCapabilityPath } from "../../auth/join-capability.js";
 import {
   baseUrl,
@@ -11,6 +10,7 @@ import {
 import { type ScopedTokens, TOKEN_ID } from "../../auth/scoped-tokens.js";
 import { role, servicePattern } from "../../auth/scopes.js";
 import { instanceId, serviceName } from "../../model/names.js";
+import * as z from "../../validation/zod.js";
 import type { AppEnv } from "../env.js";
 import { ApiError, invalidInput } from "../errors.js";
 import { authorizeAdmin, type GuardDeps } from "../guard.js";
