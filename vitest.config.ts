@@ -3,7 +3,12 @@ import { awsTestEnv } from "./scripts/engines/aws-env.js";
 
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts", "shared/**/*.test.ts", "agent/**/*.test.ts"],
+    include: [
+      "test/**/*.test.ts",
+      "shared/**/*.test.ts",
+      "agent/**/*.test.ts",
+      "cost/**/*.test.ts",
+    ],
     globalSetup: ["test/global-setup.ts"],
     env: awsTestEnv(),
     // Engine round-trips (and DynamoDB Local's JVM) are slower than unit tests.

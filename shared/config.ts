@@ -2,6 +2,7 @@ import { baseUrl } from "./auth/presign.js";
 import { parsePresignKeys } from "./auth/presign-keys.js";
 import { MIN_TOKEN_LENGTH } from "./auth/tokens.js";
 import { serviceName } from "./model/names.js";
+import { SHARDS } from "./store/keys.js";
 import * as z from "./validation/zod.js";
 
 const list = (value: string | undefined) =>
@@ -34,6 +35,7 @@ const schema = z.object({
   MUSTER_MAX_INSTANCES_PER_SERVICE: wholeNumber(0, 10_000_000, 100_000),
   MUSTER_MAX_INSTANCES_PER_TOKEN: wholeNumber(0, 10_000_000, 10_000),
   MUSTER_BASE_URL: z.optional(baseUrl),
+  MUSTER_SHARD_CONCURRENCY: wholeNumber(1, SHARDS, SHARDS),
 });
 
 /** An optional whole number from the environment, within bounds; empty means unset. */
@@ -61,6 +63,8 @@ export interface Config {
   baseUrl: string | undefined;
   /** MUSTER_PRESIGN_KEYS, when set: `{kid: secret}`. */
   presignKeys: Record<string, string> | undefined;
+  /** Shards of a service read at once (DynamoStore's shardConcurrency); default all. */
+  shardConcurrency: number;
 }
 
 export class ConfigError extends Error {
@@ -82,6 +86,7 @@ export function readConfig(env: NodeJS.ProcessEnv, defaults: { table?: string } 
     MUSTER_MAX_INSTANCES_PER_SERVICE: env.MUSTER_MAX_INSTANCES_PER_SERVICE,
     MUSTER_MAX_INSTANCES_PER_TOKEN: env.MUSTER_MAX_INSTANCES_PER_TOKEN,
     MUSTER_BASE_URL: env.MUSTER_BASE_URL || undefined,
+    MUSTER_SHARD_CONCURRENCY: env.MUSTER_SHARD_CONCURRENCY,
   });
   const problems = parsed.success
     ? []
@@ -113,5 +118,6 @@ export function readConfig(env: NodeJS.ProcessEnv, defaults: { table?: string } 
     maxInstancesPerToken: d.MUSTER_MAX_INSTANCES_PER_TOKEN,
     baseUrl: d.MUSTER_BASE_URL,
     presignKeys,
+    shardConcurrency: d.MUSTER_SHARD_CONCURRENCY,
   };
 }
