@@ -128,11 +128,15 @@ describe("muster-agent watch against the real registry", () => {
     try {
       await registry.heartbeat("blixard", blixardNode(1));
       const servedNow = async () => (await registry.get("/v1/services/blixard/peers.json")).text();
-      await waitFor("the file", async () => (await readOr(out)).includes(blixardNode(1).iroh_node_id));
+      await waitFor("the file", async () =>
+        (await readOr(out)).includes(blixardNode(1).iroh_node_id),
+      );
       expect(await readOr(out)).toBe(await servedNow());
       expect(agent.output()).toContain("does not hold reads open: polling every 0.2s");
       await registry.heartbeat("blixard", blixardNode(2));
-      await waitFor("the second node", async () => (await readOr(out)).includes(blixardNode(2).iroh_node_id));
+      await waitFor("the second node", async () =>
+        (await readOr(out)).includes(blixardNode(2).iroh_node_id),
+      );
       expect(await readOr(out)).toBe(await servedNow());
     } finally {
       await agent.stop();
