@@ -45,8 +45,8 @@ const result = await build({
   logLevel: "warning",
 });
 
-// The dependency direction of DESIGN.md, enforced: nothing of the AWS SDK or of the server
-// may end up in what a node installs.
+// A node installs the agent alone: nothing of the AWS SDK or of the server may end up in its
+// bundle (the dependency direction in docs/design.md, enforced).
 const forbidden = Object.keys(result.metafile.inputs).filter((input) =>
   /node_modules\/(@aws-sdk|@smithy|hono|@hono)\//.test(input),
 );

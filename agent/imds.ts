@@ -49,7 +49,7 @@ async function readOnce(options: ImdsOptions): Promise<Ec2Identity> {
   const base = (options.endpoint ?? IMDS_ENDPOINT).replace(/\/+$/, "");
   const common = {
     timeoutMs: options.timeoutMs ?? 1000,
-    ...(options.fetch ? { fetch: options.fetch } : {}),
+    fetch: options.fetch,
   };
   const token = (
     await send(`${base}/latest/api/token`, {

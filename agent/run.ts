@@ -139,9 +139,9 @@ export async function runCommand(
     client,
     service: service.data,
     instance,
-    ...(check ? { check } : {}),
-    ...(checkIntervalMs !== undefined ? { checkIntervalMs } : {}),
-    ...(checkTimeoutMs !== undefined ? { checkTimeoutMs } : {}),
+    check,
+    checkIntervalMs,
+    checkTimeoutMs,
     log,
   });
 

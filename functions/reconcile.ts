@@ -4,7 +4,8 @@ import type { Context, ScheduledEvent } from "aws-lambda";
 import { createReconcilerClients } from "../shared/reconcile/clients.js";
 import { hasSource, readReconcileConfig } from "../shared/reconcile/config.js";
 import { passMetrics } from "../shared/reconcile/metrics.js";
-import { type PassReport, passBudgetMs, runReconcilePass } from "../shared/reconcile/pass.js";
+import { passBudgetMs, runReconcilePass } from "../shared/reconcile/pass.js";
+import type { PassReport } from "../shared/reconcile/pass-record.js";
 import { createDynamoClient } from "../shared/store/client.js";
 import { DynamoStore } from "../shared/store/dynamo-store.js";
 

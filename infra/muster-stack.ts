@@ -245,63 +245,60 @@ export class MusterStack extends Stack {
   }
 }
 
-/** The tokens secret: imported by ARN or name, or a new one with a token generated at deploy. */
-function tokensSecret(scope: Construct, ref: string | undefined): secretsmanager.ISecret {
-  if (ref?.startsWith("arn:")) {
-    return secretsmanager.Secret.fromSecretCompleteArn(scope, "Tokens", ref);
-  }
-  if (ref) return secretsmanager.Secret.fromSecretNameV2(scope, "Tokens", ref);
-  // Secrets Manager generates the value when the stack is created: it is never in the
-  // template, the cloud assembly or the function's environment.
-  return new secretsmanager.Secret(scope, "Tokens", {
-    description: "muster bearer tokens, separated by commas or line breaks",
-    generateSecretString: { passwordLength: 48, excludePunctuation: true, includeSpace: false },
-  });
-}
-
 /**
- * The signing key set: imported, or a new secret `{"generated":"<64 random characters>"}`
- * that Secrets Manager fills in at deploy and from which the first key is derived
- * (shared/signing/keys.ts). So no key material is in the template, no custom resource
- * generates one, and the API function needs no right to write the secret; rotation is
- * `npm run keys -- rotate --secret <arn>` with the operator's own credentials.
+ * A secret the API reads: imported by full ARN or by name, or a new one whose value Secrets
+ * Manager generates when the stack is created, so that it is never in the template, the cloud
+ * assembly or the function's environment.
  */
-function signingKeysSecret(scope: Construct, ref: string | undefined): secretsmanager.ISecret {
-  if (ref?.startsWith("arn:")) {
-    return secretsmanager.Secret.fromSecretCompleteArn(scope, "SigningKeys", ref);
-  }
-  if (ref) return secretsmanager.Secret.fromSecretNameV2(scope, "SigningKeys", ref);
-  return new secretsmanager.Secret(scope, "SigningKeys", {
-    description: "muster signing keys (Ed25519); rotate with npm run keys -- rotate --secret",
-    generateSecretString: {
-      secretStringTemplate: "{}",
-      generateStringKey: "generated",
-      passwordLength: 64,
-      excludePunctuation: true,
-      includeSpace: false,
-    },
+function secret(
+  scope: Construct,
+  id: string,
+  ref: string | undefined,
+  create: { description: string; generate: secretsmanager.SecretStringGenerator },
+): secretsmanager.ISecret {
+  if (ref?.startsWith("arn:")) return secretsmanager.Secret.fromSecretCompleteArn(scope, id, ref);
+  if (ref) return secretsmanager.Secret.fromSecretNameV2(scope, id, ref);
+  return new secretsmanager.Secret(scope, id, {
+    description: create.description,
+    generateSecretString: create.generate,
   });
 }
 
+/** 64 random characters under `key` of a JSON object. */
+const generatedKey = (key: string): secretsmanager.SecretStringGenerator => ({
+  secretStringTemplate: "{}",
+  generateStringKey: key,
+  passwordLength: 64,
+  excludePunctuation: true,
+  includeSpace: false,
+});
+
+/** The tokens secret: one generated 48-character token unless imported. */
+const tokensSecret = (scope: Construct, ref: string | undefined) =>
+  secret(scope, "Tokens", ref, {
+    description: "muster bearer tokens, separated by commas or line breaks",
+    generate: { passwordLength: 48, excludePunctuation: true, includeSpace: false },
+  });
+
 /**
- * The presigned-URL keys (shared/auth/presign-keys.ts): imported, or a new secret
- * `{"k1":"<64 random characters>"}` that Secrets Manager generates at deploy, so no key is in
- * the template. Rotate by adding a key id at the end of the object (it signs from then on),
+ * The signing key set: imported, or `{"generated":"<64 random characters>"}` from which the
+ * first key is derived (shared/signing/keys.ts). So no key material is in the template, no
+ * custom resource generates one, and the API function needs no right to write the secret;
+ * rotation is `npm run keys -- rotate --secret <arn>` with the operator's own credentials.
+ */
+const signingKeysSecret = (scope: Construct, ref: string | undefined) =>
+  secret(scope, "SigningKeys", ref, {
+    description: "muster signing keys (Ed25519); rotate with npm run keys -- rotate --secret",
+    generate: generatedKey("generated"),
+  });
+
+/**
+ * The presigned-URL keys (shared/auth/presign-keys.ts): imported, or `{"k1":"<64 random
+ * characters>"}`. Rotate by adding a key id at the end of the object (it signs from then on),
  * and remove the old id once its URLs may stop working; the API reloads within five minutes.
  */
-function presignKeysSecret(scope: Construct, ref: string | undefined): secretsmanager.ISecret {
-  if (ref?.startsWith("arn:")) {
-    return secretsmanager.Secret.fromSecretCompleteArn(scope, "PresignKeys", ref);
-  }
-  if (ref) return secretsmanager.Secret.fromSecretNameV2(scope, "PresignKeys", ref);
-  return new secretsmanager.Secret(scope, "PresignKeys", {
+const presignKeysSecret = (scope: Construct, ref: string | undefined) =>
+  secret(scope, "PresignKeys", ref, {
     description: "muster presigned-URL keys: {key id: secret}; the last key signs",
-    generateSecretString: {
-      secretStringTemplate: "{}",
-      generateStringKey: "k1",
-      passwordLength: 64,
-      excludePunctuation: true,
-      includeSpace: false,
-    },
+    generate: generatedKey("k1"),
   });
-}

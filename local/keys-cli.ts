@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { GetSecretValueCommand, PutSecretValueCommand } from "@aws-sdk/client-secrets-manager";
-import { createSecretsManagerClient } from "../shared/auth/secret-tokens.js";
+import { createSecretsManagerClient } from "../shared/secrets/secrets-manager.js";
 import {
   DEFAULT_GRACE_SECONDS,
   newKeySet,

@@ -8,7 +8,7 @@ import type { AppEnv } from "../shared/http/env.js";
 import { ApiError } from "../shared/http/errors.js";
 import type { ReconcileConfig } from "../shared/reconcile/config.js";
 import { passMetrics } from "../shared/reconcile/metrics.js";
-import type { PassReport } from "../shared/reconcile/pass.js";
+import type { PassReport } from "../shared/reconcile/pass-record.js";
 import type { Store } from "../shared/store/store.js";
 
 /** MUSTER_METRICS_PUBLIC: `true` opens /metrics to anyone; default: any valid token. */

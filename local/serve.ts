@@ -4,17 +4,15 @@ import { StaticPresignKeys } from "../shared/auth/presign.js";
 import { localPresignKeys } from "../shared/auth/presign-keys.js";
 import { AnyToken } from "../shared/auth/scoped-tokens.js";
 import { TokenSet } from "../shared/auth/tokens.js";
+import { registryApp } from "../shared/compose/registry-app.js";
 import { ConfigError, readConfig } from "../shared/config.js";
 import { readDnsZone } from "../shared/dns/config.js";
-import { createApp } from "../shared/http/app.js";
 import { LOCAL_MAX_WAIT_SECONDS } from "../shared/http/blocking.js";
 import { EDGE_CACHE_SECONDS } from "../shared/http/cacheable.js";
-import { securityOptions } from "../shared/http/security.js";
 import { configuredSources, createReconcilerClients } from "../shared/reconcile/clients.js";
 import { hasSource, readReconcileConfig } from "../shared/reconcile/config.js";
 import { runReconcilePass } from "../shared/reconcile/pass.js";
 import { type Scheduled, schedule } from "../shared/reconcile/scheduler.js";
-import { discoveryFromTable } from "../shared/reconcile/status.js";
 import { SigningKeys } from "../shared/signing/keys.js";
 import { ReloadingSigning } from "../shared/signing/source.js";
 import { ChangeFeed, notifyingStore } from "../shared/store/change-feed.js";
@@ -40,11 +38,8 @@ const DRAIN_MS = 300;
 export async function serve(env: NodeJS.ProcessEnv): Promise<void> {
   const config = readConfig(env, { table: "muster" });
   const reconcileConfig = readReconcileConfig(env, { table: config.tableName });
-  const dataDir = resolve(env.MUSTER_DATA_DIR || ".muster");
-  const port = Number(env.PORT ?? 8787);
-  const host = env.HOST || "127.0.0.1";
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new ConfigError("PORT must be 0-65535");
+  const { port, host } = config.local;
+  const dataDir = resolve(config.local.dataDir);
   const dnsZone = readDnsZone(env);
   const dnsListen = readDnsListen(env);
   const tls = readTls(env);
@@ -101,21 +96,21 @@ export async function serve(env: NodeJS.ProcessEnv): Promise<void> {
     // One store for the app and the reconciler, signalling every write to the waiting reads.
     const changes = new ChangeFeed();
     const store = notifyingStore(metrics.instrument(local.store), changes);
-    const security = securityOptions(config, local.tokens, new StaticPresignKeys(presignKeys));
-    const app = createApp({
+    const { app, scopedTokens } = registryApp({
+      config,
       store,
       tokens: new TokenSet(tokens),
-      ...security,
-      publicServices: config.publicServices,
+      tokenTable: local.tokens,
+      presign: new StaticPresignKeys(presignKeys),
       logger: log,
       signing,
       blockingReads: { maxWaitSeconds: LOCAL_MAX_WAIT_SECONDS, feed: changes },
-      discovery: discoveryFromTable({ store, configured: configuredSources(reconcileConfig) }),
+      configuredSources: configuredSources(reconcileConfig),
       dnsZone,
       onEvent: metrics.onEvent,
       onRefusal: metrics.onRefusal,
     });
-    metrics.mount(app, new AnyToken(new TokenSet(tokens), security.scopedTokens));
+    metrics.mount(app, new AnyToken(new TokenSet(tokens), scopedTokens));
     // Plain DNS answers public services only: a DNS query carries no credentials.
     const dns = dnsListen
       ? await startDnsServer({

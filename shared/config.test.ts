@@ -21,6 +21,8 @@ describe("readConfig", () => {
       baseUrl: undefined,
       shardConcurrency: 16,
       presignKeys: undefined,
+      secrets: { tokens: undefined, signingKeys: undefined, presignKeys: undefined },
+      local: { dataDir: ".muster", port: 8787, host: "127.0.0.1" },
     });
   });
 
@@ -85,5 +87,29 @@ describe("readConfig", () => {
       expect(message).toContain("MUSTER_PUBLIC_SERVICES");
       expect(message).not.toContain("tiny-secret");
     }
+  });
+
+  it("reads the secrets and local-mode settings, naming a bad port or secret id", () => {
+    const env = { MUSTER_TABLE: "muster" };
+    const arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:muster-tokens-AbCdEf";
+    const config = readConfig({
+      ...env,
+      MUSTER_TOKENS_SECRET_ARN: arn,
+      MUSTER_PRESIGN_KEYS_SECRET_ARN: "muster/presign",
+      MUSTER_DATA_DIR: "/var/lib/muster",
+      PORT: "0",
+      HOST: "0.0.0.0",
+    });
+    expect(config.secrets).toEqual({
+      tokens: arn,
+      signingKeys: undefined,
+      presignKeys: "muster/presign",
+    });
+    expect(config.local).toEqual({ dataDir: "/var/lib/muster", port: 0, host: "0.0.0.0" });
+    expect(() => readConfig({ ...env, PORT: "65536" })).toThrow(/PORT: /);
+    expect(() => readConfig({ ...env, PORT: "http" })).toThrow(/PORT: /);
+    expect(() => readConfig({ ...env, MUSTER_SIGNING_KEYS_SECRET_ARN: "a b" })).toThrow(
+      /MUSTER_SIGNING_KEYS_SECRET_ARN: must be a Secrets Manager secret ARN or name/,
+    );
   });
 });

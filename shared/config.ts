@@ -11,6 +11,15 @@ const list = (value: string | undefined) =>
     .map((s) => s.trim())
     .filter((s) => s !== "");
 
+/** A Secrets Manager secret, by ARN or by name; empty means unset. */
+const secretId = z.optional(
+  z
+    .string()
+    .check(
+      z.regex(/^[A-Za-z0-9/_+=.@:-]{1,2048}$/, "must be a Secrets Manager secret ARN or name"),
+    ),
+);
+
 /** Settings shared by every way of running the registry, read from the environment. */
 const schema = z.object({
   MUSTER_TABLE: z
@@ -35,6 +44,12 @@ const schema = z.object({
   MUSTER_MAX_INSTANCES_PER_SERVICE: wholeNumber(0, 10_000_000, 100_000),
   MUSTER_MAX_INSTANCES_PER_TOKEN: wholeNumber(0, 10_000_000, 10_000),
   MUSTER_BASE_URL: z.optional(baseUrl),
+  MUSTER_TOKENS_SECRET_ARN: secretId,
+  MUSTER_SIGNING_KEYS_SECRET_ARN: secretId,
+  MUSTER_PRESIGN_KEYS_SECRET_ARN: secretId,
+  MUSTER_DATA_DIR: z._default(z.string(), ".muster"),
+  PORT: wholeNumber(0, 65535, 8787),
+  HOST: z._default(z.string(), "127.0.0.1"),
   MUSTER_SHARD_CONCURRENCY: wholeNumber(1, SHARDS, SHARDS),
 });
 
@@ -63,6 +78,14 @@ export interface Config {
   baseUrl: string | undefined;
   /** MUSTER_PRESIGN_KEYS, when set: `{kid: secret}`. */
   presignKeys: Record<string, string> | undefined;
+  /**
+   * Secrets Manager secrets (by ARN or name) the Lambda API loads and reloads when the
+   * matching variable above is unset: MUSTER_TOKENS_SECRET_ARN, MUSTER_SIGNING_KEYS_SECRET_ARN
+   * (without it, reads are unsigned), MUSTER_PRESIGN_KEYS_SECRET_ARN.
+   */
+  secrets: { tokens?: string; signingKeys?: string; presignKeys?: string };
+  /** Local mode only: the data folder (MUSTER_DATA_DIR, relative as given) and where to listen. */
+  local: { dataDir: string; port: number; host: string };
   /** Shards of a service read at once (DynamoStore's shardConcurrency); default all. */
   shardConcurrency: number;
 }
@@ -86,6 +109,12 @@ export function readConfig(env: NodeJS.ProcessEnv, defaults: { table?: string } 
     MUSTER_MAX_INSTANCES_PER_SERVICE: env.MUSTER_MAX_INSTANCES_PER_SERVICE,
     MUSTER_MAX_INSTANCES_PER_TOKEN: env.MUSTER_MAX_INSTANCES_PER_TOKEN,
     MUSTER_BASE_URL: env.MUSTER_BASE_URL || undefined,
+    MUSTER_TOKENS_SECRET_ARN: env.MUSTER_TOKENS_SECRET_ARN || undefined,
+    MUSTER_SIGNING_KEYS_SECRET_ARN: env.MUSTER_SIGNING_KEYS_SECRET_ARN || undefined,
+    MUSTER_PRESIGN_KEYS_SECRET_ARN: env.MUSTER_PRESIGN_KEYS_SECRET_ARN || undefined,
+    MUSTER_DATA_DIR: env.MUSTER_DATA_DIR || undefined,
+    PORT: env.PORT,
+    HOST: env.HOST || undefined,
     MUSTER_SHARD_CONCURRENCY: env.MUSTER_SHARD_CONCURRENCY,
   });
   const problems = parsed.success
@@ -118,6 +147,12 @@ export function readConfig(env: NodeJS.ProcessEnv, defaults: { table?: string } 
     maxInstancesPerToken: d.MUSTER_MAX_INSTANCES_PER_TOKEN,
     baseUrl: d.MUSTER_BASE_URL,
     presignKeys,
+    secrets: {
+      tokens: d.MUSTER_TOKENS_SECRET_ARN,
+      signingKeys: d.MUSTER_SIGNING_KEYS_SECRET_ARN,
+      presignKeys: d.MUSTER_PRESIGN_KEYS_SECRET_ARN,
+    },
+    local: { dataDir: d.MUSTER_DATA_DIR, port: d.PORT, host: d.HOST },
     shardConcurrency: d.MUSTER_SHARD_CONCURRENCY,
   };
 }

@@ -4,7 +4,7 @@ import {
   SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { secretLoader } from "../shared/auth/secret-tokens.js";
+import { secretLoader } from "../shared/secrets/secrets-manager.js";
 import { engine as dynamoEngine, motoEndpoint } from "./engines/index.js";
 import { httpEvent, loadApiHandler as loadHandler } from "./support/lambda.js";
 import { freshTable } from "./support/table.js";
@@ -80,5 +80,58 @@ describe("functions/api.ts with MUSTER_TOKENS empty", () => {
     expect(res.statusCode).toBe(503);
     expect(res.headers["retry-after"]).toBe("5");
     expect(JSON.parse(res.body).error.code).toBe("tokens_unavailable");
+  });
+});
+
+describe("functions/api.ts with MUSTER_PRESIGN_KEYS_SECRET_ARN", () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it("loads the keys for the requests that use them: minting, presigned and join URLs", async () => {
+    const engine = dynamoEngine("dynamodb-local");
+    const { tableName } = await freshTable(engine);
+    const name = `muster-presign-${Date.now()}`;
+    const created = await client.send(
+      new CreateSecretCommand({
+        Name: name,
+        SecretString: JSON.stringify({ k1: "presign-key-0123456789abcdef0123456789" }),
+      }),
+    );
+    const env = {
+      MUSTER_TABLE: tableName,
+      MUSTER_TOKENS: TOKEN,
+      MUSTER_PRESIGN_KEYS_SECRET_ARN: created.ARN as string,
+      AWS_ENDPOINT_URL_DYNAMODB: engine.endpoint,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: motoEndpoint(),
+      POWERTOOLS_LOG_LEVEL: "SILENT",
+      POWERTOOLS_METRICS_DISABLED: "true",
+    };
+    const mint = async (file: string) => {
+      const invoke = await loadHandler(env);
+      const res = await invoke(
+        httpEvent({
+          method: "POST",
+          path: "/v1/admin/presign",
+          token: TOKEN,
+          body: { service: "web", file },
+        }),
+      );
+      expect(res.statusCode).toBe(201);
+      const url = new URL(JSON.parse(res.body).url);
+      return `${url.pathname}${url.search}`;
+    };
+    const peers = await mint("peers.txt");
+    const join = await mint("bootstrap");
+    // A fresh container each time: the URL's own request is what loads the keys.
+    const cold = async (path: string) =>
+      (await loadHandler(env))(httpEvent({ method: "GET", path, token: null }));
+    const read = await cold(peers);
+    expect(read.statusCode).toBe(200);
+    const joined = await cold(join);
+    expect(joined.statusCode).toBe(404);
+    expect(JSON.parse(joined.body).error.code).toBe("no_bootstrap_node");
+    const forged = await cold(join.replace(/\.[A-Za-z0-9_-]{43}$/, `.${"A".repeat(43)}`));
+    expect(JSON.parse(forged.body).error.code).toBe("bad_signature");
   });
 });

@@ -5,7 +5,7 @@ export interface Pickable {
   weight: number;
 }
 
-/** Picks one instance of a list (seed 004's `Balancer`). */
+/** Picks one instance of a list (the `Balancer` interface callers plug in). */
 export interface Balancer {
   readonly name: BalancerName;
   /** Undefined only for an empty list. */

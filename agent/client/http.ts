@@ -10,7 +10,7 @@ export interface ErrorIssue {
   message: string;
 }
 
-/** The registry answered, with something other than success (DESIGN.md's error shape). */
+/** The registry answered, with something other than success (the JSON error shape of docs/api.md). */
 export class RegistryError extends Error {
   override readonly name = "RegistryError";
   constructor(
@@ -62,7 +62,7 @@ export async function send(url: string, init: SendInit): Promise<HttpAnswer> {
       // Lambda answer only gzipped. fetch decodes the body, so text, ETag and signature checks
       // all see the identity bytes the registry signed.
       headers: { "accept-encoding": "gzip", ...init.headers },
-      ...(init.body !== undefined ? { body: init.body } : {}),
+      body: init.body,
       signal,
     });
     answer = { status: res.status, headers: res.headers, text: await res.text() };

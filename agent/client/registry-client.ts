@@ -8,7 +8,7 @@ import { type BreakerOptions, CircuitBreaker } from "./circuit-breaker.js";
 import { type HttpAnswer, isRegistryDown, send, UnreachableError } from "./http.js";
 import { type InstancesRead, type Watcher, type WatchOptions, watchService } from "./watch.js";
 
-/** A heartbeat as a caller writes it: the server fills the defaults (DESIGN.md). */
+/** A heartbeat as a caller writes it: the server fills the defaults (docs/api.md). */
 export type HeartbeatInput = z.input<typeof heartbeatBody>;
 
 /** A bearer token, or where to get it each time (a token file that is rotated in place). */
@@ -20,7 +20,10 @@ export interface RegistryClientOptions {
   token?: TokenSource;
   /** Per request, body included. Default 5 s. */
   timeoutMs?: number;
-  /** How long `discover` serves an answer without asking. Default 10 s (seed 004). */
+  /**
+   * How long `discover` serves an answer without asking. Default 10 s: a change reaches a
+   * caller within that, and a busy caller asks at most every 10 s per service.
+   */
   cacheTtlMs?: number;
   /** How long past that a last good answer is served when the registry is down. Default: ever. */
   maxStaleMs?: number;
@@ -57,8 +60,8 @@ export class NoInstanceError extends Error {
 
 /**
  * The registry's v1 API for a node or a client: register, deregister, discover, watch,
- * resolve (seed 004's `Discovery`). One client is one registry: its circuit breaker and cache
- * are shared by every call made through it.
+ * resolve. One client is one registry: its circuit breaker and cache are shared by every call
+ * made through it.
  */
 export class RegistryClient {
   readonly #base: string;
@@ -81,7 +84,7 @@ export class RegistryClient {
     this.#fetch = options.fetch;
     this.#cache = new TtlCache({
       ttlMs: options.cacheTtlMs ?? 10_000,
-      ...(options.maxStaleMs !== undefined ? { maxStaleMs: options.maxStaleMs } : {}),
+      maxStaleMs: options.maxStaleMs,
     });
     this.breaker =
       options.breaker instanceof CircuitBreaker
@@ -222,10 +225,10 @@ export class RegistryClient {
       const answer = await send(`${this.#base}${path}`, {
         method,
         headers: allHeaders,
-        ...(body !== undefined ? { body } : {}),
+        body,
         timeoutMs: this.#timeoutMs,
-        ...(signal ? { signal } : {}),
-        ...(this.#fetch ? { fetch: this.#fetch } : {}),
+        signal,
+        fetch: this.#fetch,
       });
       if (useBreaker) this.breaker.onSuccess();
       return answer;

@@ -64,7 +64,7 @@ export async function joinCommand(
       }
     }
     try {
-      verify = await loadTrustedKeys(verifyKeys, timeoutMs !== undefined ? { timeoutMs } : {});
+      verify = await loadTrustedKeys(verifyKeys, { timeoutMs });
     } catch (err) {
       log.error(err instanceof Error ? err.message : String(err));
       return 1;
@@ -76,14 +76,11 @@ export async function joinCommand(
     layers = joinLayers({
       seeds: flags.seed ?? [],
       locations,
-      ...(flags.srv ? { srv: flags.srv } : {}),
-      dns: {
-        ...(flags["dns-server"] ? { servers: flags["dns-server"] } : {}),
-        ...(timeoutMs !== undefined ? { timeoutMs } : {}),
-      },
-      ...(token ? { token } : {}),
-      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
-      ...(verify ? { verify } : {}),
+      srv: flags.srv,
+      dns: { servers: flags["dns-server"], timeoutMs },
+      token,
+      timeoutMs,
+      verify,
     });
   } catch (err) {
     throw new UsageError(err instanceof Error ? err.message : String(err));

@@ -40,7 +40,7 @@ export async function fetchPeers(
         Accept: "application/json, text/plain;q=0.9",
         ...(token ? { Authorization: `Bearer ${token}` } : {}),
       },
-      ...(options.fetch ? { fetch: options.fetch } : {}),
+      fetch: options.fetch,
     });
     if (options.verify) {
       verifyAnswer(

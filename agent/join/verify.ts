@@ -29,7 +29,7 @@ export async function loadTrustedKeys(
           const answer = await send(source, {
             timeoutMs: options.timeoutMs ?? 5000,
             headers: { Accept: "application/json" },
-            ...(options.fetch ? { fetch: options.fetch } : {}),
+            fetch: options.fetch,
           });
           return answer.text;
         }

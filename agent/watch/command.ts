@@ -90,7 +90,7 @@ export async function watchCommand(
   const hook = command
     ? new ChangeHook({
         command,
-        ...(checkUrl ? { check: httpCheck(checkUrl) } : {}),
+        check: checkUrl ? httpCheck(checkUrl) : undefined,
         debounceMs,
         checkIntervalMs: Math.max(1000, Math.min(intervalMs, 5000)),
         checkTimeoutMs: Math.min(timeoutMs, 5000),
@@ -103,11 +103,8 @@ export async function watchCommand(
     await watchLoop({
       url,
       format,
-      target: {
-        ...(out !== undefined ? { out } : {}),
-        ...(outDir !== undefined ? { outDir } : {}),
-      },
-      ...(token ? { token } : {}),
+      target: { out, outDir },
+      token,
       waitSeconds: Math.round(waitMs / 1000),
       intervalMs,
       timeoutMs,

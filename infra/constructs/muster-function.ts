@@ -14,7 +14,7 @@ import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import { LAMBDA_ALIASES, MAIN_FIELDS, REQUIRE_BANNER } from "../lambda-bundle.js";
 
-/** The repository root: infra → functions is by path (DESIGN.md), bundled from here. */
+/** The repository root: infra refers to functions/ by path only (docs/design.md), bundled from here. */
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 export interface MusterFunctionProps {

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { Reloading, type ReloadingOptions } from "../secrets/reloading.js";
 import { type PresignKeys, presignKeySet, StaticPresignKeys } from "./presign.js";
 
 /** Reads a key set (`{"kid": "secret", …}`), naming what is wrong but never a key. */
@@ -33,57 +34,37 @@ export function localPresignKeys(dataDir: string): { keys: Record<string, string
   return { keys: parsePresignKeys(readFileSync(path, "utf8")), path };
 }
 
-export interface RotatingPresignKeysOptions {
-  /** Fetches the secret string (secretLoader in secret-tokens.ts). */
-  load: () => Promise<string>;
-  /** How long a loaded set is used; how long a rotation takes to reach a warm function. */
-  maxAgeMs?: number;
-  now?: () => number;
-  /** Told about failures; never given a key. */
-  warn?: (message: string, detail?: Record<string, unknown>) => void;
-}
+export type RotatingPresignKeysOptions = Omit<
+  ReloadingOptions<StaticPresignKeys>,
+  "what" | "parse"
+>;
 
 /**
- * Keys from a Secrets Manager secret, reloaded like the tokens (secret-tokens.ts). Unlike the
- * tokens, a failed first load is not fatal: bearer tokens keep working, and presigned URLs are
- * refused (bad_signature) until the keys load.
+ * Keys from a Secrets Manager secret, reloaded as any secret-backed set is (Reloading). While
+ * none has loaded, bearer tokens keep working and presigned URLs are refused (bad_signature).
+ * `refresh()` is called only by a request that needs the keys (a presigned or join URL,
+ * minting one), never by a heartbeat.
  */
 export class RotatingPresignKeys implements PresignKeys {
-  readonly #options: Required<Omit<RotatingPresignKeysOptions, "warn">> &
-    Pick<RotatingPresignKeysOptions, "warn">;
-  #keys: StaticPresignKeys | undefined;
-  #loadedAt = Number.NEGATIVE_INFINITY;
-  #pending: Promise<void> | undefined;
+  readonly #keys: Reloading<StaticPresignKeys>;
 
   constructor(options: RotatingPresignKeysOptions) {
-    this.#options = { maxAgeMs: 300_000, now: Date.now, ...options };
+    this.#keys = new Reloading({
+      ...options,
+      what: "the presign keys",
+      parse: (text) => new StaticPresignKeys(parsePresignKeys(text)),
+    });
   }
 
   get(kid: string): Buffer | undefined {
-    return this.#keys?.get(kid);
+    return this.#keys.current()?.get(kid);
   }
 
   signing(): { kid: string; key: Buffer } | undefined {
-    return this.#keys?.signing();
+    return this.#keys.current()?.signing();
   }
 
   async refresh(): Promise<void> {
-    if (this.#options.now() - this.#loadedAt < this.#options.maxAgeMs) return;
-    this.#pending ??= this.#reload().finally(() => {
-      this.#pending = undefined;
-    });
-    await this.#pending;
-  }
-
-  async #reload(): Promise<void> {
-    try {
-      this.#keys = new StaticPresignKeys(parsePresignKeys(await this.#options.load()));
-      this.#loadedAt = this.#options.now();
-    } catch (err) {
-      const reason = err instanceof Error ? err.message : String(err);
-      this.#options.warn?.("cannot load the presign keys; keeping the previous set", { reason });
-      // Try again in a few seconds rather than on every request.
-      this.#loadedAt = this.#options.now() - this.#options.maxAgeMs + 5_000;
-    }
+    await this.#keys.get();
   }
 }

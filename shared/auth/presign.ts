@@ -41,6 +41,8 @@ export const presignKeySet = z
 export interface PresignKeys {
   get(kid: string): Buffer | undefined;
   signing(): { kid: string; key: Buffer } | undefined;
+  /** Called before the keys are used, when present (a set loaded from a secret). */
+  refresh?(): Promise<void>;
 }
 
 export class StaticPresignKeys implements PresignKeys {

@@ -64,13 +64,24 @@ describe("RotatingTokens", () => {
     expect(calls.count).toBe(1);
   });
 
-  it("throws when the first load fails, so the caller can answer 503", async () => {
+  it("throws while no set has loaded, so the app answers 503, and retries a few seconds later", async () => {
+    let now = 0;
+    const warnings: string[] = [];
     const { load, calls } = loader([new Error("AccessDenied"), A]);
-    const tokens = new RotatingTokens({ load });
+    const tokens = new RotatingTokens({
+      load,
+      now: () => now,
+      warn: (message) => warnings.push(message),
+    });
     await expect(tokens.refresh()).rejects.toThrow(TokensUnavailableError);
-    await tokens.refresh(); // the next request tries again
+    now += 1_000;
+    await expect(tokens.refresh()).rejects.toThrow(TokensUnavailableError);
+    expect(calls.count).toBe(1); // a Secrets Manager outage is not multiplied by the requests
+    now += 5_000;
+    await tokens.refresh();
     expect(calls.count).toBe(2);
     expect(tokens.verify(A)).toBeDefined();
+    expect(warnings).toEqual(["cannot load the tokens"]);
   });
 
   it("keeps the previous set when a reload fails, and retries a few seconds later", async () => {

@@ -1,5 +1,5 @@
-import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { Principal } from "../model/principal.js";
+import { Reloading, type ReloadingOptions } from "../secrets/reloading.js";
 import { MIN_TOKEN_LENGTH, TokenSet, type TokenVerifier } from "./tokens.js";
 
 /**
@@ -30,104 +30,50 @@ export function parseTokenSecret(text: string): { tokens: string[]; tooShort: nu
   return { tokens, tooShort: present.filter((t) => t.length < MIN_TOKEN_LENGTH).length };
 }
 
-export interface RotatingTokensOptions {
-  /** Fetches the secret string. */
-  load: () => Promise<string>;
-  /**
-   * How long a loaded set is used before the next request fetches it again: how long a
-   * rotation takes to reach a warm function. Default 300,000 (five minutes).
-   */
-  maxAgeMs?: number;
-  /** Epoch milliseconds. Default `Date.now`. */
-  now?: () => number;
-  /** Told about a failed refresh or ignored tokens; never given a token. Default: nothing. */
-  warn?: (message: string, detail?: Record<string, unknown>) => void;
-}
+export type RotatingTokensOptions = Omit<ReloadingOptions<TokenSet>, "what" | "parse">;
 
 export class TokensUnavailableError extends Error {
   override readonly name = "TokensUnavailableError";
+  readonly retryAfterSeconds = 5;
 }
 
 /**
- * A token set loaded from a secret and reloaded when it is older than `maxAgeMs`. Call
- * `refresh()` before serving a request; `verify` then answers from memory. A failed reload
- * keeps the previous set (a Secrets Manager hiccup must not lock every node out); a failed
- * first load throws, since there is nothing to authenticate against.
+ * A token set loaded from a secret and reloaded as any secret-backed set is (Reloading: a
+ * failed load keeps the previous set and is retried a few seconds later). The app calls
+ * `refresh()` before serving a request, which throws TokensUnavailableError (503) while no set
+ * has ever loaded; `verify` then answers from memory.
  */
 export class RotatingTokens implements TokenVerifier {
-  readonly #load: () => Promise<string>;
-  readonly #maxAgeMs: number;
-  readonly #now: () => number;
-  readonly #warn: NonNullable<RotatingTokensOptions["warn"]>;
-  #set: TokenSet | undefined;
-  #loadedAt = 0;
-  #pending: Promise<void> | undefined;
+  readonly #set: Reloading<TokenSet>;
 
   constructor(options: RotatingTokensOptions) {
-    this.#load = options.load;
-    this.#maxAgeMs = options.maxAgeMs ?? 300_000;
-    this.#now = options.now ?? Date.now;
-    this.#warn = options.warn ?? (() => {});
+    const warn = options.warn ?? (() => {});
+    this.#set = new Reloading({
+      ...options,
+      what: "the tokens",
+      parse: (text) => {
+        const { tokens, tooShort } = parseTokenSecret(text);
+        if (tooShort > 0) {
+          warn(`ignored ${tooShort} token(s) shorter than ${MIN_TOKEN_LENGTH} characters`);
+        }
+        if (tokens.length === 0) warn("the tokens secret holds no usable token");
+        return new TokenSet(tokens);
+      },
+    });
   }
 
   get size(): number {
-    return this.#set?.size ?? 0;
+    return this.#set.current()?.size ?? 0;
   }
 
   verify(presented: string): Principal | undefined {
-    return this.#set?.verify(presented);
+    return this.#set.current()?.verify(presented);
   }
 
   /** Loads the tokens if never loaded or stale. Concurrent callers share one fetch. */
   async refresh(): Promise<void> {
-    if (this.#set && this.#now() - this.#loadedAt < this.#maxAgeMs) return;
-    this.#pending ??= this.#reload().finally(() => {
-      this.#pending = undefined;
-    });
-    await this.#pending;
-  }
-
-  async #reload(): Promise<void> {
-    try {
-      const { tokens, tooShort } = parseTokenSecret(await this.#load());
-      if (tooShort > 0) {
-        this.#warn(`ignored ${tooShort} token(s) shorter than ${MIN_TOKEN_LENGTH} characters`);
-      }
-      if (tokens.length === 0) this.#warn("the tokens secret holds no usable token");
-      this.#set = new TokenSet(tokens);
-      this.#loadedAt = this.#now();
-    } catch (err) {
-      const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-      if (!this.#set) throw new TokensUnavailableError(`cannot load the tokens: ${reason}`);
-      // Keep serving the last good set, and try again on the next request rather than in
-      // maxAgeMs: pushing loadedAt forward by a few seconds spaces the retries out.
-      this.#warn("reloading the tokens failed; keeping the previous set", { reason });
-      this.#loadedAt = this.#now() - this.#maxAgeMs + 5_000;
+    if (!(await this.#set.get())) {
+      throw new TokensUnavailableError("the registry cannot load its tokens");
     }
   }
-}
-
-/**
- * A Secrets Manager client for the request path: short timeouts, as for DynamoDB, so that a
- * slow Secrets Manager costs seconds, not the function's whole timeout.
- */
-export function createSecretsManagerClient(): SecretsManagerClient {
-  return new SecretsManagerClient({
-    maxAttempts: 3,
-    requestHandler: { connectionTimeout: 1000, requestTimeout: 3000, throwOnRequestTimeout: true },
-  });
-}
-
-/** `load` for RotatingTokens: the current version of one secret, by name or ARN. */
-export function secretLoader(
-  client: SecretsManagerClient,
-  secretId: string,
-): () => Promise<string> {
-  return async () => {
-    const out = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
-    if (out.SecretString === undefined) {
-      throw new Error(`secret ${secretId} has no string value (binary secrets are not read)`);
-    }
-    return out.SecretString;
-  };
 }

@@ -24,6 +24,11 @@ export function fingerprint(token: string): string {
 export interface TokenVerifier {
   readonly size: number;
   verify(presented: string): Principal | undefined | Promise<Principal | undefined>;
+  /**
+   * Called by the app before every request when present (a set loaded from a secret); throws
+   * TokensUnavailableError while the tokens cannot be loaded.
+   */
+  refresh?(): Promise<void>;
 }
 
 /**

@@ -2,12 +2,13 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { PresignKeys } from "../auth/presign.js";
 import { AnyToken, type ScopedTokens } from "../auth/scoped-tokens.js";
+import { TokensUnavailableError } from "../auth/secret-tokens.js";
 import type { TokenVerifier } from "../auth/tokens.js";
 import type { DiscoveryHealth } from "../discovery/health.js";
 import { DEFAULT_DNS_ZONE } from "../dns/names.js";
 import { type AppLogger, silentLogger } from "../logging.js";
 import type { SigningSource } from "../signing/source.js";
-import { type Store, StoreUnavailableError } from "../store/store.js";
+import { type RegistryStore, StoreUnavailableError } from "../store/store.js";
 import type { AppEvent } from "./app-event.js";
 import { requireToken } from "./auth.js";
 import type { BlockingReads } from "./blocking.js";
@@ -28,7 +29,7 @@ import { keysRoute } from "./routes/keys.js";
 import { readRoutes } from "./routes/reads.js";
 
 export interface AppOptions {
-  store: Store;
+  store: RegistryStore;
   tokens: TokenVerifier;
   /** Services whose reads need no token. Default: none. */
   publicServices?: ReadonlySet<string>;
@@ -76,7 +77,7 @@ export interface AppOptions {
   onRefusal?: (code: string, status: number) => void;
 }
 
-/** The whole v1 HTTP contract of DESIGN.md, the same app on Lambda and on Node. */
+/** The whole v1 HTTP contract (docs/api.md), the same app on Lambda and on Node. */
 export function createApp(options: AppOptions): Hono<AppEnv> {
   const { store, tokens } = options;
   const now = options.now ?? Date.now;
@@ -84,6 +85,14 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   const onEvent = options.onEvent ?? (() => {});
   const app = new Hono<AppEnv>();
 
+  // Tokens kept in a secret: every request waits for them, and is refused 503 without them
+  // (never 401: a node must not think its token was revoked because Secrets Manager is down).
+  if (tokens.refresh) {
+    app.use("*", async (_c, next) => {
+      await tokens.refresh?.();
+      await next();
+    });
+  }
   app.route("/health", healthRoute({ store }));
   app.route("/.well-known", keysRoute({ signing: options.signing, now }));
   const publicServices = options.publicServices ?? new Set<string>();
@@ -124,7 +133,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
       store,
       now,
       signing: options.signing,
-      ...(options.blockingReads ? { blocking: options.blockingReads } : {}),
+      blocking: options.blockingReads,
     }),
   );
   app.route("/v1/http_sd", httpSdRoute({ ...guard, store, now }));
@@ -173,6 +182,11 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
       onEvent("store_unavailable");
       c.header("Retry-After", String(err.retryAfterSeconds));
       return c.json(new ApiError(503, "store_unavailable", err.message).body(), 503);
+    }
+    if (err instanceof TokensUnavailableError) {
+      logger.error("cannot load the tokens", { reason: err.message });
+      c.header("Retry-After", String(err.retryAfterSeconds));
+      return c.json(new ApiError(503, "tokens_unavailable", err.message).body(), 503);
     }
     if (err instanceof HTTPException && err.status < 500) {
       // Hono's own refusals (a malformed URL, say) keep their status in our error shape.

@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from "hono";
-import { checkJoinCapability } from "../auth/join-capability.js";
+import { checkJoinCapability, JOIN_PATH } from "../auth/join-capability.js";
 import { checkPresigned, type PresignKeys } from "../auth/presign.js";
 import type { TokenVerifier } from "../auth/tokens.js";
 import type { AppEnv } from "./env.js";
@@ -26,11 +26,15 @@ export function bearer(header: string | undefined): string | undefined {
  * Who is asking, for every /v1 request: a presigned URL (checked first, and alone: a URL
  * that carries a signature stands or falls by it), else a bearer token. 401 without either,
  * except for reads of public services. What the principal may do is decided per route
- * (guard.ts), after the request is validated, so that DESIGN.md's order of refusals holds.
+ * (guard.ts), after the request is validated, so that refusals keep their order: 401, 415, 413, 400, 403 (docs/design.md).
  */
 export function requireToken(options: AuthOptions): MiddlewareHandler<AppEnv> {
   const { tokens, publicServices, presign } = options;
   return async (c, next) => {
+    // Keys kept in a secret are loaded by the requests that use them, never by a heartbeat.
+    if (presign?.refresh && (c.req.query("sig") !== undefined || JOIN_PATH.test(c.req.path))) {
+      await presign.refresh();
+    }
     // A join URL carries its credential in the path; like a presigned URL it stands alone.
     const join = checkJoinCapability({
       keys: presign,

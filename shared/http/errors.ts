@@ -29,7 +29,7 @@ export class ApiError extends Error {
       error: {
         code: this.code,
         message: this.message,
-        ...(this.issues ? { issues: this.issues } : {}),
+        issues: this.issues,
       },
     };
   }

@@ -4,7 +4,7 @@ import { ApiError } from "./errors.js";
 
 export const MAX_BODY_BYTES = 16 * 1024;
 
-/** 415 unless the request says it is JSON; runs before the size check, as DESIGN.md orders them. */
+/** 415 unless the request says it is JSON; runs before the size check, as the refusal order (docs/design.md) puts 415 before 413. */
 export const requireJson: MiddlewareHandler = async (c, next) => {
   const type = c.req.header("content-type") ?? "";
   if (!/^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i.test(type.trim())) {

@@ -1,6 +1,6 @@
 import { matchesPattern } from "../auth/scopes.js";
 import type { Principal } from "../model/principal.js";
-import type { LiveRegistration, Store } from "../store/store.js";
+import type { LiveRegistration, RegistryStore } from "../store/store.js";
 
 /**
  * Caps on live instances per service and per scoped token.
@@ -58,7 +58,7 @@ export interface Creation {
 const keyOf = (service: string, id: string) => `${service}\u0000${id}`;
 
 export class Quotas {
-  readonly #store: Store;
+  readonly #store: RegistryStore;
   readonly #options: QuotaOptions;
   readonly #tallies = new Map<string, Tally>();
   #catalog: { names: string[]; at: number } | undefined;
@@ -67,7 +67,7 @@ export class Quotas {
   /** The decision in progress; the next one starts when it settles. */
   #turn: Promise<unknown> = Promise.resolve();
 
-  constructor(store: Store, options: QuotaOptions) {
+  constructor(store: RegistryStore, options: QuotaOptions) {
     this.#store = store;
     this.#options = options;
   }

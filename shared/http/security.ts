@@ -22,8 +22,8 @@ export function securityOptions(
       cacheSeconds: config.tokenCacheSeconds,
       now,
     }),
-    ...(presign ? { presign } : {}),
-    ...(config.baseUrl ? { baseUrl: config.baseUrl } : {}),
+    presign,
+    baseUrl: config.baseUrl,
     rateLimit: config.rateLimit,
     caps: {
       maxPerService: config.maxInstancesPerService,

@@ -6,7 +6,7 @@ import {
   createEc2Client,
 } from "../sources/aws-clients.js";
 import type { ReconcileConfig } from "./config.js";
-import { SOURCES } from "./pass.js";
+import { SOURCES } from "./pass-record.js";
 
 export interface ReconcilerClients {
   ec2?: EC2Client;
@@ -26,8 +26,8 @@ export function createReconcilerClients(
   const ec2 = config.ec2.enabled ? createEc2Client(options) : undefined;
   const cloudMap = config.cloudMapNamespace ? createCloudMapClient(options) : undefined;
   return {
-    ...(ec2 ? { ec2 } : {}),
-    ...(cloudMap ? { cloudMap } : {}),
+    ec2,
+    cloudMap,
     destroy() {
       ec2?.destroy();
       cloudMap?.destroy();

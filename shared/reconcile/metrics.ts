@@ -1,5 +1,5 @@
 import type { ReconcileConfig } from "./config.js";
-import { type PassReport, SOURCES } from "./pass.js";
+import { type PassReport, SOURCES } from "./pass-record.js";
 
 /** The metric dimension values; the export's problems count as Cloud Map's. */
 export type MetricSource = "ec2" | "cloudmap";

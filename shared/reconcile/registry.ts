@@ -1,13 +1,13 @@
 import { mapLimit } from "../map-limit.js";
 import type { Instance } from "../model/instance.js";
-import type { Store } from "../store/store.js";
+import type { ReconcilerStore } from "../store/store.js";
 
 /**
  * Every live instance of every service, read once at the start of a pass. All or nothing: a
  * partial picture would make instances look gone, and the pass would remove or deregister them.
  */
 export async function registrySnapshot(
-  store: Store,
+  store: ReconcilerStore,
   nowMs: number,
   options: { concurrency: number; signal?: AbortSignal },
 ): Promise<Instance[]> {

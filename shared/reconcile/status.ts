@@ -1,6 +1,6 @@
 import { type DiscoveryHealth, type SourceHealth, summarize } from "../discovery/health.js";
 import { isoSeconds } from "../model/instance.js";
-import type { ReconcileState, Store } from "../store/store.js";
+import type { ReconcileState, RegistryStore } from "../store/store.js";
 
 /**
  * A source whose next pass is this many intervals overdue (and at least a minute) is reported
@@ -31,7 +31,7 @@ export function toSourceHealth(state: ReconcileState, nowMs: number): SourceHeal
 }
 
 export interface DiscoveryStatusOptions {
-  store: Store;
+  store: RegistryStore;
   now?: () => number;
   /**
    * Sources this process knows are configured, shown (with no run yet) before the table has

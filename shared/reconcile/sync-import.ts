@@ -3,7 +3,7 @@ import type { Instance, InstanceFields } from "../model/instance.js";
 import type { Discovered, SourceScan } from "../sources/discovered.js";
 import { EC2_INSTANCE_METADATA } from "../sources/ec2.js";
 import { contentHash } from "../store/item.js";
-import { type DiscoverySource, type Store, sourceOwner } from "../store/store.js";
+import { type DiscoverySource, type ReconcilerStore, sourceOwner } from "../store/store.js";
 import { instanceKey } from "./registry.js";
 import { judgeDrop } from "./safety.js";
 
@@ -15,7 +15,7 @@ export interface ImportInput {
   registry: readonly Instance[];
   /** The last accepted count and the held-pass counter, from the previous pass. */
   previous: { accepted: number; heldPasses: number } | undefined;
-  store: Store;
+  store: ReconcilerStore;
   nowMs: number;
   leaseSeconds: number;
   safetyRatio: number;

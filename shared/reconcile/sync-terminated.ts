@@ -3,7 +3,7 @@ import type { AppLogger } from "../logging.js";
 import { mapLimit } from "../map-limit.js";
 import type { Instance } from "../model/instance.js";
 import { EC2_INSTANCE_METADATA, terminatedEc2 } from "../sources/ec2.js";
-import type { Store } from "../store/store.js";
+import type { ReconcilerStore } from "../store/store.js";
 
 /**
  * Removes the heartbeat nodes that said which EC2 instance they run on
@@ -13,7 +13,7 @@ import type { Store } from "../store/store.js";
  */
 export async function removeTerminated(input: {
   ec2: EC2Client;
-  store: Store;
+  store: ReconcilerStore;
   registry: readonly Instance[];
   concurrency: number;
   signal?: AbortSignal;

@@ -1,3 +1,4 @@
+import { Reloading, type ReloadingOptions } from "../secrets/reloading.js";
 import { SigningKeys } from "./keys.js";
 
 /**
@@ -19,65 +20,27 @@ export function fixedSigning(keys: SigningKeys): SigningSource {
   return { keys: () => ready };
 }
 
-export interface ReloadingSigningOptions {
-  /** The stored key set's text: the secret's string, or the data folder's file. */
-  load: () => Promise<string>;
-  /** How long a rotation takes to reach a running registry. Default 300,000 (five minutes). */
-  maxAgeMs?: number;
-  now?: () => number;
-  /** Told about failed reloads; never given key material. */
-  warn?: (message: string, detail?: Record<string, unknown>) => void;
-}
+export type ReloadingSigningOptions = Omit<ReloadingOptions<SigningKeys>, "what" | "parse">;
 
 /**
- * A key set reloaded when older than `maxAgeMs`, as RotatingTokens reloads tokens: a failed
- * reload keeps the last good set (a Secrets Manager hiccup must not unsign the registry) and
- * is retried a few seconds later; a failed first load is SigningUnavailableError, which reads
- * answer 503. Concurrent callers share one load.
+ * A key set reloaded as any secret-backed set is (Reloading: a failed load keeps the last good
+ * set, so a Secrets Manager hiccup must not unsign the registry, and is retried a few seconds
+ * later). While no set has ever loaded, reads get SigningUnavailableError, answered 503.
  */
 export class ReloadingSigning implements SigningSource {
-  readonly #load: () => Promise<string>;
-  readonly #maxAgeMs: number;
-  readonly #now: () => number;
-  readonly #warn: NonNullable<ReloadingSigningOptions["warn"]>;
-  #keys: SigningKeys | undefined;
-  #loadedAt = 0;
-  #pending: Promise<void> | undefined;
-  /** When a first load last failed: reads within 5 s answer 503 without asking again. */
-  #failedAt = Number.NEGATIVE_INFINITY;
+  readonly #keys: Reloading<SigningKeys>;
 
   constructor(options: ReloadingSigningOptions) {
-    this.#load = options.load;
-    this.#maxAgeMs = options.maxAgeMs ?? 300_000;
-    this.#now = options.now ?? Date.now;
-    this.#warn = options.warn ?? (() => {});
+    this.#keys = new Reloading({
+      ...options,
+      what: "the signing keys",
+      parse: (text) => SigningKeys.parse(text),
+    });
   }
 
   async keys(): Promise<SigningKeys> {
-    const stale = !this.#keys || this.#now() - this.#loadedAt >= this.#maxAgeMs;
-    if (stale && (this.#keys || this.#now() - this.#failedAt >= 5_000)) {
-      this.#pending ??= this.#reload().finally(() => {
-        this.#pending = undefined;
-      });
-      await this.#pending;
-    }
-    if (!this.#keys) throw new SigningUnavailableError("the registry cannot load its signing keys");
-    return this.#keys;
-  }
-
-  async #reload(): Promise<void> {
-    try {
-      this.#keys = SigningKeys.parse(await this.#load());
-      this.#loadedAt = this.#now();
-    } catch (err) {
-      const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-      if (this.#keys) {
-        this.#warn("reloading the signing keys failed; keeping the previous set", { reason });
-        this.#loadedAt = this.#now() - this.#maxAgeMs + 5_000;
-      } else {
-        this.#failedAt = this.#now();
-        this.#warn("cannot load the signing keys", { reason });
-      }
-    }
+    const keys = await this.#keys.get();
+    if (!keys) throw new SigningUnavailableError("the registry cannot load its signing keys");
+    return keys;
   }
 }

@@ -1,5 +1,6 @@
 import { DeleteCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { type QueryContext, queryAll } from "./dynamo-queries.js";
+import { isConditionFailure } from "./errors.js";
 import { instanceKey, RECONCILE_PK, reconcileKey } from "./keys.js";
 import { fromStateItem, toStateItem } from "./reconcile-item.js";
 import { leaseValues } from "./rules.js";
@@ -57,7 +58,7 @@ export async function upsertSourced(
       ),
     );
   } catch (err) {
-    if ((err as { name?: string }).name === "ConditionalCheckFailedException") return "conflict";
+    if (isConditionFailure(err)) return "conflict";
     throw err;
   }
   return "written";
@@ -98,7 +99,7 @@ export async function removeInstance(
     );
     return true;
   } catch (err) {
-    if ((err as { name?: string }).name === "ConditionalCheckFailedException") return false;
+    if (isConditionFailure(err)) return false;
     throw err;
   }
 }

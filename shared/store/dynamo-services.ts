@@ -1,5 +1,6 @@
 import { QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { eachShard, liveInShard, type QueryContext, queryAll } from "./dynamo-queries.js";
+import { isConditionFailure } from "./errors.js";
 import { CATALOG_PK, catalogKey, serviceFromCatalogSk } from "./keys.js";
 import type { ServiceSummary } from "./store.js";
 
@@ -124,7 +125,7 @@ async function saveCounts(
       ),
     )
     .catch((err) => {
-      if ((err as { name?: string }).name !== "ConditionalCheckFailedException") throw err;
+      if (!isConditionFailure(err)) throw err;
     });
 }
 
@@ -148,6 +149,6 @@ export async function invalidateCounts(q: QueryContext, service: string): Promis
     )
     .catch((err) => {
       // Nothing to invalidate: never counted, or already invalidated.
-      if ((err as { name?: string }).name !== "ConditionalCheckFailedException") throw err;
+      if (!isConditionFailure(err)) throw err;
     });
 }

@@ -17,7 +17,7 @@ import {
   upsertSourced,
 } from "./dynamo-reconcile.js";
 import { invalidateCounts, serviceSummaries } from "./dynamo-services.js";
-import { classifyStoreError } from "./errors.js";
+import { classifyStoreError, isConditionFailure } from "./errors.js";
 import { type InstanceItem, isLive, toInstance } from "./item.js";
 import {
   CATALOG_PK,
@@ -143,7 +143,7 @@ export class DynamoStore implements Store {
       );
       old = out.Attributes as InstanceItem | undefined;
     } catch (err) {
-      if ((err as { name?: string }).name !== "ConditionalCheckFailedException") throw err;
+      if (!isConditionFailure(err)) throw err;
       const current = await this.#refusedItem(err, key);
       return heartbeatRefusal(current, owner, ttl, nowMs);
     }
@@ -174,7 +174,7 @@ export class DynamoStore implements Store {
         ),
       ).catch((err) => {
         // A newer heartbeat already replaced the item; its registration time is the one to keep.
-        if ((err as { name?: string }).name !== "ConditionalCheckFailedException") throw err;
+        if (!isConditionFailure(err)) throw err;
       });
     }
     await invalidateCounts(this.#q, service);
@@ -207,7 +207,7 @@ export class DynamoStore implements Store {
       await invalidateCounts(this.#q, service);
       return "deleted";
     } catch (err) {
-      if ((err as { name?: string }).name === "ConditionalCheckFailedException") return "forbidden";
+      if (isConditionFailure(err)) return "forbidden";
       throw err;
     }
   }
@@ -278,7 +278,7 @@ export class DynamoStore implements Store {
       await invalidateCounts(this.#q, service);
       return true;
     } catch (err) {
-      if ((err as { name?: string }).name === "ConditionalCheckFailedException") return false;
+      if (isConditionFailure(err)) return false;
       throw err;
     }
   }

@@ -40,3 +40,16 @@ export function classifyStoreError(err: unknown): unknown {
   }
   return err;
 }
+
+/**
+ * A write refused by its condition expression: the item is not as the write expected (an
+ * owner, a floor, a version), which each caller turns into its own answer. By name, since the
+ * document client and the low-level client raise the same error from either package copy.
+ */
+export function isConditionFailure(err: unknown): boolean {
+  return (
+    err !== null &&
+    typeof err === "object" &&
+    (err as { name?: unknown }).name === "ConditionalCheckFailedException"
+  );
+}

@@ -1,7 +1,13 @@
 import type { Instance, InstanceFields, Source } from "../model/instance.js";
 
-/** What the HTTP app needs from a store. `DynamoStore` is the one implementation. */
-export interface Store {
+/**
+ * A registry store: what the HTTP app needs, and the reconciler's side. `DynamoStore` and the
+ * SQLite store implement both halves; each consumer names the half it uses.
+ */
+export interface Store extends RegistryStore, ReconcilerStore {}
+
+/** What the HTTP app needs from a store. */
+export interface RegistryStore {
   heartbeat(input: HeartbeatInput): Promise<HeartbeatResult>;
   deregister(service: string, id: string, owner: string, nowMs: number): Promise<DeregisterResult>;
   get(service: string, id: string, nowMs: number): Promise<Instance | undefined>;
@@ -29,8 +35,15 @@ export interface Store {
    * heartbeat wrote (same owner, same last_seen). False when it was already replaced.
    */
   withdraw(service: string, id: string, owner: string, lastSeenMs: number): Promise<boolean>;
+  /** Every service ever catalogued (the caps match token patterns against them). */
+  serviceNames(): Promise<string[]>;
+  /** What each reconciler source did last (for /v1/discovery/health). */
+  reconcileStates(): Promise<ReconcileState[]>;
+}
 
-  // The reconciler's side. Heartbeats never go through these.
+/** The reconciler's side: its sources' instances and its state. Heartbeats never go through these. */
+export interface ReconcilerStore {
+  list(service: string, nowMs: number): Promise<Instance[]>;
 
   /** Every service ever catalogued, live instances or not, ordered by name. */
   serviceNames(): Promise<string[]>;

@@ -105,7 +105,7 @@ export class TokenTable implements TokenStore {
             ExpressionAttributeValues:
               idPrefix === "" ? { ":pk": TOKEN_PK } : { ":pk": TOKEN_PK, ":prefix": idPrefix },
             ConsistentRead: true,
-            ...(page ? { ExclusiveStartKey: page } : {}),
+            ExclusiveStartKey: page,
           }),
         ),
       );

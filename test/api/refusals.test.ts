@@ -52,7 +52,7 @@ describe.each(engines())("refusals on $name", (engine) => {
     expect((await r.get("/health", {}, null)).status).toBe(200);
   });
 
-  it("refuses in DESIGN.md's order: 401, 415, 413, 400", async () => {
+  it("refuses in the documented order: 401, 415, 413, 400", async () => {
     const r = await testRegistry(engine);
     const huge = JSON.stringify({ ...VALID, metadata: { big: "x".repeat(20_000) } });
     // Everything wrong at once: the token is what is reported.

@@ -1,11 +1,8 @@
 import type { DiscoveryHealth } from "../../shared/discovery/health.js";
 import { configuredSources } from "../../shared/reconcile/clients.js";
 import { readReconcileConfig } from "../../shared/reconcile/config.js";
-import {
-  type PassOptions,
-  type PassReport,
-  runReconcilePass,
-} from "../../shared/reconcile/pass.js";
+import { type PassOptions, runReconcilePass } from "../../shared/reconcile/pass.js";
+import type { PassReport } from "../../shared/reconcile/pass-record.js";
 import { discoveryFromTable } from "../../shared/reconcile/status.js";
 import type { Engine } from "../engines/index.js";
 import type { MotoAccount } from "./moto.js";

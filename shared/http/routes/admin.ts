@@ -149,6 +149,7 @@ export function adminRoutes(deps: AdminDeps): Hono<AppEnv> {
     const parsed = presignRequest.safeParse(await readJson(c));
     if (!parsed.success) throw invalidInput(parsed.error);
     authorizeAdmin(c, deps);
+    await deps.presign?.refresh?.();
     if (!deps.presign?.signing()) {
       throw new ApiError(404, "not_found", "presigned URLs are not enabled (no presign key)");
     }

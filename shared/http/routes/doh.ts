@@ -5,14 +5,14 @@ import type { TokenVerifier } from "../../auth/tokens.js";
 import type { ZoneOptions } from "../../dns/answer.js";
 import { DnsFormatError, MAX_STREAM_MESSAGE, respond } from "../../dns/wire.js";
 import type { Principal } from "../../model/principal.js";
-import type { Store } from "../../store/store.js";
+import type { RegistryStore } from "../../store/store.js";
 import { bearer } from "../auth.js";
 import type { AppEnv } from "../env.js";
 import { ApiError } from "../errors.js";
 import { type GuardDeps, rateLimit } from "../guard.js";
 
 export interface DohDeps extends GuardDeps {
-  store: Store;
+  store: RegistryStore;
   /** Bootstrap and scoped tokens: a token widens the answer to the services it may read. */
   tokens: TokenVerifier;
   zone: Omit<ZoneOptions, "now">;

@@ -1,10 +1,10 @@
 import { Hono } from "hono";
 import { type DiscoveryHealth, summarize } from "../../discovery/health.js";
-import type { Store } from "../../store/store.js";
+import type { RegistryStore } from "../../store/store.js";
 import type { AppEnv } from "../env.js";
 
 export interface HealthDeps {
-  store: Store;
+  store: RegistryStore;
   /** May read the store; a store failure answers 503 like any other read. */
   discovery: () => DiscoveryHealth | Promise<DiscoveryHealth>;
 }

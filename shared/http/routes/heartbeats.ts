@@ -2,7 +2,7 @@ import { type Context, Hono } from "hono";
 import { heartbeatBody, heartbeatInterval, type Lease } from "../../model/heartbeat.js";
 import { isoSeconds } from "../../model/instance.js";
 import { contentHash } from "../../store/item.js";
-import { FLOOR_FRACTION, type Store } from "../../store/store.js";
+import { FLOOR_FRACTION, type RegistryStore } from "../../store/store.js";
 import type { AppEvent } from "../app-event.js";
 import type { AppEnv } from "../env.js";
 import { ApiError, invalidInput } from "../errors.js";
@@ -13,7 +13,7 @@ import { idParam, serviceParam } from "../params.js";
 import type { Quotas } from "../quotas.js";
 
 export interface WriteDeps extends GuardDeps {
-  store: Store;
+  store: RegistryStore;
   now: () => number;
   onEvent: (event: AppEvent) => void;
   /** Undefined: every heartbeat goes to the table. */

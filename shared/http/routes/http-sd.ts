@@ -2,14 +2,14 @@ import { Hono } from "hono";
 import { inScope } from "../../auth/scopes.js";
 import { type TargetGroup, toTargetGroups } from "../../formats/http-sd.js";
 import { serviceName } from "../../model/names.js";
-import type { Store } from "../../store/store.js";
+import type { RegistryStore } from "../../store/store.js";
 import { cacheableJson } from "../cacheable.js";
 import type { AppEnv } from "../env.js";
 import { invalidInput } from "../errors.js";
 import { authorize, type GuardDeps, rateLimit } from "../guard.js";
 
 export interface HttpSdDeps extends GuardDeps {
-  store: Store;
+  store: RegistryStore;
   now: () => number;
 }
 

@@ -13,7 +13,7 @@ import {
 } from "../../formats/stellar.js";
 import type { Instance } from "../../model/instance.js";
 import { type SigningSource, SigningUnavailableError } from "../../signing/source.js";
-import { type InstancePage, InvalidCursorError, type Store } from "../../store/store.js";
+import { type InstancePage, InvalidCursorError, type RegistryStore } from "../../store/store.js";
 import { type BlockingReads, blockingAnswer, type Rendered, waitParam } from "../blocking.js";
 import { type BodySigner, cacheableJson, EDGE_CACHE_SECONDS } from "../cacheable.js";
 import type { AppEnv } from "../env.js";
@@ -22,7 +22,7 @@ import { authorize, type GuardDeps, rateLimit } from "../guard.js";
 import { applyFilters, filtersOf, idParam, pageOf, serviceParam } from "../params.js";
 
 export interface ReadDeps extends GuardDeps {
-  store: Store;
+  store: RegistryStore;
   now: () => number;
   /** Signs every read it answers 200 (shared/signing). Default: unsigned. */
   signing?: SigningSource;

@@ -1,0 +1,53 @@
+import type { Hono } from "hono";
+import type { PresignKeys } from "../auth/presign.js";
+import type { TokenVerifier } from "../auth/tokens.js";
+import type { Config } from "../config.js";
+import { type AppOptions, createApp } from "../http/app.js";
+import type { AppEnv } from "../http/env.js";
+import { securityOptions } from "../http/security.js";
+import type { AppLogger } from "../logging.js";
+import { discoveryFromTable } from "../reconcile/status.js";
+import type { RegistryStore } from "../store/store.js";
+
+/** What differs between the Lambda API and local mode; the rest is read from `config`. */
+export interface RegistryParts
+  extends Pick<AppOptions, "signing" | "blockingReads" | "onEvent" | "onRefusal"> {
+  config: Config;
+  store: RegistryStore;
+  /** The bootstrap tokens: fixed, or reloaded from a secret. */
+  tokens: TokenVerifier;
+  /** Where scoped tokens are kept: a store, or the DynamoDB table to keep them in. */
+  tokenTable: Parameters<typeof securityOptions>[1];
+  presign: PresignKeys | undefined;
+  logger: AppLogger;
+  dnsZone: string;
+  /** The discovery sources this deployment runs (for /v1/discovery/health). Default: none. */
+  configuredSources?: string[];
+}
+
+/**
+ * The composition root: the one place the HTTP app is assembled from configuration, shared by
+ * the Lambda entry (lambda-api.ts) and local mode (local/serve.ts) so that the two cannot
+ * drift. Returns the app and the scoped tokens it checks (local mode's /metrics accepts them).
+ */
+export function registryApp(parts: RegistryParts): {
+  app: Hono<AppEnv>;
+  scopedTokens: AppOptions["scopedTokens"];
+} {
+  const { config, store } = parts;
+  const security = securityOptions(config, parts.tokenTable, parts.presign);
+  const app = createApp({
+    store,
+    tokens: parts.tokens,
+    ...security,
+    publicServices: config.publicServices,
+    logger: parts.logger,
+    signing: parts.signing,
+    blockingReads: parts.blockingReads,
+    discovery: discoveryFromTable({ store, configured: parts.configuredSources }),
+    dnsZone: parts.dnsZone,
+    onEvent: parts.onEvent,
+    onRefusal: parts.onRefusal,
+  });
+  return { app, scopedTokens: security.scopedTokens };
+}
