@@ -9,7 +9,12 @@ import { awsTestEnv } from "./scripts/engines/aws-env.js";
 //   programs as processes (the muster command, the built agent, the CLIs); only its global
 //   set-up installs and starts the engines.
 const INTEGRATION = "**/*.integration.test.ts";
-const EVERY_TEST = ["test/**/*.test.ts", "shared/**/*.test.ts", "agent/**/*.test.ts"];
+const EVERY_TEST = [
+  "test/**/*.test.ts",
+  "shared/**/*.test.ts",
+  "agent/**/*.test.ts",
+  "cost/**/*.test.ts",
+];
 
 const shared: TestProjectInlineConfiguration["test"] = {
   // Processes, not worker threads: tests start servers and touch process-wide state (env).
@@ -26,7 +31,13 @@ export default defineConfig({
     reporters: jsonReport ? ["default", ["json", { outputFile: jsonReport }]] : ["default"],
     coverage: {
       provider: "v8",
-      include: ["shared/**/*.ts", "agent/**/*.ts", "local/**/*.ts", "functions/**/*.ts"],
+      include: [
+        "shared/**/*.ts",
+        "agent/**/*.ts",
+        "local/**/*.ts",
+        "functions/**/*.ts",
+        "cost/**/*.ts",
+      ],
       exclude: ["**/*.test.ts"],
       reporter: ["text-summary", "html", "json-summary"],
       reportsDirectory: "coverage",

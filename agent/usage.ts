@@ -28,7 +28,8 @@ Usage:
   muster-agent run --registry <url> --service <name> --id <id> --address <host:port> [options]
 
 Registry:
-  --registry <url>          registry base URL (default $MUSTER_REGISTRY)
+  --registry <url>          registry base URL (default $MUSTER_REGISTRY); on AWS the stack's
+                            FunctionUrl: heartbeats there skip CloudFront's request fee
   --token-file <file>       file holding the bearer token, re-read at every heartbeat so it
                             can be rotated in place (default: $MUSTER_TOKEN)
   --timeout <seconds>       per request (default 5)
@@ -37,7 +38,7 @@ Instance:
   --service <name>          service name (a DNS label)
   --id <id>                 instance id (with --ec2: default the EC2 instance id)
   --address <host:port>     where peers reach this node (with --ec2: local IPv4 and --port)
-  --ttl <seconds>           lease, 5-3600 (default 30); heartbeats every ttl/3
+  --ttl <seconds>           lease, 5-3600 (default 135); heartbeats every ttl/3
   --tags <a,b>              tags, comma-separated; repeatable
   --meta <key=value>        metadata; repeatable
   --weight <n>              1-1000 (default 1)

@@ -13,6 +13,7 @@ import { planEngines, startEngine } from "./engines.js";
 import { openContext, seedService } from "./fixture.js";
 import { benchHeartbeat, type HeartbeatResult } from "./heartbeat.js";
 import { benchLocal, renderLocal } from "./local.js";
+import { measureHeartbeatWire, peersSizes, writeMeasured } from "./measured.js";
 import { type BenchOptions, type EngineName, parseOptions, USAGE, UsageError } from "./options.js";
 import { benchPeers, PEERS_SERVICE, PEERS_TTL, type PeersResult } from "./peers.js";
 import type { Summary } from "./stats.js";
@@ -25,6 +26,8 @@ interface EngineResults {
   heartbeat: HeartbeatResult;
   peers: PeersResult;
   capacity: CapacityResult;
+  wire: Awaited<ReturnType<typeof measureHeartbeatWire>>;
+  sizes: Awaited<ReturnType<typeof peersSizes>>;
 }
 
 async function benchEngine(engine: EngineName, options: BenchOptions): Promise<EngineResults> {
@@ -43,7 +46,10 @@ async function benchEngine(engine: EngineName, options: BenchOptions): Promise<E
     const peers = await benchPeers(ctx, options);
     progress(`${engine}: consumed capacity`);
     const capacity = await benchCapacity(ctx);
-    return { engine, heartbeat, peers, capacity };
+    progress(`${engine}: heartbeat bytes on the wire and CPU per heartbeat`);
+    const wire = await measureHeartbeatWire(ctx, options.heartbeats);
+    const sizes = await peersSizes(ctx, options.instances);
+    return { engine, heartbeat, peers, capacity, wire, sizes };
   } finally {
     ctx.close();
     await running.stop();
@@ -239,6 +245,26 @@ async function main(): Promise<number> {
   notes.push(
     `Bundle by package: ${bundle.largest.map((p) => `${p.path} ${bytes(p.bytes)}`).join(", ")}.`,
   );
+
+  // The cost model prices DynamoDB Local's units (it reports them as DynamoDB does).
+  const priced = results.find((r) => r.engine === "dynamodb-local") ?? results[0];
+  if (priced && priced.capacity.renewal.total !== undefined) {
+    writeMeasured({
+      engine: priced.engine,
+      capacity: priced.capacity,
+      heartbeat: priced.heartbeat,
+      wire: priced.wire,
+      peers: priced.sizes,
+      instances: options.instances,
+      bundle,
+    });
+    notes.push(
+      `Wrote cost/measured.json from ${priced.engine} (npm run cost reads it): ` +
+        `${priced.wire.cpuMs.toFixed(2)} ms CPU, ${priced.wire.requestBytes} B up and ` +
+        `${priced.wire.responseBytes} B down per heartbeat; peers.json gzip ` +
+        `${priced.sizes.gzipPerInstance.toFixed(0)} B per instance.`,
+    );
+  }
 
   const cpu = cpus();
   const lines = [

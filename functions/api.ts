@@ -16,6 +16,7 @@ import { createApp } from "../shared/http/app.js";
 import type { AppEvent } from "../shared/http/app-event.js";
 import { lambdaBlockingReads } from "../shared/http/blocking.js";
 import { securityOptions } from "../shared/http/security.js";
+import { EventTotals } from "../shared/metrics/event-totals.js";
 import { discoveryFromTable } from "../shared/reconcile/status.js";
 import { ReloadingSigning } from "../shared/signing/source.js";
 import { createDynamoClient } from "../shared/store/client.js";
@@ -76,8 +77,14 @@ const METRIC: Record<AppEvent, string> = {
 };
 // `?wait=`: refused unless MUSTER_MAX_WAIT_SECONDS allows a short wait (docs/watch.md).
 const blockingReads = lambdaBlockingReads(process.env);
+// Counted per container and published once a minute (or at once on a store outage).
+const totals = new EventTotals({ flushMs: 60_000 });
 const dynamo = createDynamoClient();
-const store = new DynamoStore({ client: dynamo, tableName: config.tableName });
+const store = new DynamoStore({
+  client: dynamo,
+  tableName: config.tableName,
+  shardConcurrency: config.shardConcurrency,
+});
 const app = createApp({
   store,
   tokens: rotating ?? new TokenSet(config.tokens),
@@ -88,7 +95,7 @@ const app = createApp({
   discovery: discoveryFromTable({ store }),
   ...(blockingReads ? { blockingReads } : {}),
   dnsZone: readDnsZone(process.env),
-  onEvent: (event) => metrics.addMetric(METRIC[event], MetricUnit.Count, 1),
+  onEvent: (event) => totals.add(event),
 });
 const serve = handle(app);
 
@@ -118,7 +125,11 @@ export const handler: typeof serve = async (event, context) => {
     }
     return await serve(event, context);
   } finally {
-    // Metrics are buffered per invocation: publish (write the EMF line) before Lambda freezes.
-    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+    // Publish (write the EMF line) before Lambda freezes, when a flush is due.
+    const due = totals.due();
+    if (due) {
+      for (const [event, count] of due) metrics.addMetric(METRIC[event], MetricUnit.Count, count);
+      metrics.publishStoredMetrics();
+    }
   }
 };

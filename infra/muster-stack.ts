@@ -11,6 +11,7 @@ import { FrontDoor } from "./constructs/front-door.js";
 import { MembershipEvents } from "./constructs/membership-events.js";
 import { type Ec2Discovery, Reconciler } from "./constructs/reconciler.js";
 import { RegistryTable, type TableBilling } from "./constructs/registry-table.js";
+import { API_MEMORY_MB } from "./defaults.js";
 
 export interface MusterStackProps extends StackProps {
   /**
@@ -165,7 +166,7 @@ export class MusterStack extends Stack {
       presignKeysSecret: this.presignKeysSecret,
       publicServices: props.publicServices ?? [],
       ...(props.maxWaitSeconds && { maxWaitSeconds: props.maxWaitSeconds }),
-      memorySize: props.apiMemorySize ?? 512,
+      memorySize: props.apiMemorySize ?? API_MEMORY_MB,
       logRetention,
     });
     this.frontDoor = new FrontDoor(this, "FrontDoor", {
@@ -207,7 +208,7 @@ export class MusterStack extends Stack {
     });
 
     new CfnOutput(this, "RegistryUrl", {
-      description: "Base URL of the registry (CloudFront)",
+      description: "Base URL of the registry (CloudFront): where nodes read (join, peers.json)",
       value: this.frontDoor.url,
     });
     new CfnOutput(this, "JoinUrlExample", {
@@ -216,7 +217,7 @@ export class MusterStack extends Stack {
     });
     new CfnOutput(this, "FunctionUrl", {
       description:
-        "The API function without the cache: same tokens and contract; heartbeats sent here skip CloudFront's request fee",
+        "Where agents send heartbeats (muster-agent run --registry): the API without the cache, same tokens and contract, no CloudFront request fee",
       value: this.frontDoor.functionUrl.url,
     });
     new CfnOutput(this, "TableName", { value: this.table.table.tableName });

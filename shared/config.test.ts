@@ -19,6 +19,7 @@ describe("readConfig", () => {
       maxInstancesPerService: 100_000,
       maxInstancesPerToken: 10_000,
       baseUrl: undefined,
+      shardConcurrency: 16,
       presignKeys: undefined,
     });
   });

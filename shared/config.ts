@@ -3,6 +3,7 @@ import { baseUrl } from "./auth/presign.js";
 import { parsePresignKeys } from "./auth/presign-keys.js";
 import { MIN_TOKEN_LENGTH } from "./auth/tokens.js";
 import { serviceName } from "./model/names.js";
+import { SHARDS } from "./store/keys.js";
 
 const list = (value: string | undefined) =>
   (value ?? "")
@@ -27,6 +28,7 @@ const schema = z.object({
   MUSTER_MAX_INSTANCES_PER_SERVICE: wholeNumber(0, 10_000_000, 100_000),
   MUSTER_MAX_INSTANCES_PER_TOKEN: wholeNumber(0, 10_000_000, 10_000),
   MUSTER_BASE_URL: baseUrl.optional(),
+  MUSTER_SHARD_CONCURRENCY: wholeNumber(1, SHARDS, SHARDS),
 });
 
 /** An optional whole number from the environment, within bounds; empty means unset. */
@@ -54,6 +56,8 @@ export interface Config {
   baseUrl: string | undefined;
   /** MUSTER_PRESIGN_KEYS, when set: `{kid: secret}`. */
   presignKeys: Record<string, string> | undefined;
+  /** Shards of a service read at once (DynamoStore's shardConcurrency); default all. */
+  shardConcurrency: number;
 }
 
 export class ConfigError extends Error {
@@ -75,6 +79,7 @@ export function readConfig(env: NodeJS.ProcessEnv, defaults: { table?: string } 
     MUSTER_MAX_INSTANCES_PER_SERVICE: env.MUSTER_MAX_INSTANCES_PER_SERVICE,
     MUSTER_MAX_INSTANCES_PER_TOKEN: env.MUSTER_MAX_INSTANCES_PER_TOKEN,
     MUSTER_BASE_URL: env.MUSTER_BASE_URL || undefined,
+    MUSTER_SHARD_CONCURRENCY: env.MUSTER_SHARD_CONCURRENCY,
   });
   const problems = parsed.success
     ? []
@@ -106,5 +111,6 @@ export function readConfig(env: NodeJS.ProcessEnv, defaults: { table?: string } 
     maxInstancesPerToken: d.MUSTER_MAX_INSTANCES_PER_TOKEN,
     baseUrl: d.MUSTER_BASE_URL,
     presignKeys,
+    shardConcurrency: d.MUSTER_SHARD_CONCURRENCY,
   };
 }

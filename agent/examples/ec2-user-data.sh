@@ -4,7 +4,10 @@
 # the token; the instance metadata service must allow IMDSv2 (HttpTokens=required is fine).
 set -euo pipefail
 
-REGISTRY="https://registry.example.com"   # the registry's API URL
+# Reads (join) go through the stack's RegistryUrl (CloudFront caches them for a herd of joining
+# nodes); heartbeats go to its FunctionUrl, which skips CloudFront's per-request fee (docs/cost.md).
+REGISTRY="https://registry.example.com"                      # RegistryUrl output
+WRITES="https://abcdefghij.lambda-url.us-east-1.on.aws"       # FunctionUrl output
 ARTIFACT="s3://my-artifacts/muster/muster-agent.mjs"
 TOKEN_SECRET="muster/agent-token"
 SERVICE="blixard"
@@ -40,7 +43,7 @@ After=network-online.target $SERVICE.service
 # --ec2: id = the instance id, address = local IPv4 and --port, metadata.ec2_instance_id set,
 # all read from IMDSv2 at start.
 ExecStart=$NODE /usr/local/lib/muster/muster-agent.mjs run \\
-  --registry $REGISTRY \\
+  --registry $WRITES \\
   --service $SERVICE \\
   --ec2 --port $PORT \\
   --token-file /etc/muster/token \\

@@ -99,16 +99,18 @@ export class RegistryAlarms extends Construct {
         musterMetric("SourceErrors", "muster-reconcile", "Sum", { Source: source }),
         { evaluationPeriods: 2 },
       );
-      // Every run for 15 minutes found nothing — or no run reported at all: a wrong tag
-      // filter, a lost permission or a stopped schedule all look like this.
+      // Every run for 15 minutes saw none of the instances it should see — or no run reported
+      // at all: a wrong tag filter, a lost permission or a stopped schedule all look like this.
+      // SourceMissing (shared/reconcile/metrics.ts) is 0 when a source has nothing to see,
+      // e.g. a Cloud Map namespace muster fills itself while the registry is empty.
       alarm(
         `${source}SourceEmpty`,
-        `muster reconciler: source ${source} found no instance for 15 minutes`,
-        musterMetric("SourceInstances", "muster-reconcile", "Maximum", { Source: source }),
+        `muster reconciler: source ${source} saw none of the instances it should for 15 minutes`,
+        musterMetric("SourceMissing", "muster-reconcile", "Minimum", { Source: source }),
         {
-          threshold: 0,
+          threshold: 1,
           evaluationPeriods: 3,
-          comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_OR_EQUAL_TO_THRESHOLD,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
           treatMissingData: cloudwatch.TreatMissingData.BREACHING,
         },
       );

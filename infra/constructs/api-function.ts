@@ -1,5 +1,6 @@
 import { Duration } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
+import { ApplicationLogLevel } from "aws-cdk-lib/aws-lambda";
 import type * as logs from "aws-cdk-lib/aws-logs";
 import type * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import { Construct } from "constructs";
@@ -61,6 +62,8 @@ export class ApiFunction extends Construct {
       timeout: Duration.seconds(15),
       environment,
       logRetention: props.logRetention,
+      // The API logs only what needs a look (warnings, errors); a heartbeat writes no line.
+      applicationLogLevel: ApplicationLogLevel.WARN,
     });
     props.table.grantItemAccess(this.fn.role);
     // GetSecretValue only (secret.grantRead adds DescribeSecret, which the code never calls).

@@ -2,7 +2,13 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Duration, RemovalPolicy, Token } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
-import { Architecture, Runtime } from "aws-cdk-lib/aws-lambda";
+import {
+  ApplicationLogLevel,
+  Architecture,
+  LoggingFormat,
+  Runtime,
+  SystemLogLevel,
+} from "aws-cdk-lib/aws-lambda";
 import { LogLevel, NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
@@ -28,6 +34,11 @@ export interface MusterFunctionProps {
   readonly timeout: Duration;
   readonly environment: Record<string, string>;
   readonly logRetention: logs.RetentionDays;
+  /**
+   * The lowest level of the function's own log lines that reach CloudWatch.
+   * @default ApplicationLogLevel.INFO
+   */
+  readonly applicationLogLevel?: ApplicationLogLevel;
 }
 
 /**
@@ -68,9 +79,14 @@ export class MusterFunction extends Construct {
       timeout: props.timeout,
       role: this.role,
       logGroup: this.logGroup,
+      // JSON logs let the levels filter: system level WARN drops Lambda's START, END and
+      // REPORT lines, three per invocation and most of the log bill of a heartbeat
+      // (docs/cost.md). Powertools reads the application level from AWS_LAMBDA_LOG_LEVEL.
+      loggingFormat: LoggingFormat.JSON,
+      systemLogLevelV2: SystemLogLevel.WARN,
+      applicationLogLevelV2: props.applicationLogLevel ?? ApplicationLogLevel.INFO,
       environment: {
         POWERTOOLS_SERVICE_NAME: props.serviceName,
-        POWERTOOLS_LOG_LEVEL: "INFO",
         ...props.environment,
       },
       bundling: {

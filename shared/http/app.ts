@@ -21,6 +21,7 @@ import { TokenBuckets } from "./rate-limit.js";
 import { adminRoutes } from "./routes/admin.js";
 import { dohRoute } from "./routes/doh.js";
 import { discoveryHealthRoute, healthRoute, NO_SOURCES } from "./routes/health.js";
+import { batchRoutes } from "./routes/heartbeat-batch.js";
 import { writeRoutes } from "./routes/heartbeats.js";
 import { httpSdRoute } from "./routes/http-sd.js";
 import { keysRoute } from "./routes/keys.js";
@@ -103,20 +104,19 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     }),
   );
   const caps = options.caps;
-  app.route(
-    "/v1/services",
-    writeRoutes({
-      ...guard,
-      store,
-      now,
-      onEvent,
-      floodGuard: options.floodGuard === false ? undefined : new FloodGuard({ now }),
-      quotas:
-        caps && (caps.maxPerService > 0 || caps.maxPerToken > 0)
-          ? new Quotas(store, { ...caps, countSeconds: caps.countSeconds ?? 10, now })
-          : undefined,
-    }),
-  );
+  const writeDeps = {
+    ...guard,
+    store,
+    now,
+    onEvent,
+    floodGuard: options.floodGuard === false ? undefined : new FloodGuard({ now }),
+    quotas:
+      caps && (caps.maxPerService > 0 || caps.maxPerToken > 0)
+        ? new Quotas(store, { ...caps, countSeconds: caps.countSeconds ?? 10, now })
+        : undefined,
+  };
+  app.route("/v1/services", writeRoutes(writeDeps));
+  app.route("/v1/heartbeats", batchRoutes(writeDeps));
   app.route(
     "/v1/services",
     readRoutes({

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { gzipSync } from "node:zlib";
 import type { Context } from "hono";
 import { SIGNATURE_HEADER } from "../signing/header.js";
 
@@ -17,12 +18,28 @@ export function strongEtag(body: string): string {
   return `"${createHash("sha256").update(body).digest("base64url").slice(0, 32)}"`;
 }
 
-// If-None-Match uses the weak comparison (RFC 9110 §13.1.2): W/ prefixes are ignored.
+/** Bodies smaller than this go as they are: gzip saves nothing worth the CPU on them. */
+export const GZIP_MIN_BYTES = 1024;
+const GZIP_SUFFIX = "-gzip";
+
+/** Whether the client takes gzip (RFC 9110 §12.5.3), q=0 meaning it refuses it. */
+export function acceptsGzip(acceptEncoding: string | undefined): boolean {
+  if (!acceptEncoding) return false;
+  return acceptEncoding.split(",").some((part) => {
+    const [coding = "", ...params] = part.trim().toLowerCase().split(";");
+    if (coding.trim() !== "gzip" && coding.trim() !== "*") return false;
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith("q="));
+    return q === undefined || Number(q.slice(2)) > 0;
+  });
+}
+
+// If-None-Match uses the weak comparison (RFC 9110 §13.1.2): W/ prefixes are ignored, and so
+// is the gzip suffix, since both representations carry the same identity body.
 export function matches(ifNoneMatch: string | undefined, etag: string): boolean {
   if (!ifNoneMatch) return false;
   return ifNoneMatch
     .split(",")
-    .map((t) => t.trim().replace(/^W\//, ""))
+    .map((t) => t.trim().replace(/^W\//, "").replace(`${GZIP_SUFFIX}"`, '"'))
     .some((t) => t === "*" || t === etag);
 }
 
@@ -30,6 +47,12 @@ export function matches(ifNoneMatch: string | undefined, etag: string): boolean 
  * Answers a read with a strong ETag, honouring If-None-Match with a bodiless 304. With `sign`,
  * a 200 carries the body's detached signature; a 304 has no body, so nothing to sign (a cache
  * keeps the signature it stored with the body, and the ETag is unchanged by signing).
+ *
+ * A client that sends `Accept-Encoding: gzip` gets a body over 1 KiB gzipped: a 100,000-instance
+ * peers.json fits a Lambda response (6 MB) only so. The ETag and the signature are both of
+ * the identity body, the bytes a client has after decoding; the gzipped representation's ETag
+ * carries a `-gzip` suffix (it is another representation, RFC 9110 §8.8.3), and
+ * If-None-Match accepts either form.
  */
 export function cacheable(
   c: Context,
@@ -38,17 +61,20 @@ export function cacheable(
   sign?: BodySigner,
 ): Response {
   const etag = strongEtag(body);
+  const gzip = body.length >= GZIP_MIN_BYTES && acceptsGzip(c.req.header("accept-encoding"));
   const headers: Record<string, string> = {
-    ETag: etag,
+    ETag: gzip ? `${etag.slice(0, -1)}${GZIP_SUFFIX}"` : etag,
     "Cache-Control": CACHE_CONTROL,
-    Vary: "Authorization",
+    Vary: "Authorization, Accept-Encoding",
   };
   if (matches(c.req.header("if-none-match"), etag)) {
     return new Response(null, { status: 304, headers });
   }
   headers["Content-Type"] = contentType;
   if (sign) headers[SIGNATURE_HEADER] = sign(body);
-  return new Response(body, { status: 200, headers });
+  if (!gzip) return new Response(body, { status: 200, headers });
+  headers["Content-Encoding"] = "gzip";
+  return new Response(gzipSync(body), { status: 200, headers });
 }
 
 export function cacheableJson(

@@ -21,14 +21,27 @@ export const limitBody: MiddlewareHandler = bodyLimit({
   },
 });
 
+/** A batch of heartbeats (routes/heartbeat-batch.ts): many bodies of up to 16 KiB each. */
+export const MAX_BATCH_BODY_BYTES = 256 * 1024;
+
+/** limitBody with another ceiling. */
+export function limitBodyTo(maxSize: number): MiddlewareHandler {
+  return bodyLimit({
+    maxSize,
+    onError: () => {
+      throw new ApiError(413, "payload_too_large", `body is larger than ${maxSize} bytes`);
+    },
+  });
+}
+
 /** The body parsed as JSON, or a 400 that says it is not. */
-export async function readJson(c: Context): Promise<unknown> {
+export async function readJson(c: Context, maxBytes = MAX_BODY_BYTES): Promise<unknown> {
   const text = await c.req.text();
   // bodyLimit trusts a Content-Length header when there is one; in process and on Lambda
   // (the body arrives whole) nothing holds the body to it, so a header that understates the
   // body would let any size through. Measured here, after the fact, in bytes.
-  if (Buffer.byteLength(text, "utf8") > MAX_BODY_BYTES) {
-    throw new ApiError(413, "payload_too_large", `body is larger than ${MAX_BODY_BYTES} bytes`);
+  if (Buffer.byteLength(text, "utf8") > maxBytes) {
+    throw new ApiError(413, "payload_too_large", `body is larger than ${maxBytes} bytes`);
   }
   try {
     return JSON.parse(text);

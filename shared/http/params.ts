@@ -55,3 +55,25 @@ export function applyFilters(
     return tags.every((t) => i.tags.includes(t));
   });
 }
+
+/** Largest `?limit=` of a paged `/instances`. */
+export const MAX_PAGE_LIMIT = 1000;
+const DEFAULT_PAGE_LIMIT = 500;
+
+/**
+ * `?limit=&cursor=` of `/instances`; undefined when neither is given (the whole list). The
+ * cursor is the store's own and is checked there.
+ */
+export function pageOf(c: Context): { limit: number; cursor: string | undefined } | undefined {
+  const limit = c.req.query("limit");
+  const cursor = c.req.query("cursor");
+  if (limit === undefined && cursor === undefined) return undefined;
+  return {
+    limit:
+      limit === undefined
+        ? DEFAULT_PAGE_LIMIT
+        : parseOr400(z.coerce.number().int().min(1).max(MAX_PAGE_LIMIT), limit, "limit"),
+    cursor:
+      cursor === undefined ? undefined : parseOr400(z.string().min(1).max(512), cursor, "cursor"),
+  };
+}

@@ -34,10 +34,20 @@ export function checkIrohNodeId(value: string): IrohKeyCheck {
   return { ok: true, key };
 }
 
+// Every Blixard read checks every listed id again (the point decoding is most of a large
+// peers.json's time), so the verdicts are remembered; bounded, so a flood of distinct ids
+// costs memory only up to the bound (about 15 MB), then starts over.
+const VERDICTS_MAX = 100_000;
+const verdicts = new Map<string, Uint8Array | null>();
+
 /** The key bytes, or undefined when the id is absent or not a valid key. */
 export function irohKey(value: string | null): Uint8Array | undefined {
   if (value === null) return undefined;
+  const known = verdicts.get(value);
+  if (known !== undefined) return known ?? undefined;
   const check = checkIrohNodeId(value);
+  if (verdicts.size >= VERDICTS_MAX) verdicts.clear();
+  verdicts.set(value, check.ok ? check.key : null);
   return check.ok ? check.key : undefined;
 }
 

@@ -5,7 +5,7 @@ import { type PassReport, SOURCES } from "./pass.js";
 export type MetricSource = "ec2" | "cloudmap";
 
 export interface PassMetric {
-  name: "ReconcileDurationMs" | "SourceInstances" | "SourceErrors";
+  name: "ReconcileDurationMs" | "SourceInstances" | "SourceErrors" | "SourceMissing";
   unit: "Milliseconds" | "Count";
   value: number;
   /** The `Source` dimension; absent for the pass as a whole. */
@@ -34,8 +34,33 @@ export function passMetrics(
     const main = states[0];
     if (main)
       metrics.push({ name: "SourceInstances", unit: "Count", value: main.instances, source });
+    const missing = missingInstances(source, states);
+    if (missing !== undefined)
+      metrics.push({ name: "SourceMissing", unit: "Count", value: missing ? 1 : 0, source });
   };
   if (config.ec2.enabled) add("ec2", [SOURCES.ec2]);
   if (config.cloudMapNamespace) add("cloudmap", [SOURCES.cloudMap, SOURCES.cloudMapExport]);
   return metrics;
+}
+
+type SourceState = PassReport["states"][number] | undefined;
+
+/**
+ * Whether a source that should see instances saw none (the stack alarms on it); undefined
+ * when the pass did not tell. EC2 discovery is configured to find instances: none is wrong.
+ * Cloud Map is both directions at once: the import skips the instances muster exported, so
+ * a namespace muster fills shows 0 imports while all is well. It should see something when
+ * the registry has instances to export, or the namespace held foreign instances before; it
+ * sees what it imported plus what the export holds there.
+ */
+export function missingInstances(
+  source: MetricSource,
+  [main, exported]: SourceState[],
+): boolean | undefined {
+  if (!main || main.found === null) return undefined;
+  if (source === "ec2") return main.found === 0;
+  if (!exported || exported.found === null) return undefined;
+  const expected = exported.found > 0 || main.accepted > 0;
+  const seen = main.found + exported.instances;
+  return expected && seen === 0;
 }

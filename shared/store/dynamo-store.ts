@@ -4,13 +4,19 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
-  type QueryCommandInput,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { Instance } from "../model/instance.js";
 import { documentClient } from "./client.js";
+import { listPage, type QueryContext, queryAll, queryService } from "./dynamo-queries.js";
+import {
+  putReconcileState,
+  reconcileStates,
+  removeInstance,
+  upsertSourced,
+} from "./dynamo-reconcile.js";
+import { invalidateCounts, serviceSummaries } from "./dynamo-services.js";
 import { classifyStoreError } from "./errors.js";
 import { type InstanceItem, isLive, toInstance } from "./item.js";
 import {
@@ -18,25 +24,22 @@ import {
   catalogKey,
   HEALTH_KEY,
   instanceKey,
-  RECONCILE_PK,
-  reconcileKey,
   SHARDS,
   serviceFromCatalogSk,
-  servicePartition,
 } from "./keys.js";
-import { fromStateItem, toStateItem } from "./reconcile-item.js";
 import { floorMs, heartbeatRefusal, leaseValues } from "./rules.js";
-import {
-  type DeregisterResult,
-  type HeartbeatInput,
-  type HeartbeatResult,
-  type LiveRegistration,
-  type ReconcileState,
-  type RemoveExpectation,
-  type ServiceSummary,
-  type SourcedInput,
-  type Store,
-  sourceOwner,
+import type {
+  DeregisterResult,
+  HeartbeatInput,
+  HeartbeatResult,
+  InstancePage,
+  LiveRegistration,
+  PageRequest,
+  ReconcileState,
+  RemoveExpectation,
+  ServiceSummary,
+  SourcedInput,
+  Store,
 } from "./store.js";
 import { setExpression } from "./update-expression.js";
 
@@ -55,6 +58,17 @@ export interface DynamoStoreOptions {
    * small table paginate, which is how the tests prove every page is followed.
    */
   queryPageLimit?: number;
+  /**
+   * How old the per-service counts of `services()` may be before they are counted again.
+   * Default 60; 0 counts on every call.
+   */
+  countMaxAgeSeconds?: number;
+  /**
+   * Shards a listing or a count reads at once. Default: all of them (DynamoDB answers a 1 MB
+   * page in well under the 3 s request timeout). Single-threaded test engines take about a
+   * second a page, so a 100,000-instance listing there reads one or two at a time.
+   */
+  shardConcurrency?: number;
 }
 
 export class DynamoStore implements Store {
@@ -66,6 +80,8 @@ export class DynamoStore implements Store {
   readonly #pageLimit: { Limit?: number };
   /** Services this process has written to the catalog; the entry is never removed. */
   readonly #catalogued = new Set<string>();
+  readonly #q: QueryContext;
+  readonly #countMaxAgeMs: number;
 
   constructor(options: DynamoStoreOptions) {
     this.#doc = documentClient(options.client);
@@ -74,6 +90,15 @@ export class DynamoStore implements Store {
     this.#serviceConcurrency = options.serviceConcurrency ?? 4;
     this.#capacity = options.onConsumedCapacity ? { ReturnConsumedCapacity: "TOTAL" } : {};
     this.#pageLimit = options.queryPageLimit ? { Limit: options.queryPageLimit } : {};
+    this.#q = {
+      doc: this.#doc,
+      table: this.#table,
+      call: (operation, run) => this.#call(operation, run),
+      capacity: this.#capacity,
+      shardConcurrency: options.shardConcurrency ?? SHARDS,
+      extra: { ...this.#capacity, ...this.#pageLimit },
+    };
+    this.#countMaxAgeMs = (options.countMaxAgeSeconds ?? 60) * 1000;
   }
 
   /**
@@ -123,7 +148,12 @@ export class DynamoStore implements Store {
       return heartbeatRefusal(current, owner, ttl, nowMs);
     }
 
-    if (old && isLive(old, nowMs)) return { kind: "renewed", expiresAt };
+    if (old && isLive(old, nowMs)) {
+      // A renewal changes the counts only when it changes the status.
+      if ((old.status ?? "passing") !== input.fields.status)
+        await invalidateCounts(this.#q, service);
+      return { kind: "renewed", expiresAt };
+    }
     if (old) {
       // The id was held before but had lapsed; if_not_exists kept the old registration time.
       await this.#call("heartbeat.reregister", () =>
@@ -147,6 +177,7 @@ export class DynamoStore implements Store {
         if ((err as { name?: string }).name !== "ConditionalCheckFailedException") throw err;
       });
     }
+    await invalidateCounts(this.#q, service);
     return { kind: "created", expiresAt };
   }
 
@@ -172,7 +203,9 @@ export class DynamoStore implements Store {
         ),
       );
       const old = out.Attributes as InstanceItem | undefined;
-      return old && isLive(old, nowMs) ? "deleted" : "absent";
+      if (!old || !isLive(old, nowMs)) return "absent";
+      await invalidateCounts(this.#q, service);
+      return "deleted";
     } catch (err) {
       if ((err as { name?: string }).name === "ConditionalCheckFailedException") return "forbidden";
       throw err;
@@ -195,36 +228,19 @@ export class DynamoStore implements Store {
   }
 
   async list(service: string, nowMs: number): Promise<Instance[]> {
-    const items = await this.#queryService<InstanceItem>(service, nowMs);
+    const items = await queryService<InstanceItem>(this.#q, service, nowMs);
     return items.map(toInstance).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
+  async listPage(service: string, nowMs: number, page: PageRequest): Promise<InstancePage> {
+    return await listPage(this.#q, service, nowMs, page);
+  }
+
   async services(nowMs: number): Promise<ServiceSummary[]> {
-    const names: string[] = [];
-    await this.#queryAll(
-      "services.catalog",
-      {
-        TableName: this.#table,
-        KeyConditionExpression: "pk = :pk",
-        ExpressionAttributeValues: { ":pk": CATALOG_PK },
-        ProjectionExpression: "sk",
-      },
-      (item) => names.push(serviceFromCatalogSk(item.sk as string)),
-    );
-    const summaries: ServiceSummary[] = [];
-    let next = 0;
-    const worker = async () => {
-      while (next < names.length) {
-        const name = names[next++] as string;
-        const items = await this.#queryService<{ status?: string }>(name, nowMs, "#status");
-        if (items.length > 0) {
-          const passing = items.filter((i) => (i.status ?? "passing") === "passing").length;
-          summaries.push({ name, instances: items.length, passing });
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: this.#serviceConcurrency }, worker));
-    return summaries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return await serviceSummaries(this.#q, nowMs, {
+      concurrency: this.#serviceConcurrency,
+      countMaxAgeMs: this.#countMaxAgeMs,
+    });
   }
 
   async ping(): Promise<void> {
@@ -236,7 +252,8 @@ export class DynamoStore implements Store {
   }
 
   async liveRegistrations(service: string, nowMs: number): Promise<LiveRegistration[]> {
-    const items = await this.#queryService<{ id: string; owner: string }>(
+    const items = await queryService<{ id: string; owner: string }>(
+      this.#q,
       service,
       nowMs,
       "#id, #owner",
@@ -258,6 +275,7 @@ export class DynamoStore implements Store {
           }),
         ),
       );
+      await invalidateCounts(this.#q, service);
       return true;
     } catch (err) {
       if ((err as { name?: string }).name === "ConditionalCheckFailedException") return false;
@@ -267,7 +285,8 @@ export class DynamoStore implements Store {
 
   async serviceNames(): Promise<string[]> {
     const names: string[] = [];
-    await this.#queryAll(
+    await queryAll(
+      this.#q,
       "serviceNames",
       {
         TableName: this.#table,
@@ -282,118 +301,27 @@ export class DynamoStore implements Store {
     return names.sort();
   }
 
-  /**
-   * One conditional UpdateItem, like a heartbeat, but with the source's owner and a lease of
-   * the caller's choosing. The condition is the heartbeat's without the rate floor: the
-   * reconciler writes at most once a pass.
-   */
   async upsertSourced(input: SourcedInput): Promise<"written" | "conflict"> {
-    const { service, id, fields, source, leaseSeconds, registeredAtMs, nowMs } = input;
-    const owner = sourceOwner(source);
-    const lease = leaseValues({
-      service,
-      id,
-      fields,
-      source,
-      owner,
-      ttl: leaseSeconds,
-      nowMs,
-    });
-    const {
-      sets,
-      names,
-      values: exprValues,
-    } = setExpression({
-      ...lease,
-      registered_at: registeredAtMs,
-    });
-    exprValues[":now_s"] = Math.floor(nowMs / 1000);
-    try {
-      await this.#call("upsertSourced", () =>
-        this.#doc.send(
-          new UpdateCommand({
-            ...this.#capacity,
-            TableName: this.#table,
-            Key: instanceKey(service, id),
-            UpdateExpression: `SET ${sets.join(", ")}`,
-            ConditionExpression:
-              "attribute_not_exists(pk) OR #expires_at <= :now_s OR #owner = :owner",
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: exprValues,
-          }),
-        ),
-      );
-    } catch (err) {
-      if ((err as { name?: string }).name === "ConditionalCheckFailedException") return "conflict";
-      throw err;
+    const result = await upsertSourced(this.#q, input);
+    if (result === "written") {
+      await this.#ensureCatalogued(input.service, "upsertSourced.catalog");
+      await invalidateCounts(this.#q, input.service);
     }
-    await this.#ensureCatalogued(service, "upsertSourced.catalog");
-    return "written";
+    return result;
   }
 
   async remove(service: string, id: string, expect: RemoveExpectation): Promise<boolean> {
-    const names: Record<string, string> = {};
-    const values: Record<string, unknown> = {};
-    const conditions = ["attribute_exists(pk)"];
-    if (expect.owner !== undefined) {
-      names["#owner"] = "owner";
-      values[":owner"] = expect.owner;
-      conditions.push("#owner = :owner");
-    }
-    Object.entries(expect.metadata ?? {}).forEach(([key, value], i) => {
-      names["#metadata"] = "metadata";
-      names[`#m${i}`] = key;
-      values[`:m${i}`] = value;
-      conditions.push(`#metadata.#m${i} = :m${i}`);
-    });
-    try {
-      await this.#call("remove", () =>
-        this.#doc.send(
-          new DeleteCommand({
-            ...this.#capacity,
-            TableName: this.#table,
-            Key: instanceKey(service, id),
-            ConditionExpression: conditions.join(" AND "),
-            ExpressionAttributeNames: Object.keys(names).length > 0 ? names : undefined,
-            ExpressionAttributeValues: Object.keys(values).length > 0 ? values : undefined,
-          }),
-        ),
-      );
-      return true;
-    } catch (err) {
-      if ((err as { name?: string }).name === "ConditionalCheckFailedException") return false;
-      throw err;
-    }
+    const removed = await removeInstance(this.#q, service, id, expect);
+    if (removed) await invalidateCounts(this.#q, service);
+    return removed;
   }
 
   async reconcileStates(): Promise<ReconcileState[]> {
-    const states: ReconcileState[] = [];
-    await this.#queryAll(
-      "reconcileStates",
-      {
-        TableName: this.#table,
-        KeyConditionExpression: "pk = :pk",
-        ExpressionAttributeValues: { ":pk": RECONCILE_PK },
-        ConsistentRead: true,
-      },
-      (item) => {
-        const state = fromStateItem(item);
-        if (state) states.push(state);
-      },
-    );
-    return states;
+    return await reconcileStates(this.#q);
   }
 
   async putReconcileState(state: ReconcileState): Promise<void> {
-    await this.#call("putReconcileState", () =>
-      this.#doc.send(
-        new PutCommand({
-          ...this.#capacity,
-          TableName: this.#table,
-          Item: { ...reconcileKey(state.name), ...toStateItem(state) },
-        }),
-      ),
-    );
+    await putReconcileState(this.#q, state);
   }
 
   /**
@@ -412,55 +340,6 @@ export class DynamoStore implements Store {
       ),
     );
     this.#catalogued.add(service);
-  }
-
-  /** Every live item of a service: all shards in parallel, every page of each. */
-  async #queryService<T>(service: string, nowMs: number, projection?: string): Promise<T[]> {
-    const pages = await Promise.all(
-      Array.from({ length: SHARDS }, async (_, shard) => {
-        const items: T[] = [];
-        const names: Record<string, string> = { "#expires_at": "expires_at" };
-        for (const name of ["status", "owner", "id"]) {
-          if (projection?.includes(`#${name}`)) names[`#${name}`] = name;
-        }
-        await this.#queryAll(
-          "list",
-          {
-            TableName: this.#table,
-            KeyConditionExpression: "pk = :pk",
-            FilterExpression: "#expires_at > :now_s",
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: {
-              ":pk": servicePartition(service, shard),
-              ":now_s": Math.floor(nowMs / 1000),
-            },
-            ConsistentRead: true,
-            ...(projection ? { ProjectionExpression: projection } : {}),
-          },
-          (item) => items.push(item as T),
-        );
-        return items;
-      }),
-    );
-    return pages.flat();
-  }
-
-  async #queryAll(
-    operation: string,
-    input: QueryCommandInput,
-    each: (item: Record<string, unknown>) => void,
-  ): Promise<void> {
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = start ? { ExclusiveStartKey: start } : {};
-      const out = await this.#call(operation, () =>
-        this.#doc.send(
-          new QueryCommand({ ...this.#capacity, ...this.#pageLimit, ...input, ...page }),
-        ),
-      );
-      for (const item of out.Items ?? []) each(item);
-      start = out.LastEvaluatedKey;
-    } while (start);
   }
 
   async #refusedItem(

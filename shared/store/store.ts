@@ -7,6 +7,14 @@ export interface Store {
   get(service: string, id: string, nowMs: number): Promise<Instance | undefined>;
   /** Every live instance of a service, ordered by id. */
   list(service: string, nowMs: number): Promise<Instance[]>;
+  /**
+   * One page of a service's live instances, for `GET /instances?limit=&cursor=`: at most
+   * `limit`, and a cursor for the next page while there may be more. The cursor is opaque and
+   * the store's own; a walk from no cursor to none sees every instance that stayed live
+   * throughout exactly once. Pages follow the store's order, not a global order by id.
+   * Throws InvalidCursorError for a cursor it did not make.
+   */
+  listPage(service: string, nowMs: number, page: PageRequest): Promise<InstancePage>;
   /** Services with at least one live instance, ordered by name. */
   services(nowMs: number): Promise<ServiceSummary[]>;
   /** Resolves when the store answers; throws `StoreUnavailableError` when it does not. */
@@ -123,6 +131,22 @@ export interface LiveRegistration {
 }
 
 export type DeregisterResult = "deleted" | "absent" | "forbidden";
+
+export interface PageRequest {
+  limit: number;
+  cursor?: string | undefined;
+}
+
+export interface InstancePage {
+  instances: Instance[];
+  /** Undefined when the walk is over. */
+  cursor: string | undefined;
+}
+
+/** A page cursor that this store did not hand out (or that was altered). */
+export class InvalidCursorError extends Error {
+  override readonly name = "InvalidCursorError";
+}
 
 export interface ServiceSummary {
   name: string;

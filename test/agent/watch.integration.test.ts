@@ -4,7 +4,6 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { irohNodeId } from "../support/iroh-keys.js";
 import { blixardNode } from "../support/registry.js";
 import { buildAgent, removeAgent, spawnAgent, startRegistry, waitFor, words } from "./support.js";
 
@@ -129,11 +128,15 @@ describe("muster-agent watch against the real registry", () => {
     try {
       await registry.heartbeat("blixard", blixardNode(1));
       const servedNow = async () => (await registry.get("/v1/services/blixard/peers.json")).text();
-      await waitFor("the file", async () => (await readOr(out)).includes(irohNodeId(1)));
+      await waitFor("the file", async () =>
+        (await readOr(out)).includes(blixardNode(1).iroh_node_id),
+      );
       expect(await readOr(out)).toBe(await servedNow());
       expect(agent.output()).toContain("does not hold reads open: polling every 0.2s");
       await registry.heartbeat("blixard", blixardNode(2));
-      await waitFor("the second node", async () => (await readOr(out)).includes(irohNodeId(2)));
+      await waitFor("the second node", async () =>
+        (await readOr(out)).includes(blixardNode(2).iroh_node_id),
+      );
       expect(await readOr(out)).toBe(await servedNow());
     } finally {
       await agent.stop();

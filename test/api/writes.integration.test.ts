@@ -24,7 +24,7 @@ describe.each(engines())("heartbeats and deregistration on $name", (engine) => {
     const r = await testRegistry(engine);
     const res = await r.heartbeat("svc", { id: "a", address: "10.0.0.1:80" });
     expect(res.status).toBe(201);
-    expect((await json(res)).ttl).toBe(30);
+    expect((await json(res)).ttl).toBe(135);
     const { instances } = await json(await r.get("/v1/services/svc/instances"));
     expect(instances).toHaveLength(1);
     expect(instances[0]).toMatchObject({

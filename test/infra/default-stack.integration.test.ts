@@ -6,6 +6,7 @@ import { Match } from "aws-cdk-lib/assertions";
 import type { IConstruct } from "constructs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ITEM_ACTIONS } from "../../infra/constructs/registry-table.js";
+import { API_MEMORY_MB } from "../../infra/defaults.js";
 import {
   allStatements,
   asList,
@@ -55,16 +56,17 @@ describe("the default stack", () => {
         Runtime: "nodejs24.x",
         Architectures: ["arm64"],
         Handler: "index.handler",
-        MemorySize: 512,
       });
     }
     s.template.hasResourceProperties("AWS::Lambda::Function", {
       Description: "muster HTTP API",
       Timeout: 15,
+      MemorySize: API_MEMORY_MB,
     });
     s.template.hasResourceProperties("AWS::Lambda::Function", {
       Description: Match.stringLikeRegexp("reconciler"),
       Timeout: 50,
+      MemorySize: 512,
     });
   });
 

@@ -1,6 +1,7 @@
 import { RemovalPolicy } from "aws-cdk-lib";
 import { Match } from "aws-cdk-lib/assertions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PROVISIONED_DEFAULTS } from "../../infra/defaults.js";
 import {
   allStatements,
   asList,
@@ -56,14 +57,19 @@ describe("a stack with every option set", () => {
           WriteCapacityAutoScalingSettings: Match.objectLike({
             MinCapacity: 5,
             MaxCapacity: 3000,
-            TargetTrackingScalingPolicyConfiguration: { TargetValue: 70 },
+            // Unset in this stack's props: the defaults (infra/defaults.ts).
+            TargetTrackingScalingPolicyConfiguration: {
+              TargetValue: PROVISIONED_DEFAULTS.targetUtilizationPercent,
+            },
           }),
         },
         Replicas: [
           Match.objectLike({
             DeletionProtectionEnabled: false,
             ReadProvisionedThroughputSettings: {
-              ReadCapacityAutoScalingSettings: Match.objectLike({ MaxCapacity: 1000 }),
+              ReadCapacityAutoScalingSettings: Match.objectLike({
+                MaxCapacity: PROVISIONED_DEFAULTS.maxReadCapacity,
+              }),
             },
           }),
         ],
@@ -239,18 +245,21 @@ describe("a stack with every option set", () => {
     s.template.hasOutput("RegistryUrl", { Value: "https://registry.example.com" });
   });
 
-  it("alarms per source when a source finds nothing or errors, and notifies the topic", () => {
+  it("alarms per source when a source misses what it should see or errors, and notifies the topic", () => {
     for (const source of ["ec2", "cloudmap"]) {
+      // On SourceMissing, never on SourceInstances: a namespace muster fills itself shows no
+      // imports while all is well, and must not hold the alarm in ALARM.
       s.template.hasResourceProperties("AWS::CloudWatch::Alarm", {
         Namespace: "Muster",
-        MetricName: "SourceInstances",
-        Statistic: "Maximum",
+        MetricName: "SourceMissing",
+        Statistic: "Minimum",
         Dimensions: [
           { Name: "Source", Value: source },
           { Name: "service", Value: "muster-reconcile" },
         ],
-        ComparisonOperator: "LessThanOrEqualToThreshold",
-        Threshold: 0,
+        ComparisonOperator: "GreaterThanOrEqualToThreshold",
+        Threshold: 1,
+        EvaluationPeriods: 3,
         TreatMissingData: "breaching",
       });
       s.template.hasResourceProperties("AWS::CloudWatch::Alarm", {
@@ -260,6 +269,7 @@ describe("a stack with every option set", () => {
     }
     const alarms = Object.values(s.template.findResources("AWS::CloudWatch::Alarm"));
     expect(alarms).toHaveLength(9);
+    expect(alarms.filter((a) => a.Properties.MetricName === "SourceInstances")).toEqual([]);
     for (const a of alarms) {
       expect(a.Properties.AlarmActions).toEqual([TOPIC]);
       expect(a.Properties.OKActions).toEqual([TOPIC]);

@@ -37,7 +37,7 @@ describe.each([engine("dynamodb-local")])("functions/api.ts on $name", (engine) 
       }),
     );
     expect(hb.statusCode).toBe(201);
-    expect(JSON.parse(hb.body)).toMatchObject({ service: "blixard", id: "node-1", ttl: 30 });
+    expect(JSON.parse(hb.body)).toMatchObject({ service: "blixard", id: "node-1", ttl: 135 });
 
     const peers = await invoke(event("GET", "/v1/services/blixard/peers.json?status=any"));
     expect(peers.statusCode).toBe(200);

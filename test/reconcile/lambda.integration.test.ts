@@ -92,6 +92,7 @@ describe("the Lambda functions", () => {
       metrics.find((m) => name in m && (source === undefined || m.Source === source));
     expect(named("ReconcileDurationMs")).toMatchObject({ service: "muster-reconcile" });
     expect(named("SourceInstances", "ec2")).toMatchObject({ SourceInstances: 1 });
+    expect(named("SourceMissing", "ec2")).toMatchObject({ SourceMissing: 0 });
     expect(named("SourceErrors", "ec2")).toMatchObject({ SourceErrors: 0 });
     expect(named("SourceErrors", "cloudmap")).toMatchObject({ SourceErrors: 0 });
     const meta = named("SourceErrors", "ec2")?._aws as {

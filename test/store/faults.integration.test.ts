@@ -94,7 +94,8 @@ describe("a store that goes away and comes back", () => {
     await ensureTable(client, "muster");
     expect((await r.app.request("/health")).status).toBe(200);
     expect((await r.heartbeat("after")).status).toBe(201);
-  });
+    // Two JVM starts: most of the time, and the part that slows most on a busy machine.
+  }, 90_000);
 });
 
 describe("a throttled store", () => {

@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { heartbeatBody, heartbeatInterval, type Lease } from "../../model/heartbeat.js";
 import { isoSeconds } from "../../model/instance.js";
 import { contentHash } from "../../store/item.js";
@@ -32,80 +32,96 @@ function tooSoon(retryAfterSeconds: number): ApiError {
   );
 }
 
-export function writeRoutes(deps: WriteDeps): Hono<AppEnv> {
+/**
+ * One heartbeat, whoever asked: validation, authorization (scope, rate limit), the flood
+ * guard's floor, the conditional write and the caps. A refusal is thrown as an ApiError (or
+ * StoreUnavailableError); the single endpoint and each item of a batch answer with it alike.
+ */
+export async function heartbeatOne(
+  deps: WriteDeps,
+  c: Context<AppEnv>,
+  service: string,
+  json: unknown,
+): Promise<{ status: 200 | 201; lease: Lease }> {
   const { store, now, onEvent, floodGuard, quotas } = deps;
+  const parsed = heartbeatBody.safeParse(json);
+  if (!parsed.success) throw invalidInput(parsed.error);
+  // requireToken lets no anonymous write through, and authorize refuses one anyway.
+  const principal = authorize(c, deps, "write", service);
+  if (!principal) throw new ApiError(401, "unauthorized", "missing bearer token");
+  const owner = principal.fingerprint;
+  const { id, ttl, ...fields } = parsed.data;
+
+  // Most of a flood from one instance stops here, before the table.
+  const admission = floodGuard?.admit(
+    service,
+    id,
+    owner,
+    contentHash({ ...fields, ttl }),
+    ttl * 1000 * FLOOR_FRACTION,
+  );
+  if (admission && !admission.ok) throw tooSoon(admission.retryAfterSeconds);
+  let accepted = false;
+  const nowMs = now();
+  try {
+    const result = await store.heartbeat({
+      service,
+      id,
+      fields,
+      ttl,
+      owner,
+      source: "heartbeat",
+      nowMs,
+    });
+    switch (result.kind) {
+      case "conflict":
+        throw new ApiError(409, "conflict", `instance ${id} is registered by another token`);
+      case "too_soon":
+        throw tooSoon(result.retryAfterSeconds);
+      default: {
+        accepted = true;
+        if (result.kind === "created" && quotas) {
+          // A refused creation is undone: the refused heartbeat leaves nothing behind.
+          const check = await quotas.admitCreation({ service, id, principal, lastSeenMs: nowMs });
+          if (!check.ok) {
+            accepted = false;
+            const which =
+              check.cap === "MUSTER_MAX_INSTANCES_PER_SERVICE"
+                ? `service ${service} has`
+                : "this token has";
+            throw new ApiError(
+              403,
+              "quota_exceeded",
+              `${which} reached its cap of ${check.limit} live instances (${check.cap})`,
+            );
+          }
+        }
+        onEvent("heartbeat");
+        const lease: Lease = {
+          service,
+          id,
+          expires_at: isoSeconds(result.expiresAt * 1000),
+          ttl,
+          heartbeat_interval: heartbeatInterval(ttl),
+        };
+        return { status: result.kind === "created" ? 201 : 200, lease };
+      }
+    }
+  } finally {
+    if (admission?.ok) admission.done(accepted);
+  }
+}
+
+export function writeRoutes(deps: WriteDeps): Hono<AppEnv> {
+  const { store, now, onEvent, floodGuard } = deps;
   const app = new Hono<AppEnv>();
 
   app.post("/:service/heartbeats", requireJson, limitBody, async (c) => {
     const json = await readJson(c);
     const service = serviceParam(c);
-    const parsed = heartbeatBody.safeParse(json);
-    if (!parsed.success) throw invalidInput(parsed.error);
-    // requireToken lets no anonymous write through, and authorize refuses one anyway.
-    const principal = authorize(c, deps, "write", service);
-    if (!principal) throw new ApiError(401, "unauthorized", "missing bearer token");
-    const owner = principal.fingerprint;
-    const { id, ttl, ...fields } = parsed.data;
     c.header("Cache-Control", "no-store");
-
-    // Most of a flood from one instance stops here, before the table.
-    const admission = floodGuard?.admit(
-      service,
-      id,
-      owner,
-      contentHash({ ...fields, ttl }),
-      ttl * 1000 * FLOOR_FRACTION,
-    );
-    if (admission && !admission.ok) throw tooSoon(admission.retryAfterSeconds);
-    let accepted = false;
-    const nowMs = now();
-    try {
-      const result = await store.heartbeat({
-        service,
-        id,
-        fields,
-        ttl,
-        owner,
-        source: "heartbeat",
-        nowMs,
-      });
-      switch (result.kind) {
-        case "conflict":
-          throw new ApiError(409, "conflict", `instance ${id} is registered by another token`);
-        case "too_soon":
-          throw tooSoon(result.retryAfterSeconds);
-        default: {
-          accepted = true;
-          if (result.kind === "created" && quotas) {
-            // A refused creation is undone: the refused heartbeat leaves nothing behind.
-            const check = await quotas.admitCreation({ service, id, principal, lastSeenMs: nowMs });
-            if (!check.ok) {
-              accepted = false;
-              const which =
-                check.cap === "MUSTER_MAX_INSTANCES_PER_SERVICE"
-                  ? `service ${service} has`
-                  : "this token has";
-              throw new ApiError(
-                403,
-                "quota_exceeded",
-                `${which} reached its cap of ${check.limit} live instances (${check.cap})`,
-              );
-            }
-          }
-          onEvent("heartbeat");
-          const lease: Lease = {
-            service,
-            id,
-            expires_at: isoSeconds(result.expiresAt * 1000),
-            ttl,
-            heartbeat_interval: heartbeatInterval(ttl),
-          };
-          return c.json(lease, result.kind === "created" ? 201 : 200);
-        }
-      }
-    } finally {
-      if (admission?.ok) admission.done(accepted);
-    }
+    const { status, lease } = await heartbeatOne(deps, c, service, json);
+    return c.json(lease, status);
   });
 
   app.delete("/:service/instances/:id", async (c) => {

@@ -13,13 +13,13 @@ import {
 } from "../../formats/stellar.js";
 import type { Instance } from "../../model/instance.js";
 import { type SigningSource, SigningUnavailableError } from "../../signing/source.js";
-import type { Store } from "../../store/store.js";
+import { type InstancePage, InvalidCursorError, type Store } from "../../store/store.js";
 import { type BlockingReads, blockingAnswer, type Rendered, waitParam } from "../blocking.js";
 import { type BodySigner, cacheableJson, EDGE_CACHE_SECONDS } from "../cacheable.js";
 import type { AppEnv } from "../env.js";
 import { ApiError } from "../errors.js";
 import { authorize, type GuardDeps, rateLimit } from "../guard.js";
-import { applyFilters, filtersOf, idParam, serviceParam } from "../params.js";
+import { applyFilters, filtersOf, idParam, pageOf, serviceParam } from "../params.js";
 
 export interface ReadDeps extends GuardDeps {
   store: Store;
@@ -107,9 +107,30 @@ export function readRoutes(deps: ReadDeps): Hono<AppEnv> {
     return cacheableJson(c, { services }, false, await signer());
   });
 
-  app.get("/:service/instances", (c) =>
-    listRead(c, false, (service, instances) => json({ service, instances })),
-  );
+  // With ?limit= or ?cursor=, one page and the cursor of the next (null at the end); the
+  // filters apply within the page, so a filtered page may hold fewer than `limit`.
+  app.get("/:service/instances", async (c) => {
+    const page = pageOf(c);
+    if (!page) return listRead(c, false, (service, instances) => json({ service, instances }));
+    const service = serviceParam(c);
+    const filters = filtersOf(c);
+    authorize(c, deps, "read", service);
+    let answer: InstancePage;
+    try {
+      answer = await store.listPage(service, now(), page);
+    } catch (err) {
+      if (!(err instanceof InvalidCursorError)) throw err;
+      throw new ApiError(400, "invalid_input", "invalid cursor", [
+        { path: "cursor", message: err.message },
+      ]);
+    }
+    const body = {
+      service,
+      instances: applyFilters(answer.instances, filters, false),
+      next_cursor: answer.cursor ?? null,
+    };
+    return cacheableJson(c, body, false, await signer());
+  });
 
   app.get("/:service/instances/:id/registry.json", async (c) => {
     const service = serviceParam(c);

@@ -1,4 +1,5 @@
 import type { Instance } from "../../model/instance.js";
+import { INSTANCE_ID } from "../../model/names.js";
 import { type InstanceItem, isLive, toInstance } from "../item.js";
 import {
   deregisterAllowed,
@@ -12,7 +13,10 @@ import {
   type DeregisterResult,
   type HeartbeatInput,
   type HeartbeatResult,
+  type InstancePage,
+  InvalidCursorError,
   type LiveRegistration,
+  type PageRequest,
   type ReconcileState,
   type RemoveExpectation,
   type ServiceSummary,
@@ -132,6 +136,31 @@ export class SqliteStore implements Store {
     });
   }
 
+  /**
+   * One page in id order (SQLite's binary collation), after the id the cursor names. The
+   * cursor is that id, tagged, in base64url: opaque to clients, and checked on the way back.
+   */
+  listPage(service: string, nowMs: number, page: PageRequest): Promise<InstancePage> {
+    const after = page.cursor === undefined ? "" : decodeCursor(page.cursor);
+    return this.#db.read(() => {
+      const rows = this.#db
+        .statement(
+          "SELECT id, item FROM instances WHERE service = ? AND expires_at > ? AND id > ? ORDER BY id LIMIT ?",
+        )
+        .all(service, nowSeconds(nowMs), after, page.limit + 1) as { id: string; item: string }[];
+      const more = rows.length > page.limit;
+      const taken = more ? rows.slice(0, page.limit) : rows;
+      const last = taken.at(-1);
+      return {
+        instances: taken.map((r) => toInstance(JSON.parse(r.item) as InstanceItem)),
+        cursor:
+          more && last
+            ? Buffer.from(`${CURSOR_PREFIX}${last.id}`).toString("base64url")
+            : undefined,
+      };
+    });
+  }
+
   liveRegistrations(service: string, nowMs: number): Promise<LiveRegistration[]> {
     return this.#db.read(() => {
       const rows = this.#db
@@ -234,4 +263,17 @@ export class SqliteStore implements Store {
         JSON.stringify(item),
       );
   }
+}
+
+const CURSOR_PREFIX = "after:";
+
+function decodeCursor(cursor: string): string {
+  const text = /^[A-Za-z0-9_-]{1,200}$/.test(cursor)
+    ? Buffer.from(cursor, "base64url").toString()
+    : "";
+  const id = text.startsWith(CURSOR_PREFIX) ? text.slice(CURSOR_PREFIX.length) : "";
+  if (!INSTANCE_ID.test(id) || Buffer.from(text).toString("base64url") !== cursor) {
+    throw new InvalidCursorError("not a cursor this registry handed out");
+  }
+  return id;
 }
