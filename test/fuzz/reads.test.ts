@@ -4,6 +4,7 @@ import { TrustedKeys } from "../../shared/signing/trust.js";
 import { TOKEN_A, TOKEN_B } from "../support/registry.js";
 import {
   authorization,
+  decodedBody,
   extraHeaders,
   type FuzzRequest,
   fuzzOptions,
@@ -60,7 +61,7 @@ describe("fuzz: reads never answer 5xx, and every 200 is signed", { timeout: 120
   const read = async (req: FuzzRequest, tally: Tally) => {
     const res = await sendChecked(r.app, req, tally);
     if (res?.status === 200 && req.method === "GET" && req.path.startsWith("/v1/services")) {
-      const body = Buffer.from(await res.arrayBuffer());
+      const body = await decodedBody(res);
       expect(
         trusted.check(body, res.headers.get("muster-signature"), NOW),
         req.path,
