@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { z } from "zod";
+import * as z from "../shared/validation/zod.js";
 
 /**
  * What `npm run bench` measured and `npm run cost` prices: written by bench/measured.ts to
@@ -11,24 +11,24 @@ export const measuredSchema = z.strictObject({
   /** The engine the capacity units were read from (DynamoDB Local reports ConsumedCapacity). */
   engine: z.string(),
   /** Write units one heartbeat renewal consumed, all store calls added up. */
-  writeUnitsPerRenewal: z.number().positive(),
+  writeUnitsPerRenewal: z.number().check(z.positive()),
   /** Write units of a heartbeat that creates an instance in a catalogued service. */
-  writeUnitsPerCreation: z.number().positive(),
+  writeUnitsPerCreation: z.number().check(z.positive()),
   /** Median time a heartbeat took through the app against the engine, in ms. */
-  heartbeatMedianMs: z.number().positive(),
+  heartbeatMedianMs: z.number().check(z.positive()),
   /** CPU time one heartbeat costs the process (app + SDK), ms: what Lambda memory speeds up. */
-  heartbeatCpuMs: z.number().positive(),
+  heartbeatCpuMs: z.number().check(z.positive()),
   /** A heartbeat request and its answer as they cross the wire (headers and body). */
-  heartbeatRequestBytes: z.number().int().positive(),
-  heartbeatResponseBytes: z.number().int().positive(),
+  heartbeatRequestBytes: z.int().check(z.positive()),
+  heartbeatResponseBytes: z.int().check(z.positive()),
   /** Read units of one peers.json of `peersInstances` instances. */
-  peersReadUnits: z.number().nonnegative(),
-  peersInstances: z.number().int().positive(),
-  peersBytesPerInstance: z.number().positive(),
-  peersGzipBytesPerInstance: z.number().positive(),
-  bundleMinifiedBytes: z.number().int().positive(),
-  bundleGzipBytes: z.number().int().positive(),
-  coldImportMs: z.number().positive(),
+  peersReadUnits: z.number().check(z.nonnegative()),
+  peersInstances: z.int().check(z.positive()),
+  peersBytesPerInstance: z.number().check(z.positive()),
+  peersGzipBytesPerInstance: z.number().check(z.positive()),
+  bundleMinifiedBytes: z.int().check(z.positive()),
+  bundleGzipBytes: z.int().check(z.positive()),
+  coldImportMs: z.number().check(z.positive()),
 });
 
 export type Measured = z.infer<typeof measuredSchema>;

@@ -1,9 +1,9 @@
-import { z } from "zod";
 import { baseUrl } from "./auth/presign.js";
 import { parsePresignKeys } from "./auth/presign-keys.js";
 import { MIN_TOKEN_LENGTH } from "./auth/tokens.js";
 import { serviceName } from "./model/names.js";
 import { SHARDS } from "./store/keys.js";
+import * as z from "./validation/zod.js";
 
 const list = (value: string | undefined) =>
   (value ?? "")
@@ -13,30 +13,37 @@ const list = (value: string | undefined) =>
 
 /** Settings shared by every way of running the registry, read from the environment. */
 const schema = z.object({
-  MUSTER_TABLE: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, "must be a DynamoDB table name"),
+  MUSTER_TABLE: z
+    .string()
+    .check(z.regex(/^[A-Za-z0-9_.-]{3,255}$/, "must be a DynamoDB table name")),
   MUSTER_TOKENS: z
     .array(
       z
         .string()
-        .min(MIN_TOKEN_LENGTH, `each token must be at least ${MIN_TOKEN_LENGTH} characters`),
+        .check(
+          z.minLength(
+            MIN_TOKEN_LENGTH,
+            `each token must be at least ${MIN_TOKEN_LENGTH} characters`,
+          ),
+        ),
     )
-    .max(100),
+    .check(z.maxLength(100)),
   MUSTER_PUBLIC_SERVICES: z.array(serviceName),
   MUSTER_TOKEN_CACHE_SECONDS: wholeNumber(0, 300, 5),
-  MUSTER_RATE_LIMIT: z.coerce.number().min(0).max(1_000_000).default(500),
-  MUSTER_RATE_BURST: wholeNumber(1, 10_000_000).optional(),
+  MUSTER_RATE_LIMIT: z._default(z.coerce.number().check(z.gte(0), z.lte(1_000_000)), 500),
+  MUSTER_RATE_BURST: z.optional(wholeNumber(1, 10_000_000)),
   MUSTER_MAX_INSTANCES_PER_SERVICE: wholeNumber(0, 10_000_000, 100_000),
   MUSTER_MAX_INSTANCES_PER_TOKEN: wholeNumber(0, 10_000_000, 10_000),
-  MUSTER_BASE_URL: baseUrl.optional(),
+  MUSTER_BASE_URL: z.optional(baseUrl),
   MUSTER_SHARD_CONCURRENCY: wholeNumber(1, SHARDS, SHARDS),
 });
 
 /** An optional whole number from the environment, within bounds; empty means unset. */
 function wholeNumber(min: number, max: number, fallback?: number) {
-  const n = z.coerce.number().int().min(min).max(max);
-  return z.preprocess(
-    (v) => (v === "" ? undefined : v),
-    fallback === undefined ? n : n.default(fallback),
+  const n = z.coerce.number().check(z.int(), z.gte(min), z.lte(max));
+  return z.pipe(
+    z.transform((v: unknown) => (v === "" ? undefined : v)),
+    fallback === undefined ? n : z._default(n, fallback),
   );
 }
 

@@ -12,16 +12,10 @@ import {
 import { LogLevel, NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
+import { LAMBDA_ALIASES, MAIN_FIELDS, REQUIRE_BANNER } from "../lambda-bundle.js";
 
 /** The repository root: infra → functions is by path (DESIGN.md), bundled from here. */
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
-
-/**
- * ESM output has no `require`, and some bundled dependencies are CommonJS that call it
- * (bench/bundle.ts found the same): give the module one.
- */
-const REQUIRE_BANNER =
-  "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
 
 export interface MusterFunctionProps {
   /** The handler's file, relative to the repository root; it exports `handler`. */
@@ -93,8 +87,7 @@ export class MusterFunction extends Construct {
         forceDockerBundling: false,
         format: OutputFormat.ESM,
         target: "node24",
-        // ESM builds of the dependencies first: they tree-shake (the AWS SDK above all).
-        mainFields: ["module", "main"],
+        mainFields: MAIN_FIELDS,
         banner: REQUIRE_BANNER,
         minify: true,
         // The runtime ships an AWS SDK v3, but one that changes under us with runtime updates;
@@ -102,6 +95,9 @@ export class MusterFunction extends Construct {
         // a few hundred KB. Nothing is external: everything else is plain JS for Node 24.
         bundleAwsSDK: true,
         externalModules: [],
+        esbuildArgs: Object.fromEntries(
+          Object.entries(LAMBDA_ALIASES).map(([name, path]) => [`--alias:${name}`, path]),
+        ),
         // Minified stack traces are the price of a smaller, faster-loading bundle; errors are
         // logged with their messages, and the code is small enough to read.
         sourceMap: false,

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { z } from "zod";
+import * as z from "../validation/zod.js";
 
 /**
  * Presigned join URLs: `?expires=<epoch s>&kid=<key id>&sig=<base64url HMAC-SHA256>` on a read
@@ -26,10 +26,12 @@ export const MIN_KEY_LENGTH = 32;
 
 export const presignKeySet = z
   .record(
-    z.string().regex(KEY_ID, "key ids must be 1-32 chars of A-Z a-z 0-9 _ -"),
-    z.string().min(MIN_KEY_LENGTH, `each key must be at least ${MIN_KEY_LENGTH} characters`),
+    z.string().check(z.regex(KEY_ID, "key ids must be 1-32 chars of A-Z a-z 0-9 _ -")),
+    z
+      .string()
+      .check(z.minLength(MIN_KEY_LENGTH, `each key must be at least ${MIN_KEY_LENGTH} characters`)),
   )
-  .refine((keys) => Object.keys(keys).length > 0, "at least one key is needed");
+  .check(z.refine((keys) => Object.keys(keys).length > 0, "at least one key is needed"));
 
 /**
  * The keys presigned URLs are made and checked with. URLs are signed with the last key of the
@@ -89,11 +91,13 @@ function mac(key: Buffer, path: string, expires: number, kid: string): Buffer {
  */
 export const baseUrl = z
   .url({ protocol: /^https?$/, message: "must be an http or https URL" })
-  .refine((v) => !v.includes("?") && !v.includes("#"), "must have no query (?) or fragment (#)")
-  .refine((v) => {
-    const u = URL.parse(v);
-    return u !== null && u.username === "" && u.password === "";
-  }, "must not carry credentials");
+  .check(
+    z.refine((v) => !v.includes("?") && !v.includes("#"), "must have no query (?) or fragment (#)"),
+    z.refine((v) => {
+      const u = URL.parse(v);
+      return u !== null && u.username === "" && u.password === "";
+    }, "must not carry credentials"),
+  );
 
 export interface PresignInput {
   keys: PresignKeys;

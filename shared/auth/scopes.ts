@@ -1,5 +1,5 @@
-import { z } from "zod";
 import { type Principal, ROLES } from "../model/principal.js";
+import * as z from "../validation/zod.js";
 
 export const role = z.enum(ROLES);
 
@@ -10,9 +10,11 @@ export const role = z.enum(ROLES);
  */
 export const servicePattern = z
   .string()
-  .regex(
-    /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?|[a-z0-9-]{0,62}\*)$/,
-    "must be a service name, or a prefix of one followed by *",
+  .check(
+    z.regex(
+      /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?|[a-z0-9-]{0,62}\*)$/,
+      "must be a service name, or a prefix of one followed by *",
+    ),
   );
 
 export function matchesPattern(pattern: string, service: string): boolean {

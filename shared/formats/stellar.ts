@@ -1,6 +1,6 @@
-import { z } from "zod";
 import { formatHostPort, parseHostPort } from "../model/address.js";
 import type { Instance } from "../model/instance.js";
+import * as z from "../validation/zod.js";
 
 /**
  * The three keys the Stellar-K8s operator writes into its `stellar-peers` ConfigMap
@@ -29,7 +29,7 @@ export const stellarPeer = z.object({
   namespace: z.string(),
   nodeType: z.string(),
   peerString: z.string(),
-  port: z.number().int().min(1).max(65535),
+  port: z.int().check(z.gte(1), z.lte(65535)),
 });
 export type StellarPeer = z.infer<typeof stellarPeer>;
 export const stellarPeers = z.array(stellarPeer);

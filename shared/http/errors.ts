@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type { z } from "../validation/zod.js";
 
 export interface ErrorIssue {
   path: string;
@@ -39,7 +39,7 @@ export class ApiError extends Error {
  * A zod failure as a 400 whose issues name each field. `prefix` places the issues (a path
  * parameter, a query parameter, or the body's own fields).
  */
-export function invalidInput(error: z.ZodError, prefix?: string): ApiError {
+export function invalidInput(error: z.core.$ZodError, prefix?: string): ApiError {
   const issues = error.issues.flatMap((issue): ErrorIssue[] => {
     const base = [prefix, ...issue.path.map(String)].filter((p) => p !== undefined && p !== "");
     // An unknown field is reported at the field itself, not at its parent object.

@@ -1,11 +1,11 @@
 import type { Context } from "hono";
-import { z } from "zod";
 import type { Instance } from "../model/instance.js";
 import { instanceId, serviceName } from "../model/names.js";
 import { type StatusFilter, statusFilter, tagFilter } from "../model/query.js";
+import * as z from "../validation/zod.js";
 import { invalidInput } from "./errors.js";
 
-function parseOr400<T>(schema: z.ZodType<T>, value: unknown, name: string): T {
+function parseOr400<T>(schema: z.ZodMiniType<T>, value: unknown, name: string): T {
   const result = schema.safeParse(value);
   if (!result.success) throw invalidInput(result.error, name);
   return result.data;
@@ -30,7 +30,7 @@ export function filtersOf(c: Context): Filters {
   const status = c.req.query("status");
   return {
     status: status === undefined ? undefined : parseOr400(statusFilter, status, "status"),
-    tags: parseOr400(z.array(tagFilter).max(32), c.req.queries("tag") ?? [], "tag"),
+    tags: parseOr400(z.array(tagFilter).check(z.maxLength(32)), c.req.queries("tag") ?? [], "tag"),
   };
 }
 
@@ -72,8 +72,14 @@ export function pageOf(c: Context): { limit: number; cursor: string | undefined 
     limit:
       limit === undefined
         ? DEFAULT_PAGE_LIMIT
-        : parseOr400(z.coerce.number().int().min(1).max(MAX_PAGE_LIMIT), limit, "limit"),
+        : parseOr400(
+            z.coerce.number().check(z.int(), z.gte(1), z.lte(MAX_PAGE_LIMIT)),
+            limit,
+            "limit",
+          ),
     cursor:
-      cursor === undefined ? undefined : parseOr400(z.string().min(1).max(512), cursor, "cursor"),
+      cursor === undefined
+        ? undefined
+        : parseOr400(z.string().check(z.minLength(1), z.maxLength(512)), cursor, "cursor"),
   };
 }

@@ -1,5 +1,5 @@
 import { isIPv4, isIPv6 } from "node:net";
-import { z } from "zod";
+import * as z from "../validation/zod.js";
 
 /** A parsed `host:port`; `host` carries no brackets, even for IPv6. */
 export interface HostPort {
@@ -32,9 +32,9 @@ export function formatHostPort({ host, port }: HostPort): string {
   return isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
-export const hostPort = z
-  .string()
-  .max(262)
-  .refine((v) => parseHostPort(v) !== undefined, {
+export const hostPort = z.string().check(
+  z.maxLength(262),
+  z.refine((v) => parseHostPort(v) !== undefined, {
     message: "must be host:port with an IPv4 address, [IPv6] or DNS name, and a port 1-65535",
-  });
+  }),
+);

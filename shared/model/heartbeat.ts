@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "../validation/zod.js";
 import { hostPort } from "./address.js";
 import { STATUSES } from "./instance.js";
 import { checkIrohNodeId } from "./iroh-node-id.js";
@@ -15,10 +15,9 @@ export const TTL_MAX = 3600;
  */
 export const TTL_DEFAULT = 135;
 
-const httpUrl = z
-  .string()
-  .max(512)
-  .refine(
+const httpUrl = z.string().check(
+  z.maxLength(512),
+  z.refine(
     (v) => {
       try {
         const u = new URL(v);
@@ -28,24 +27,28 @@ const httpUrl = z
       }
     },
     { message: "must be an http or https URL" },
-  );
+  ),
+);
 
-const shortText = z.string().min(1).max(64);
+const shortText = z.string().check(z.minLength(1), z.maxLength(64));
 
 /** Blixard's own check of the id it reads (shared/model/iroh-node-id.ts), made at the door. */
-const irohNodeId = z.string().superRefine((v, ctx) => {
-  const check = checkIrohNodeId(v);
-  if (!check.ok) ctx.addIssue({ code: "custom", message: check.reason });
-});
+const irohNodeId = z.string().check(
+  z.superRefine((v, ctx) => {
+    const check = checkIrohNodeId(v);
+    if (!check.ok) ctx.addIssue({ code: "custom", message: check.reason });
+  }),
+);
 
 /**
  * Metadata keys are stored as given, `constructor` and `toString` included, except
  * `__proto__`: JSON.parse keeps it as a key, but zod's record and every JavaScript reader that
  * copies the map into an object drop it without a word, so it is refused by name instead.
  */
-function refuseProtoKey(value: Record<string, string>, ctx: z.core.$RefinementCtx): unknown {
+function refuseProtoKey(value: unknown, payload: z.core.ParsePayload): unknown {
   if (value !== null && typeof value === "object" && Object.hasOwn(value, "__proto__")) {
-    ctx.addIssue({
+    // An issue left on the payload stops the pipe before the record drops the key.
+    payload.issues.push({
       code: "custom",
       path: ["__proto__"],
       message: "__proto__ cannot be a metadata key (JavaScript clients would drop it)",
@@ -62,19 +65,24 @@ function refuseProtoKey(value: Record<string, string>, ctx: z.core.$RefinementCt
 export const heartbeatBody = z.strictObject({
   id: instanceId,
   address: hostPort,
-  direct_addresses: z.array(socketAddress).max(16).default([]),
-  relay_url: httpUrl.nullable().default(null),
-  iroh_node_id: irohNodeId.nullable().default(null),
-  cluster_node_id: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).nullable().default(null),
-  tags: z.array(shortText).max(32).default([]),
-  metadata: z
-    .preprocess(refuseProtoKey, z.record(shortText, z.string().max(512)))
-    .refine((m) => Object.keys(m).length <= 32, { message: "at most 32 keys" })
-    .default({}),
-  version: z.string().min(1).max(64).nullable().default(null),
-  weight: z.number().int().min(1).max(1000).default(1),
-  status: z.enum(STATUSES).default("passing"),
-  ttl: z.number().int().min(TTL_MIN).max(TTL_MAX).default(TTL_DEFAULT),
+  direct_addresses: z._default(z.array(socketAddress).check(z.maxLength(16)), []),
+  relay_url: z._default(z.nullable(httpUrl), null),
+  iroh_node_id: z._default(z.nullable(irohNodeId), null),
+  cluster_node_id: z._default(
+    z.nullable(z.int().check(z.gte(0), z.lte(Number.MAX_SAFE_INTEGER))),
+    null,
+  ),
+  tags: z._default(z.array(shortText).check(z.maxLength(32)), []),
+  metadata: z._default(
+    z
+      .pipe(z.transform(refuseProtoKey), z.record(shortText, z.string().check(z.maxLength(512))))
+      .check(z.refine((m) => Object.keys(m).length <= 32, { message: "at most 32 keys" })),
+    {},
+  ),
+  version: z._default(z.nullable(z.string().check(z.minLength(1), z.maxLength(64))), null),
+  weight: z._default(z.int().check(z.gte(1), z.lte(1000)), 1),
+  status: z._default(z.enum(STATUSES), "passing"),
+  ttl: z._default(z.int().check(z.gte(TTL_MIN), z.lte(TTL_MAX)), TTL_DEFAULT),
 });
 
 export type HeartbeatBody = z.infer<typeof heartbeatBody>;

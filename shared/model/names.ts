@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "../validation/zod.js";
 
 /** Service names are DNS labels so that `_<service>._tcp` is a valid SRV owner name. */
 export const SERVICE_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -10,11 +10,13 @@ export const INSTANCE_ID = /^(?!\.\.?$)[A-Za-z0-9._:-]{1,128}$/;
 
 export const serviceName = z
   .string()
-  .regex(
-    SERVICE_NAME,
-    "must be a DNS label: a-z, 0-9 and '-', 1-63 chars, no leading or trailing '-'",
+  .check(
+    z.regex(
+      SERVICE_NAME,
+      "must be a DNS label: a-z, 0-9 and '-', 1-63 chars, no leading or trailing '-'",
+    ),
   );
 
 export const instanceId = z
   .string()
-  .regex(INSTANCE_ID, "must be 1-128 chars of A-Z a-z 0-9 . _ : -, and not . or ..");
+  .check(z.regex(INSTANCE_ID, "must be 1-128 chars of A-Z a-z 0-9 . _ : -, and not . or .."));

@@ -1,5 +1,5 @@
 import { isIPv4, isIPv6 } from "node:net";
-import { z } from "zod";
+import * as z from "../validation/zod.js";
 
 /**
  * A socket address as Rust's `SocketAddr::from_str` reads it: `a.b.c.d:port` or
@@ -19,6 +19,9 @@ export function isSocketAddress(value: string): boolean {
   return v6 !== undefined && isIPv6(v6);
 }
 
-export const socketAddress = z.string().max(64).refine(isSocketAddress, {
-  message: "must be a socket address: IPv4:port or [IPv6]:port, port 1-65535",
-});
+export const socketAddress = z.string().check(
+  z.maxLength(64),
+  z.refine(isSocketAddress, {
+    message: "must be a socket address: IPv4:port or [IPv6]:port, port 1-65535",
+  }),
+);

@@ -1,6 +1,6 @@
-import { z } from "zod";
 import { serviceName } from "../model/names.js";
 import type { TagFilter } from "../sources/ec2.js";
+import * as z from "../validation/zod.js";
 
 export interface ReconcileConfig {
   tableName: string;
@@ -27,39 +27,49 @@ const items = (value: string | undefined) =>
     .filter((s) => s !== "");
 
 /** `Key=Value`, split at the first `=`: EC2 tag values may contain `=`, keys may not. */
-const pair = z
-  .string()
-  .regex(/^[^=]+=.*$/, "must be Key=Value")
-  .transform((s) => {
+const pair = z.pipe(
+  z.string().check(z.regex(/^[^=]+=.*$/, "must be Key=Value")),
+  z.transform((s: string) => {
     const at = s.indexOf("=");
     return { key: s.slice(0, at).trim(), value: s.slice(at + 1).trim() };
-  });
+  }),
+);
 
-const port = z
-  .string()
-  .regex(/^\d{1,5}$/, "must be a port number")
-  .transform(Number)
-  .pipe(z.number().int().min(1, "must be a port 1-65535").max(65535, "must be a port 1-65535"));
+const port = z.pipe(
+  z.pipe(z.string().check(z.regex(/^\d{1,5}$/, "must be a port number")), z.transform(Number)),
+  z.int().check(z.gte(1, "must be a port 1-65535"), z.lte(65535, "must be a port 1-65535")),
+);
 
 const schema = z.object({
-  MUSTER_TABLE: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, "must be a DynamoDB table name"),
-  MUSTER_RECONCILE_INTERVAL: z.coerce.number().int().min(1).max(86_400).default(60),
-  MUSTER_EC2_DISCOVERY: z
-    .enum(["true", "false", "1", "0", ""], { message: "must be true or false" })
-    .default("")
-    .transform((v) => v === "true" || v === "1"),
-  MUSTER_EC2_FILTERS: z.array(
-    pair.refine((p) => p.key.length <= 128 && p.value.length <= 256, {
-      message: "tag keys are at most 128 characters, values 256",
-    }),
-  ),
-  MUSTER_EC2_DEFAULT_PORTS: z.array(pair.pipe(z.object({ key: serviceName, value: port }))),
-  MUSTER_CLOUDMAP_NAMESPACE: z
+  MUSTER_TABLE: z
     .string()
-    .max(1024)
-    .regex(/^[A-Za-z0-9._-]*$/, "must be a namespace id (ns-…) or a namespace name")
-    .default(""),
-  MUSTER_SAFETY_RATIO: z.coerce.number().min(0).max(1).default(0.5),
+    .check(z.regex(/^[A-Za-z0-9_.-]{3,255}$/, "must be a DynamoDB table name")),
+  MUSTER_RECONCILE_INTERVAL: z._default(
+    z.coerce.number().check(z.int(), z.gte(1), z.lte(86_400)),
+    60,
+  ),
+  MUSTER_EC2_DISCOVERY: z.pipe(
+    z._default(z.enum(["true", "false", "1", "0", ""], { message: "must be true or false" }), ""),
+    z.transform((v) => v === "true" || v === "1"),
+  ),
+  MUSTER_EC2_FILTERS: z.array(
+    pair.check(
+      z.refine((p) => p.key.length <= 128 && p.value.length <= 256, {
+        message: "tag keys are at most 128 characters, values 256",
+      }),
+    ),
+  ),
+  MUSTER_EC2_DEFAULT_PORTS: z.array(z.pipe(pair, z.object({ key: serviceName, value: port }))),
+  MUSTER_CLOUDMAP_NAMESPACE: z._default(
+    z
+      .string()
+      .check(
+        z.maxLength(1024),
+        z.regex(/^[A-Za-z0-9._-]*$/, "must be a namespace id (ns-…) or a namespace name"),
+      ),
+    "",
+  ),
+  MUSTER_SAFETY_RATIO: z._default(z.coerce.number().check(z.gte(0), z.lte(1)), 0.5),
 });
 
 /** The environment string, or undefined when unset or blank (so defaults apply). */

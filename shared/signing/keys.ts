@@ -1,6 +1,6 @@
 import { createHash, type KeyObject, randomBytes } from "node:crypto";
-import { z } from "zod";
 import { isoSeconds } from "../model/instance.js";
+import * as z from "../validation/zod.js";
 import { formatSignatureHeader } from "./header.js";
 import { keyId, type PublicJwk, privateKeyFromSeed, publicJwk, signBody } from "./signature.js";
 
@@ -26,34 +26,41 @@ export type KeyState = (typeof KEY_STATES)[number];
 export const MAX_KEYS = 16;
 export const DEFAULT_GRACE_SECONDS = 7 * 24 * 3600;
 
-const seed = z
-  .string()
-  .regex(/^[A-Za-z0-9_-]{43}$/, "must be a base64url 32-byte seed")
-  .refine((s) => Buffer.from(s, "base64url").length === 32, "must be a base64url 32-byte seed");
+const seed = z.string().check(
+  z.regex(/^[A-Za-z0-9_-]{43}$/, "must be a base64url 32-byte seed"),
+  z.refine((s) => Buffer.from(s, "base64url").length === 32, "must be a base64url 32-byte seed"),
+);
 const iso = z.iso.datetime({ offset: true });
 
 const storedKey = z.strictObject({
   seed,
   state: z.enum(KEY_STATES),
   created_at: iso,
-  not_after: iso.optional(),
+  not_after: z.optional(iso),
 });
 export type StoredKey = z.infer<typeof storedKey>;
 
 const storedSet = z
-  .strictObject({ version: z.literal(1), keys: z.array(storedKey).min(1).max(MAX_KEYS) })
-  .refine((s) => s.keys.filter((k) => k.state === "active").length === 1, {
-    message: "must hold exactly one active key",
+  .strictObject({
+    version: z.literal(1),
+    keys: z.array(storedKey).check(z.minLength(1), z.maxLength(MAX_KEYS)),
   })
-  .refine((s) => s.keys.filter((k) => k.state === "next").length <= 1, {
-    message: "may hold at most one next key",
-  })
-  .refine((s) => s.keys.every((k) => (k.state === "retired") === (k.not_after !== undefined)), {
-    message: "retired keys, and only they, carry not_after",
-  });
+  .check(
+    z.refine((s) => s.keys.filter((k) => k.state === "active").length === 1, {
+      message: "must hold exactly one active key",
+    }),
+    z.refine((s) => s.keys.filter((k) => k.state === "next").length <= 1, {
+      message: "may hold at most one next key",
+    }),
+    z.refine((s) => s.keys.every((k) => (k.state === "retired") === (k.not_after !== undefined)), {
+      message: "retired keys, and only they, carry not_after",
+    }),
+  );
 export type StoredKeySet = z.infer<typeof storedSet>;
 
-const generated = z.strictObject({ generated: z.string().min(32).max(4096) });
+const generated = z.strictObject({
+  generated: z.string().check(z.minLength(32), z.maxLength(4096)),
+});
 
 /** A key as the well-known document lists it. */
 export interface PublishedKey extends PublicJwk {

@@ -1,5 +1,5 @@
 import type { KeyObject } from "node:crypto";
-import { z } from "zod";
+import * as z from "../validation/zod.js";
 import { parseSignatureHeader, SIGNATURE_ALG } from "./header.js";
 import { keyId, publicKeyFromX, verifyBody } from "./signature.js";
 
@@ -8,15 +8,15 @@ import { keyId, publicKeyFromX, verifyBody } from "./signature.js";
  * whether a body's signature header is good. Pure: the agent bundles it.
  */
 const publishedKey = z.object({
-  kid: z.string().min(1).max(128),
+  kid: z.string().check(z.minLength(1), z.maxLength(128)),
   kty: z.literal("OKP"),
   crv: z.literal("Ed25519"),
-  x: z.string().min(1).max(128),
-  not_after: z.iso.datetime({ offset: true }).optional(),
+  x: z.string().check(z.minLength(1), z.maxLength(128)),
+  not_after: z.optional(z.iso.datetime({ offset: true })),
 });
 // Other members (use, alg, status) are informative; keys of other types are skipped, not
 // refused, so that a document listing a future algorithm still works for Ed25519.
-const keysDocument = z.object({ keys: z.array(z.unknown()).max(64) });
+const keysDocument = z.object({ keys: z.array(z.unknown()).check(z.maxLength(64)) });
 
 interface Trusted {
   key: KeyObject;

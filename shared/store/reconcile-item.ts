@@ -1,21 +1,21 @@
-import { z } from "zod";
+import * as z from "../validation/zod.js";
 import type { ReconcileState } from "./store.js";
 
-const epochMs = z.number().int().nonnegative();
-const count = z.number().int().nonnegative();
+const epochMs = z.int().check(z.nonnegative());
+const count = z.int().check(z.nonnegative());
 
 /**
  * A reconcile state item as read back. Parsed rather than cast: an item left by an older
  * version (or edited by hand) is dropped instead of breaking `/v1/discovery/health`.
  */
 const stateItem = z.object({
-  sk: z.string().min(1).max(64),
+  sk: z.string().check(z.minLength(1), z.maxLength(64)),
   enabled: z.boolean(),
-  last_run: epochMs.nullable(),
-  next_run: epochMs.nullable(),
-  ok: z.boolean().nullable(),
-  error: z.string().max(2048).nullable(),
-  found: count.nullable(),
+  last_run: z.nullable(epochMs),
+  next_run: z.nullable(epochMs),
+  ok: z.nullable(z.boolean()),
+  error: z.nullable(z.string().check(z.maxLength(2048))),
+  found: z.nullable(count),
   instances: count,
   accepted: count,
   held_passes: count,

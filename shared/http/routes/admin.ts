@@ -1,5 +1,4 @@
 import { Hono } from "hono";
-import { z } from "zod";
 import { joinCapabilityPath } from "../../auth/join-capability.js";
 import {
   baseUrl,
@@ -11,6 +10,7 @@ import {
 import { type ScopedTokens, TOKEN_ID } from "../../auth/scoped-tokens.js";
 import { role, servicePattern } from "../../auth/scopes.js";
 import { instanceId, serviceName } from "../../model/names.js";
+import * as z from "../../validation/zod.js";
 import type { AppEnv } from "../env.js";
 import { ApiError, invalidInput } from "../errors.js";
 import { authorizeAdmin, type GuardDeps } from "../guard.js";
@@ -33,62 +33,68 @@ const newToken = z
   .strictObject({
     name: z
       .string()
-      .regex(
-        /^[A-Za-z0-9._@:-][A-Za-z0-9._@: -]{0,63}$/,
-        "must be 1-64 chars of A-Z a-z 0-9 . _ @ : - and spaces",
+      .check(
+        z.regex(
+          /^[A-Za-z0-9._@:-][A-Za-z0-9._@: -]{0,63}$/,
+          "must be 1-64 chars of A-Z a-z 0-9 . _ @ : - and spaces",
+        ),
       ),
     role,
-    services: z.array(servicePattern).max(32).default([]),
+    services: z._default(z.array(servicePattern).check(z.maxLength(32)), []),
     /** Seconds from now; absent: the token does not expire. */
-    expires_in: z.number().int().min(60).max(MAX_TOKEN_SECONDS).optional(),
+    expires_in: z.optional(z.int().check(z.gte(60), z.lte(MAX_TOKEN_SECONDS))),
   })
-  .superRefine((t, ctx) => {
-    if (t.role === "admin" && t.services.length > 0) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["services"],
-        message: "an admin token covers every service; leave services out",
-      });
-    }
-    if (t.role !== "admin" && t.services.length === 0) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["services"],
-        message: `a ${t.role} token needs at least one service`,
-      });
-    }
-  });
+  .check(
+    z.superRefine((t, ctx) => {
+      if (t.role === "admin" && t.services.length > 0) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["services"],
+          message: "an admin token covers every service; leave services out",
+        });
+      }
+      if (t.role !== "admin" && t.services.length === 0) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["services"],
+          message: `a ${t.role} token needs at least one service`,
+        });
+      }
+    }),
+  );
 
 const presignRequest = z
   .strictObject({
     service: serviceName,
     /** `bootstrap`: a join URL for `blixard node --join-address` (shared/auth/join-capability.ts). */
     file: z.enum([...PRESIGN_FILES, "bootstrap"]),
-    id: instanceId.optional(),
+    id: z.optional(instanceId),
     /** Seconds the URL works for. */
-    ttl: z.number().int().min(60).max(MAX_PRESIGN_SECONDS).default(86_400),
+    ttl: z._default(z.int().check(z.gte(60), z.lte(MAX_PRESIGN_SECONDS)), 86_400),
     /**
      * Where joining nodes reach the registry (the CloudFront URL); default: MUSTER_BASE_URL,
      * else this request's own origin (its Host header).
      */
-    base_url: baseUrl.optional(),
+    base_url: z.optional(baseUrl),
   })
-  .superRefine((p, ctx) => {
-    if (p.file === "registry.json" && p.id === undefined) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["id"],
-        message: "registry.json needs the instance id",
-      });
-    }
-    if (p.file !== "registry.json" && p.id !== undefined) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["id"],
-        message: `${p.file} is per service; leave id out`,
-      });
-    }
-  });
+  .check(
+    z.superRefine((p, ctx) => {
+      if (p.file === "registry.json" && p.id === undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["id"],
+          message: "registry.json needs the instance id",
+        });
+      }
+      if (p.file !== "registry.json" && p.id !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["id"],
+          message: `${p.file} is per service; leave id out`,
+        });
+      }
+    }),
+  );
 
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
 

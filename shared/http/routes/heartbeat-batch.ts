@@ -1,7 +1,7 @@
 import { Hono } from "hono";
-import { z } from "zod";
 import { serviceName } from "../../model/names.js";
 import { StoreUnavailableError } from "../../store/store.js";
+import * as z from "../../validation/zod.js";
 import type { AppEnv } from "../env.js";
 import { ApiError, type ErrorBody, invalidInput } from "../errors.js";
 import {
@@ -25,8 +25,7 @@ const CONCURRENCY = 8;
 const batchBody = z.strictObject({
   heartbeats: z
     .array(z.looseObject({ service: serviceName }))
-    .min(1)
-    .max(MAX_BATCH_ITEMS),
+    .check(z.minLength(1), z.maxLength(MAX_BATCH_ITEMS)),
 });
 
 export interface ItemResult {
