@@ -9,6 +9,8 @@ const b64 = (text: string) => Buffer.from(text).toString("base64");
 export interface RunningEtcd {
   url: string;
   version: string;
+  /** The etcd process, for its CPU time. */
+  pid: number;
   post(path: string, body: unknown): Promise<Response>;
   stop(): Promise<void>;
 }
@@ -75,6 +77,7 @@ export async function startEtcd(): Promise<RunningEtcd> {
   }
   return {
     url,
+    pid: child.pid as number,
     version: etcdVersion() ?? "unknown",
     post,
     stop: async () => {

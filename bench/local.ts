@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { type LocalServer, startLocal, stopLocal } from "../test/support/local-server.js";
 import {
@@ -178,6 +178,8 @@ export async function benchLocal(requests: number): Promise<{ rows: LocalRow[]; 
   const start = (d: string) =>
     startLocal({ MUSTER_DATA_DIR: d, MUSTER_TOKENS: TOKEN, MUSTER_RATE_LIMIT: "0" });
   const notes: string[] = [];
+  const load = () => loadavg()[0]?.toFixed(1) ?? "?";
+  const loadAtStart = load();
   try {
     progress(`muster serve: ${ROUNDS} rounds of ${requests} heartbeats and of peers.json reads`);
     const server = await start(await dir());
@@ -195,6 +197,9 @@ export async function benchLocal(requests: number): Promise<{ rows: LocalRow[]; 
       notes.push("etcd is not on PATH (Debian: apt-get install etcd-server), so no side-by-side.");
     }
     progress("goals: 128 + 128 concurrent, RSS over 20,000 list reads, kill -9");
+    notes.push(
+      `load average (1 min) on this machine: ${loadAtStart} at the start of the rates, ${load()} at their end.`,
+    );
     const g = await goals(start, dir);
     const best = e ? Math.max(e.puts, e.keepalives) : undefined;
     const x = (a: number, b: number | undefined) => (b ? `${(a / b).toFixed(2)}×` : "—");

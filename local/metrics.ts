@@ -68,17 +68,25 @@ export class LocalMetrics {
   /** The store with every call timed; `live` reads the instance counts through it at scrape. */
   instrument(store: Store): Store {
     const histogram = this.storeSeconds;
+    // One timed wrapper per method, with its labelled child, made on first use: the store is
+    // called on every request.
+    const wrapped = new Map<PropertyKey, { value: unknown; fn: unknown }>();
     const timed = new Proxy(store, {
       get(target, property, receiver) {
         const value = Reflect.get(target, property, receiver);
         if (typeof value !== "function") return value;
-        return (...args: unknown[]) => {
-          const end = histogram.startTimer({ operation: String(property) });
+        const known = wrapped.get(property);
+        if (known && known.value === value) return known.fn;
+        const child = histogram.labels({ operation: String(property) });
+        const fn = (...args: unknown[]) => {
+          const end = child.startTimer();
           const result = value.apply(target, args);
           if (result instanceof Promise) return result.finally(() => end());
           end();
           return result;
         };
+        wrapped.set(property, { value, fn });
+        return fn;
       },
     });
     const now = this.options.now ?? Date.now;

@@ -132,7 +132,7 @@ export async function serve(env: NodeJS.ProcessEnv): Promise<void> {
       release.unshift(() => void dns.close());
       log.info(`dns listening on ${dns.host}:${dns.port} (udp, tcp) for ${dnsZone}`);
     }
-    const { server, port: bound } = await listen(app.fetch, port, host, tls);
+    const http = await listen(app.fetch, port, host, tls);
 
     // The same pass as the scheduled Lambda's, every MUSTER_RECONCILE_INTERVAL seconds.
     const clients = hasSource(reconcileConfig)
@@ -168,10 +168,7 @@ export async function serve(env: NodeJS.ProcessEnv): Promise<void> {
       // A pass in flight is aborted; its writes are given the drain time to finish.
       await Promise.race([reconciler?.stop(), new Promise((r) => setTimeout(r, DRAIN_MS))]);
       clients?.destroy();
-      server.closeIdleConnections();
-      const drained = setTimeout(() => server.closeAllConnections(), DRAIN_MS);
-      await new Promise<void>((done) => server.close(() => done()));
-      clearTimeout(drained);
+      await http.close(DRAIN_MS);
       // Closing commits what is queued; every acknowledged write was already synced.
       releaseAll();
       process.exit(0);
@@ -179,7 +176,9 @@ export async function serve(env: NodeJS.ProcessEnv): Promise<void> {
     process.once("SIGINT", () => void stop("SIGINT"));
     process.once("SIGTERM", () => void stop("SIGTERM"));
     // Last: whoever waits for this line may signal at once, and the handlers are in place.
-    log.info(`muster listening on ${tls ? "https" : "http"}://${host}:${bound} (${local.where})`);
+    log.info(
+      `muster listening on ${tls ? "https" : "http"}://${host}:${http.port} (${local.where})`,
+    );
   } catch (err) {
     releaseAll();
     throw err;
