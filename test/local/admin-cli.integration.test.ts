@@ -4,11 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { blixardBootstrapUrl } from "./support/blixard-shapes.js";
-import { irohHexId, irohNodeId } from "./support/iroh-keys.js";
-import { startLocal as start } from "./support/local-server.js";
+import { blixardBootstrapUrl } from "../support/blixard-shapes.js";
+import { irohHexId, irohNodeId } from "../support/iroh-keys.js";
+import { startLocal as start } from "../support/local-server.js";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 /** One CLI run (`npm run token -- …` is `tsx local/token-cli.ts …`). */
 function cli(

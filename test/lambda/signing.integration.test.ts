@@ -1,10 +1,10 @@
 import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { TrustedKeys } from "../shared/signing/trust.js";
-import { engine as dynamoEngine, motoEndpoint } from "./engines/index.js";
-import { irohNodeId } from "./support/iroh-keys.js";
-import { httpEvent, loadApiHandler as loadHandler } from "./support/lambda.js";
-import { freshTable } from "./support/table.js";
+import { TrustedKeys } from "../../shared/signing/trust.js";
+import { engine as dynamoEngine, motoEndpoint } from "../engines/index.js";
+import { irohNodeId } from "../support/iroh-keys.js";
+import { httpEvent, loadApiHandler as loadHandler } from "../support/lambda.js";
+import { freshTable } from "../support/table.js";
 
 // functions/api.ts signing with the key set of MUSTER_SIGNING_KEYS_SECRET_ARN, kept in moto's
 // Secrets Manager in the form CloudFormation generates it: {"generated": "<random>"}.

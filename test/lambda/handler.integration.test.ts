@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { engine } from "./engines/index.js";
-import { irohNodeId } from "./support/iroh-keys.js";
-import { httpEvent, loadApiHandler as loadHandler } from "./support/lambda.js";
-import { freshTable } from "./support/table.js";
+import { engine } from "../engines/index.js";
+import { irohNodeId } from "../support/iroh-keys.js";
+import { httpEvent, loadApiHandler as loadHandler } from "../support/lambda.js";
+import { freshTable } from "../support/table.js";
 
 /** `event(method, path, body?, headers?)` with this file's token. */
 const event = (

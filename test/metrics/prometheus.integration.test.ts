@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LocalServer, startLocal, stopLocal } from "./support/local-server.js";
+import { type LocalServer, startLocal, stopLocal } from "../support/local-server.js";
 
 const TOKEN = "prom-test-token-0123456789abcdef";
 

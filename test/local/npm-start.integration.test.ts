@@ -4,10 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { irohNodeId } from "./support/iroh-keys.js";
-import { MUSTER_BIN, startLocal, stopLocal } from "./support/local-server.js";
+import { irohNodeId } from "../support/iroh-keys.js";
+import { MUSTER_BIN, startLocal, stopLocal } from "../support/local-server.js";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 const start = startLocal;
 const stop = stopLocal;

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { StaticPresignKeys } from "../shared/auth/presign.js";
+import { StaticPresignKeys } from "../../shared/auth/presign.js";
 import {
   buildAgent,
   ROOT,
@@ -14,14 +14,14 @@ import {
   spawnAgent,
   startRegistry,
   TOKEN,
-} from "./agent/support.js";
-import { blixardBootstrapUrl } from "./support/blixard-shapes.js";
-import { irohHexId } from "./support/iroh-keys.js";
-import { blixardNode } from "./support/registry.js";
+} from "../agent/support.js";
+import { blixardBootstrapUrl } from "../support/blixard-shapes.js";
+import { irohHexId } from "../support/iroh-keys.js";
+import { blixardNode } from "../support/registry.js";
 
 const run = promisify(execFile);
 const KEYS = { k1: "k1-secret-0123456789abcdef0123456789" };
-/** Built by scripts/blixard-shapes.mjs, which `npm test` runs first. */
+/** Built by scripts/blixard-shapes.mjs, which the integration set-up (test/global-setup.ts) runs. */
 const BINARY = join(ROOT, ".cache", "blixard-shapes-target", "debug", "blixard-shapes");
 
 interface Decoded {

@@ -1,10 +1,10 @@
 import { gunzipSync } from "node:zlib";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { engine } from "./engines/index.js";
-import { bulkHeartbeats, bulkInstanceId, bulkLoad } from "./support/bulk-load.js";
-import { httpEvent, loadApiHandler } from "./support/lambda.js";
-import { TOKEN_A, testRegistry } from "./support/registry.js";
-import { freshTable } from "./support/table.js";
+import { engine } from "../engines/index.js";
+import { bulkHeartbeats, bulkInstanceId, bulkLoad } from "../support/bulk-load.js";
+import { httpEvent, loadApiHandler } from "../support/lambda.js";
+import { TOKEN_A, testRegistry } from "../support/registry.js";
+import { freshTable } from "../support/table.js";
 
 /**
  * A 100,000-instance service listed whole: peers.json, peers.txt and /instances each in one

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { LocalMetrics, readMetricsPublic } from "../local/metrics.js";
-import { AnyToken } from "../shared/auth/scoped-tokens.js";
-import { TokenSet } from "../shared/auth/tokens.js";
-import { createApp } from "../shared/http/app.js";
-import { engine } from "./engines/index.js";
-import { TOKEN_A } from "./support/registry.js";
-import { freshStorage } from "./support/stores.js";
+import { LocalMetrics, readMetricsPublic } from "../../local/metrics.js";
+import { AnyToken } from "../../shared/auth/scoped-tokens.js";
+import { TokenSet } from "../../shared/auth/tokens.js";
+import { createApp } from "../../shared/http/app.js";
+import { engine } from "../engines/index.js";
+import { TOKEN_A } from "../support/registry.js";
+import { freshStorage } from "../support/stores.js";
 
 async function metricsApp(isPublic: boolean) {
   const storage = await freshStorage(engine("sqlite"));

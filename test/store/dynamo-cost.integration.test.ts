@@ -2,13 +2,13 @@ import { createServer, type Socket } from "node:net";
 import type { ConsumedCapacity } from "@aws-sdk/client-dynamodb";
 import { GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { describe, expect, it } from "vitest";
-import type { InstanceFields } from "../shared/model/instance.js";
-import { createDynamoClient } from "../shared/store/client.js";
-import { DynamoStore } from "../shared/store/dynamo-store.js";
-import { instanceKey } from "../shared/store/keys.js";
-import { StoreUnavailableError } from "../shared/store/store.js";
-import { engine } from "./engines/index.js";
-import { freshTable } from "./support/table.js";
+import type { InstanceFields } from "../../shared/model/instance.js";
+import { createDynamoClient } from "../../shared/store/client.js";
+import { DynamoStore } from "../../shared/store/dynamo-store.js";
+import { instanceKey } from "../../shared/store/keys.js";
+import { StoreUnavailableError } from "../../shared/store/store.js";
+import { engine } from "../engines/index.js";
+import { freshTable } from "../support/table.js";
 
 /** A heartbeat of the size a Blixard node sends. */
 const FIELDS: InstanceFields = {
