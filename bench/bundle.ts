@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
-import { LAMBDA_ALIASES, MAIN_FIELDS, REQUIRE_BANNER } from "../infra/lambda-bundle.js";
+import { lambdaBuildOptions } from "../infra/lambda-bundle.js";
 import { TOKEN } from "./fixture.js";
 import { type Summary, summarize } from "./stats.js";
 
@@ -62,21 +62,8 @@ export async function benchBundle(coldRuns: number): Promise<BundleResult> {
   const dir = await mkdtemp(join(tmpdir(), "muster-bench-"));
   try {
     const outfile = join(dir, "api.mjs");
-    const result = await build({
-      entryPoints: [ENTRY],
-      outfile,
-      bundle: true,
-      minify: true,
-      platform: "node",
-      target: "node24",
-      format: "esm",
-      // As infra/constructs/muster-function.ts bundles it.
-      mainFields: MAIN_FIELDS,
-      alias: LAMBDA_ALIASES,
-      banner: { js: REQUIRE_BANNER },
-      metafile: true,
-      logLevel: "silent",
-    });
+    // As infra/constructs/muster-function.ts bundles it.
+    const result = await build(lambdaBuildOptions(ENTRY, outfile));
     const code = await readFile(outfile);
     const output = Object.values(result.metafile.outputs)[0];
     const byPackage = new Map<string, number>();

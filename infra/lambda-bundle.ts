@@ -1,4 +1,5 @@
 import { fileURLToPath } from "node:url";
+import type { BuildOptions } from "esbuild";
 
 /**
  * The esbuild settings every muster Lambda bundle is built with, shared by the CDK construct
@@ -25,3 +26,24 @@ export const LAMBDA_ALIASES: Record<string, string> = {
     new URL("../shared/aws/lambda-credentials.ts", import.meta.url),
   ),
 };
+
+/**
+ * esbuild's options for one Lambda entry built as the stack builds it (minified ESM for Node
+ * 24, the settings above), with a metafile: for the bench and the tests that build it directly.
+ */
+export function lambdaBuildOptions(entry: string, outfile: string) {
+  return {
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    minify: true,
+    platform: "node",
+    target: "node24",
+    format: "esm",
+    mainFields: MAIN_FIELDS,
+    alias: LAMBDA_ALIASES,
+    banner: { js: REQUIRE_BANNER },
+    metafile: true,
+    logLevel: "silent",
+  } satisfies BuildOptions;
+}

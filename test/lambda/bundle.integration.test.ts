@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build, type Metafile } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LAMBDA_ALIASES, MAIN_FIELDS, REQUIRE_BANNER } from "../../infra/lambda-bundle.js";
+import { lambdaBuildOptions } from "../../infra/lambda-bundle.js";
 import { engine } from "../engines/index.js";
 import { irohNodeId } from "../support/iroh-keys.js";
 import { httpEvent } from "../support/lambda.js";
@@ -36,20 +36,7 @@ describe.each([engine("dynamodb-local")])("the API bundle on $name", (engine) =>
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "muster-bundle-"));
     bundle = join(dir, "index.mjs");
-    ({ metafile } = await build({
-      entryPoints: [ENTRY],
-      outfile: bundle,
-      bundle: true,
-      minify: true,
-      platform: "node",
-      target: "node24",
-      format: "esm",
-      mainFields: MAIN_FIELDS,
-      alias: LAMBDA_ALIASES,
-      banner: { js: REQUIRE_BANNER },
-      metafile: true,
-      logLevel: "silent",
-    }));
+    ({ metafile } = await build(lambdaBuildOptions(ENTRY, bundle)));
     writeFileSync(join(dir, "run.mjs"), RUNNER);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
