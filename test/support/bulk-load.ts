@@ -1,6 +1,7 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { BatchWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { fingerprint } from "../../shared/auth/tokens.js";
+import type { InstanceFields } from "../../shared/model/instance.js";
 import { documentClient } from "../../shared/store/client.js";
 import { contentHash, type InstanceItem } from "../../shared/store/item.js";
 import { catalogKey, instanceKey } from "../../shared/store/keys.js";
@@ -11,6 +12,24 @@ const BATCH = 25;
 const IN_FLIGHT = 16;
 
 const BULK_IROH_NODE_ID = irohNodeId(1);
+
+/** What instance `n` of a bulk load carries: a plain Blixard node at its own address. */
+function bulkFields(n: number): InstanceFields {
+  const address = `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}:7001`;
+  return {
+    address,
+    direct_addresses: [address],
+    relay_url: null,
+    // One real key for all: Blixard's files need a valid one, and they need not differ.
+    iroh_node_id: BULK_IROH_NODE_ID,
+    cluster_node_id: n,
+    tags: [],
+    metadata: {},
+    version: null,
+    weight: 1,
+    status: "passing",
+  };
+}
 
 /** The instance a bulk load writes as number `n`: a small, plain node (no per-node key). */
 export function bulkInstanceId(n: number): string {
@@ -36,20 +55,7 @@ export async function bulkLoad(input: {
   const doc = documentClient(client);
   const owner = fingerprint(token);
   const item = (n: number): InstanceItem => {
-    const address = `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}:7001`;
-    const fields = {
-      address,
-      direct_addresses: [address],
-      relay_url: null,
-      // One real key for all: Blixard's files need a valid one, and they need not differ.
-      iroh_node_id: BULK_IROH_NODE_ID,
-      cluster_node_id: n,
-      tags: [],
-      metadata: {},
-      version: null,
-      weight: 1,
-      status: "passing" as const,
-    };
+    const fields = bulkFields(n);
     return {
       ...instanceKey(service, bulkInstanceId(n)),
       service,
@@ -104,23 +110,11 @@ export async function bulkHeartbeats(input: {
   for (let start = 0; start < count; start += CHUNK) {
     const writes = [];
     for (let n = start; n < Math.min(count, start + CHUNK); n++) {
-      const address = `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}:7001`;
       writes.push(
         store.heartbeat({
           service,
           id: bulkInstanceId(n),
-          fields: {
-            address,
-            direct_addresses: [address],
-            relay_url: null,
-            iroh_node_id: BULK_IROH_NODE_ID,
-            cluster_node_id: n,
-            tags: [],
-            metadata: {},
-            version: null,
-            weight: 1,
-            status: "passing",
-          },
+          fields: bulkFields(n),
           ttl,
           owner,
           source: "heartbeat",
