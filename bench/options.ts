@@ -29,7 +29,7 @@ export const USAGE = `usage: npm run bench -- [options]
                            default to n/6 unless --peers-iterations is given
   --peers-iterations <n>   timed peers.json reads (default 50; warm-up n/10)
   --instances <n>          instances in the peers.json service (default 1000)
-  --cold-runs <n>          fresh node processes per cold-import figure (default 5)
+  --cold-runs <n>          fresh node processes per cold-import figure (default 9)
   --help`;
 
 export class UsageError extends Error {
@@ -91,7 +91,7 @@ export function parseOptions(
     peersReads,
     peersWarmup: warmupFor(peersReads),
     instances: positive("instances", str("instances"), 1000),
-    coldRuns: positive("cold-runs", str("cold-runs"), 5),
+    coldRuns: positive("cold-runs", str("cold-runs"), 9),
     localRequests: positive("local-requests", str("local-requests"), 3000),
   };
 }

@@ -35,7 +35,7 @@ describe.each([engine("dynamodb-local")])("the API bundle on $name", (engine) =>
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "muster-bundle-"));
-    bundle = join(dir, "index.mjs");
+    bundle = join(dir, "index.js");
     ({ metafile } = await build(lambdaBuildOptions(ENTRY, bundle)));
     writeFileSync(join(dir, "run.mjs"), RUNNER);
   });
