@@ -10,11 +10,13 @@ import type { BuildOptions } from "esbuild";
 /**
  * CommonJS, not ESM, although the sources are ESM. In an ES module, `import … from "node:http"`
  * makes Node build the namespace of every export of `http`, and reading them runs its lazy
- * getters, which load undici, http2, worker_threads and assert: ≈ 30 ms of a cold start for
- * modules the function never uses, against ≈ 4 ms for `require("node:http")`. esbuild turns the
- * bundle's imports of Node's built-in modules (the SDK's HTTP handler, zlib, crypto…) into
- * `require()` calls only in CommonJS output. Nothing bundled uses `import.meta` or top-level
- * `await`, which CommonJS cannot express (esbuild would warn or fail).
+ * getters: `WebSocket` loads undici, and with it http2, worker_threads and assert (≈ 30 ms for
+ * `import "node:http"` against ≈ 4 ms for `require("node:http")` on the bench machine);
+ * `process.stdin` opens standard input. esbuild turns the bundle's imports of Node's built-in
+ * modules into `require()` calls only in CommonJS output. The reconciler and the stream
+ * function never need undici; the API does, for the Request and Response hono answers with,
+ * and so loads it with its first request instead of at import (docs/lambda-bundle.md).
+ * Nothing bundled uses `import.meta` or top-level `await`, which CommonJS cannot express.
  */
 const LAMBDA_FORMAT = "cjs";
 

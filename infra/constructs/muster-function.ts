@@ -86,7 +86,7 @@ export class MusterFunction extends Construct {
       bundling: {
         forceDockerBundling: false,
         // CommonJS (index.js), not ESM: an ES module's imports of Node's built-in modules
-        // cost ≈ 30 ms of every cold start (infra/lambda-bundle.ts, LAMBDA_FORMAT, says why).
+        // load modules at import that a handler needs late or never (infra/lambda-bundle.ts).
         format: OutputFormat.CJS,
         target: "node24",
         mainFields: MAIN_FIELDS,
