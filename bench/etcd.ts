@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "../scripts/engines/child-engine.js";
+import type { Answer, HttpClient } from "./http-client.js";
 
 const b64 = (text: string) => Buffer.from(text).toString("base64");
 
@@ -11,7 +12,7 @@ export interface RunningEtcd {
   version: string;
   /** The etcd process, for its CPU time. */
   pid: number;
-  post(path: string, body: unknown): Promise<Response>;
+  post(path: string, body: unknown): Promise<Answer>;
   stop(): Promise<void>;
 }
 
@@ -27,12 +28,13 @@ export function etcdVersion(): string | undefined {
 
 /**
  * A single-member etcd on 127.0.0.1 with its data in a temporary folder: etcd's default
- * durability (an fsync'd WAL per write batch), talked to through its HTTP/JSON gateway.
+ * durability (an fsync'd WAL per write batch), talked to through its HTTP/JSON gateway with
+ * `client`.
  */
-export async function startEtcd(): Promise<RunningEtcd> {
+export async function startEtcd(client: HttpClient): Promise<RunningEtcd> {
   const dir = mkdtempSync(join(tmpdir(), "muster-bench-etcd-"));
-  const [client, peer] = [await freePort(), await freePort()];
-  const url = `http://127.0.0.1:${client}`;
+  const [port, peer] = [await freePort(), await freePort()];
+  const url = `http://127.0.0.1:${port}`;
   const child: ChildProcess = spawn(
     "etcd",
     [
@@ -57,14 +59,12 @@ export async function startEtcd(): Promise<RunningEtcd> {
   child.stderr?.on("data", (d) => {
     stderr += d;
   });
-  const post = (path: string, body: unknown) =>
-    fetch(`${url}${path}`, { method: "POST", body: JSON.stringify(body) });
+  const post = (path: string, body: unknown) => client.post(`${url}${path}`, body);
   const deadline = Date.now() + 20_000;
   for (;;) {
     try {
       const res = await post("/v3/kv/range", { key: b64("probe") });
-      await res.arrayBuffer();
-      if (res.ok) break;
+      if (res.status === 200) break;
     } catch {
       // not up yet
     }
@@ -94,7 +94,7 @@ export async function startEtcd(): Promise<RunningEtcd> {
 /** A lease of `ttl` seconds; its id as the gateway spells it (a decimal string). */
 export async function grantLease(etcd: RunningEtcd, ttl: number): Promise<string> {
   const res = await etcd.post("/v3/lease/grant", { TTL: ttl });
-  const body = (await res.json()) as { ID?: string };
+  const body = JSON.parse(res.body.toString()) as { ID?: string };
   if (!body.ID) throw new Error(`lease grant: ${JSON.stringify(body)}`);
   return body.ID;
 }

@@ -303,7 +303,7 @@ async function main(): Promise<number> {
   const cpu = cpus();
   const lines = [
     `Local mode: muster serve over SQLite and etcd, each on 127.0.0.1, ${options.localRequests} ` +
-      "requests per heartbeat round (a tenth for list reads), the same fetch client for both.",
+      "requests per heartbeat round (a tenth for list reads), the same node:http keep-alive client for both (bench/http-client.ts).",
     "",
     renderLocal(local.rows),
     "",

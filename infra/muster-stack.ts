@@ -212,7 +212,10 @@ export class MusterStack extends Stack {
       value: this.frontDoor.url,
     });
     new CfnOutput(this, "JoinUrlExample", {
-      description: "What a joining node passes to --join, for a service named example",
+      // Blixard's --join-address sends no token, so it cannot read this URL: it needs a
+      // presigned join URL, which only a running registry can mint.
+      description:
+        "peers.json of a service named example, what muster-agent join reads (with a token) into Blixard's discovery-peers.json; Blixard's --join-address takes a presigned join URL instead (npm run presign -- --file bootstrap)",
       value: `${this.frontDoor.url}/v1/services/example/peers.json`,
     });
     new CfnOutput(this, "FunctionUrl", {

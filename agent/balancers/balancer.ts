@@ -1,3 +1,5 @@
+import type { Rng } from "../rng.js";
+
 /** What a balancer needs of an instance; `Instance` from the registry fits. */
 export interface Pickable {
   id: string;
@@ -51,5 +53,26 @@ export class InFlight {
     // Deleted at zero so that instances long gone do not pile up in the map.
     if (n > 0) this.#counts.set(id, n);
     else this.#counts.delete(id);
+  }
+}
+
+/**
+ * What least-connections and power-of-two share: a random source for their draws, and the
+ * in-flight counts their picks add to and `release` takes from.
+ */
+export abstract class CountingBalancer implements Balancer {
+  abstract readonly name: BalancerName;
+  protected readonly rng: Rng;
+  readonly inFlight: InFlight;
+
+  constructor(options: { rng?: Rng; inFlight?: InFlight } = {}) {
+    this.rng = options.rng ?? Math.random;
+    this.inFlight = options.inFlight ?? new InFlight();
+  }
+
+  abstract pick<T extends Pickable>(instances: readonly T[]): T | undefined;
+
+  release(instance: Pickable): void {
+    this.inFlight.release(instance.id);
   }
 }

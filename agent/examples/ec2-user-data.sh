@@ -13,6 +13,9 @@ TOKEN_SECRET="muster/agent-token"
 SERVICE="blixard"
 PORT=7001
 DATA_DIR=/var/lib/blixard
+# Blixard's `node --id` and its Iroh public key (standard base64), for the two flags below.
+# CLUSTER_NODE_ID=1
+# IROH_NODE_ID="..."
 
 # Node.js 20 or later. On Amazon Linux 2023 the nodejs20 package installs node-20.
 dnf install -y nodejs20
@@ -47,6 +50,8 @@ ExecStart=$NODE /usr/local/lib/muster/muster-agent.mjs run \\
   --service $SERVICE \\
   --ec2 --port $PORT \\
   --token-file /etc/muster/token \\
+# Blixard nodes need both ids, or muster leaves them out of peers.json, registry.json and bootstrap:
+#  --cluster-node-id ${CLUSTER_NODE_ID:-} --iroh-node-id ${IROH_NODE_ID:-} \\
   --check-tcp 127.0.0.1:$PORT
 KillSignal=SIGTERM
 TimeoutStopSec=10

@@ -1,29 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { instance } from "../../test/support/instances.js";
 import type { Instance } from "../model/instance.js";
 import { stellarFiles, stellarPeers, toStellarPeers } from "./stellar.js";
 
-function node(id: string, over: Partial<Instance> = {}): Instance {
-  return {
-    service: "stellar",
-    id,
-    address: "10.0.0.1:11625",
-    direct_addresses: [],
-    relay_url: null,
-    iroh_node_id: null,
-    cluster_node_id: null,
-    tags: [],
-    metadata: {},
-    version: null,
-    weight: 1,
-    status: "passing",
-    source: "heartbeat",
-    registered_by: "tok_0",
-    registered_at: "2026-01-01T00:00:00Z",
-    last_seen: "2026-01-01T00:00:00Z",
-    expires_at: "2026-01-01T00:00:30Z",
-    ...over,
-  };
-}
+const node = (id: string, over: Partial<Instance> = {}): Instance =>
+  instance({ service: "stellar", id, address: "10.0.0.1:11625", ...over });
 
 describe("Stellar's peer files", () => {
   it("writes what serde_json::to_string_pretty writes, keys sorted, no trailing newline", () => {

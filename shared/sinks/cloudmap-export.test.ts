@@ -1,30 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { instance } from "../../test/support/instances.js";
 import type { Instance } from "../model/instance.js";
 import type { NamespaceSnapshot } from "../sources/cloudmap-namespace.js";
 import { cloudMapId, exportServiceName, planExport } from "./cloudmap-export.js";
 
-function node(id: string, address: string, extra: Partial<Instance> = {}): Instance {
-  return {
-    service: "engram",
-    id,
-    address,
-    direct_addresses: [],
-    relay_url: null,
-    iroh_node_id: null,
-    cluster_node_id: null,
-    tags: [],
-    metadata: {},
-    version: null,
-    weight: 1,
-    status: "passing",
-    source: "heartbeat",
-    registered_by: "tok_0123456789abcdef",
-    registered_at: "2026-01-01T00:00:00Z",
-    last_seen: "2026-01-01T00:00:00Z",
-    expires_at: "2026-01-01T00:01:00Z",
-    ...extra,
-  };
-}
+const node = (id: string, address: string, extra: Partial<Instance> = {}): Instance =>
+  instance({ service: "engram", id, address, ...extra });
 
 const ours = (ip: string, port = "7946") => ({
   AWS_INSTANCE_IPV4: ip,

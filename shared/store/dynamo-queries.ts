@@ -59,6 +59,31 @@ export async function queryAll(
   } while (start);
 }
 
+/**
+ * Every item of one partition (the catalog, the reconciler's states), strongly consistent: a
+ * write that has just landed must be seen. `projection` names plain attributes only.
+ */
+export async function queryPartition(
+  q: QueryContext,
+  operation: string,
+  pk: string,
+  each: (item: Record<string, unknown>) => void,
+  projection?: string,
+): Promise<void> {
+  await queryAll(
+    q,
+    operation,
+    {
+      TableName: q.table,
+      KeyConditionExpression: "pk = :pk",
+      ExpressionAttributeValues: { ":pk": pk },
+      ConsistentRead: true,
+      ...(projection ? { ProjectionExpression: projection } : {}),
+    },
+    each,
+  );
+}
+
 export function liveInShard(q: QueryContext, service: string, shard: number, nowMs: number) {
   return {
     TableName: q.table,

@@ -1,5 +1,5 @@
 import { DeleteCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { type QueryContext, queryAll } from "./dynamo-queries.js";
+import { type QueryContext, queryPartition } from "./dynamo-queries.js";
 import { isConditionFailure } from "./errors.js";
 import { instanceKey, RECONCILE_PK, reconcileKey } from "./keys.js";
 import { fromStateItem, toStateItem } from "./reconcile-item.js";
@@ -106,20 +106,10 @@ export async function removeInstance(
 
 export async function reconcileStates(q: QueryContext): Promise<ReconcileState[]> {
   const states: ReconcileState[] = [];
-  await queryAll(
-    q,
-    "reconcileStates",
-    {
-      TableName: q.table,
-      KeyConditionExpression: "pk = :pk",
-      ExpressionAttributeValues: { ":pk": RECONCILE_PK },
-      ConsistentRead: true,
-    },
-    (item) => {
-      const state = fromStateItem(item);
-      if (state) states.push(state);
-    },
-  );
+  await queryPartition(q, "reconcileStates", RECONCILE_PK, (item) => {
+    const state = fromStateItem(item);
+    if (state) states.push(state);
+  });
   return states;
 }
 

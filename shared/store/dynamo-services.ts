@@ -1,5 +1,11 @@
-import { QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { eachShard, liveInShard, type QueryContext, queryAll } from "./dynamo-queries.js";
+import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  eachShard,
+  liveInShard,
+  type QueryContext,
+  queryAll,
+  queryPartition,
+} from "./dynamo-queries.js";
 import { isConditionFailure } from "./errors.js";
 import { CATALOG_PK, catalogKey, serviceFromCatalogSk } from "./keys.js";
 import type { ServiceSummary } from "./store.js";
@@ -36,16 +42,8 @@ export async function serviceSummaries(
   options: { concurrency: number; countMaxAgeMs: number },
 ): Promise<ServiceSummary[]> {
   const catalog: CatalogItem[] = [];
-  await queryAll(
-    q,
-    "services.catalog",
-    {
-      TableName: q.table,
-      KeyConditionExpression: "pk = :pk",
-      ExpressionAttributeValues: { ":pk": CATALOG_PK },
-      ConsistentRead: true,
-    },
-    (item) => catalog.push(item as unknown as CatalogItem),
+  await queryPartition(q, "services.catalog", CATALOG_PK, (item) =>
+    catalog.push(item as unknown as CatalogItem),
   );
   const summaries: ServiceSummary[] = [];
   let next = 0;
@@ -74,29 +72,23 @@ export async function serviceSummaries(
  */
 async function countService(q: QueryContext, service: string, nowMs: number): Promise<Counts> {
   const counts: Counts = { instances: 0, passing: 0, earliestExpiryMs: Infinity };
-  await eachShard(q, async (shard) => {
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await q.call("services.count", () =>
-        q.doc.send(
-          new QueryCommand({
-            ...q.extra,
-            ...liveInShard(q, service, shard, nowMs),
-            ExpressionAttributeNames: { "#expires_at": "expires_at", "#status": "status" },
-            ProjectionExpression: "#status, #expires_at",
-            ...(start ? { ExclusiveStartKey: start } : {}),
-          }),
-        ),
-      );
-      for (const raw of out.Items ?? []) {
+  await eachShard(q, (shard) =>
+    queryAll(
+      q,
+      "services.count",
+      {
+        ...liveInShard(q, service, shard, nowMs),
+        ExpressionAttributeNames: { "#expires_at": "expires_at", "#status": "status" },
+        ProjectionExpression: "#status, #expires_at",
+      },
+      (raw) => {
         const item = raw as { status?: string; expires_at: number };
         counts.instances++;
         if ((item.status ?? "passing") === "passing") counts.passing++;
         counts.earliestExpiryMs = Math.min(counts.earliestExpiryMs, item.expires_at * 1000);
-      }
-      start = out.LastEvaluatedKey;
-    } while (start);
-  });
+      },
+    ),
+  );
   return counts;
 }
 

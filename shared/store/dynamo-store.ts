@@ -9,7 +9,7 @@ import {
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { Instance } from "../model/instance.js";
 import { documentClient } from "./client.js";
-import { listPage, type QueryContext, queryAll, queryService } from "./dynamo-queries.js";
+import { listPage, type QueryContext, queryPartition, queryService } from "./dynamo-queries.js";
 import {
   putReconcileState,
   reconcileStates,
@@ -285,18 +285,13 @@ export class DynamoStore implements Store {
 
   async serviceNames(): Promise<string[]> {
     const names: string[] = [];
-    await queryAll(
+    // Strongly consistent: the caps must see a service catalogued by a creation just landed.
+    await queryPartition(
       this.#q,
       "serviceNames",
-      {
-        TableName: this.#table,
-        KeyConditionExpression: "pk = :pk",
-        ExpressionAttributeValues: { ":pk": CATALOG_PK },
-        ProjectionExpression: "sk",
-        // The caps must see a service catalogued by a creation that has just landed.
-        ConsistentRead: true,
-      },
+      CATALOG_PK,
       (item) => names.push(serviceFromCatalogSk(item.sk as string)),
+      "sk",
     );
     return names.sort();
   }

@@ -3,35 +3,21 @@ import { describe, expect, it } from "vitest";
 import type { DnsSource } from "../../shared/dns/answer.js";
 import { MAX_STREAM_MESSAGE, respond } from "../../shared/dns/wire.js";
 import type { Instance } from "../../shared/model/instance.js";
+import { instance } from "../support/instances.js";
 
 const ZONE = { zone: "muster.internal", ttl: 5, now: () => Date.UTC(2026, 0, 1) };
 
-function instance(n: number): Instance {
-  return {
+const node = (n: number): Instance =>
+  instance({
     service: "big",
     id: `node-${n}`,
     address: `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}:7000`,
-    direct_addresses: [],
-    relay_url: null,
-    iroh_node_id: null,
-    cluster_node_id: null,
-    tags: [],
-    metadata: {},
-    version: null,
-    weight: 1,
-    status: "passing",
-    source: "heartbeat",
-    registered_by: "tok_x",
-    registered_at: "2026-01-01T00:00:00Z",
-    last_seen: "2026-01-01T00:00:00Z",
-    expires_at: "2026-01-01T01:00:00Z",
-  };
-}
+  });
 
 /** The registry's side as data: the wire rules are what is under test here, not the store. */
 const source = (count: number): DnsSource => ({
   mayRead: () => true,
-  list: async () => Array.from({ length: count }, (_, n) => instance(n)),
+  list: async () => Array.from({ length: count }, (_, n) => node(n)),
 });
 
 const ask = (name: string, type: packet.RecordType, extra: Partial<packet.Packet> = {}) =>

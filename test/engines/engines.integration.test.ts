@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { describe, expect, it } from "vitest";
 import { openSqlite } from "../../shared/store/sqlite/index.js";
+import { instanceFields } from "../support/instances.js";
 import { freshTable } from "../support/table.js";
 import { engine } from "./index.js";
 
@@ -29,19 +30,11 @@ describe("engine sqlite", () => {
   it("serves the same data after the file is closed and opened again", async () => {
     const dir = await mkdtemp(join(tmpdir(), "muster-sqlite-"));
     const path = join(dir, "muster.db");
-    const fields = {
+    const fields = instanceFields({
       address: "10.0.0.1:80",
-      direct_addresses: [],
-      relay_url: null,
-      iroh_node_id: null,
-      cluster_node_id: null,
-      tags: [],
       // Keys that are special to JavaScript objects are data here.
       metadata: JSON.parse('{"constructor":"x","__proto__":"y"}') as Record<string, string>,
-      version: null,
-      weight: 1,
-      status: "passing" as const,
-    };
+    });
     try {
       const first = openSqlite(path, { sweepIntervalMs: 0 });
       const nowMs = Date.now();

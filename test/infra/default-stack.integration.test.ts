@@ -236,11 +236,13 @@ describe("the default stack", () => {
     });
   });
 
-  it("outputs the registry URL, an example --join URL, the table and the secret", () => {
+  it("outputs the registry URL, an example peers.json URL, the table and the secret", () => {
     const domain = { "Fn::GetAtt": [logicalId(s.stack.frontDoor.distribution), "DomainName"] };
     s.template.hasOutput("RegistryUrl", { Value: { "Fn::Join": ["", ["https://", domain]] } });
     s.template.hasOutput("JoinUrlExample", {
       Value: { "Fn::Join": ["", ["https://", domain, "/v1/services/example/peers.json"]] },
+      // Blixard's flag is --join-address, and it reads a presigned join URL, not peers.json.
+      Description: Match.stringLikeRegexp("muster-agent join.*--join-address takes a presigned"),
     });
     s.template.hasOutput("TableName", { Value: { Ref: logicalId(s.stack.table.table) } });
     s.template.hasOutput("FunctionUrl", {

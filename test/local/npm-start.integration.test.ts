@@ -1,32 +1,13 @@
-import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { irohNodeId } from "../support/iroh-keys.js";
-import { MUSTER_BIN, startLocal, stopLocal } from "../support/local-server.js";
-
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+import { runLocal, startLocal, stopLocal } from "../support/local-server.js";
 
 const start = startLocal;
 const stop = stopLocal;
-
-function run(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, MUSTER_BIN, {
-    cwd: ROOT,
-    env: { ...process.env, PORT: "0", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout?.on("data", (d) => {
-    output += d;
-  });
-  child.stderr?.on("data", (d) => {
-    output += d;
-  });
-  return new Promise((resolve) => child.once("exit", (code) => resolve({ code, output })));
-}
+const run = runLocal;
 
 describe("local mode (npm start)", () => {
   const dirs: string[] = [];

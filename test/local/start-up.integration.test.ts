@@ -1,33 +1,16 @@
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, stat, truncate, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { MUSTER_BIN, ROOT, startLocal, stopLocal } from "../support/local-server.js";
+import { runLocal, startLocal, stopLocal } from "../support/local-server.js";
 
 const TOKEN = "serve-test-token-0123456789";
 
-/** Runs `muster serve` to its end; resolves with its exit code and everything it printed. */
-function run(
-  env: Record<string, string>,
-  node = process.execPath,
-): Promise<{ code: number | null; output: string }> {
-  const child = spawn(node, MUSTER_BIN, {
-    cwd: ROOT,
-    env: { ...process.env, PORT: "0", MUSTER_STORE: "", MUSTER_TOKENS: TOKEN, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout?.on("data", (d) => {
-    output += d;
-  });
-  child.stderr?.on("data", (d) => {
-    output += d;
-  });
-  return new Promise((resolve) => child.once("exit", (code) => resolve({ code, output })));
-}
+/** `muster serve` to its end, with the test token unless `env` says otherwise. */
+const run = (env: Record<string, string>, node?: string) =>
+  runLocal({ MUSTER_TOKENS: TOKEN, ...env }, node);
 
 /**
  * The refusal is one line starting "muster: " (after any log lines of what the start did

@@ -1,23 +1,16 @@
 import { DatabaseSync } from "node:sqlite";
 import { PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { describe, expect, it } from "vitest";
-import type { InstanceFields } from "../../shared/model/instance.js";
 import type { ReconcileState } from "../../shared/store/store.js";
 import { engines } from "../engines/index.js";
+import { instanceFields } from "../support/instances.js";
 import { freshStorage } from "../support/stores.js";
 
-const FIELDS: InstanceFields = {
+const FIELDS = instanceFields({
   address: "10.0.0.5:7946",
   direct_addresses: ["10.0.0.5:7946"],
-  relay_url: null,
-  iroh_node_id: null,
-  cluster_node_id: null,
-  tags: [],
   metadata: { ec2_instance_id: "i-0123456789abcdef0" },
-  version: null,
-  weight: 1,
-  status: "passing",
-};
+});
 
 describe.each(engines())("the reconciler's side of the store on $name", (engine) => {
   const fresh = async () => {

@@ -6,6 +6,7 @@ import { documentClient } from "../../shared/store/client.js";
 import { contentHash, type InstanceItem } from "../../shared/store/item.js";
 import { catalogKey, instanceKey } from "../../shared/store/keys.js";
 import type { Store } from "../../shared/store/store.js";
+import { instanceFields } from "./instances.js";
 import { irohNodeId } from "./iroh-keys.js";
 
 const BATCH = 25;
@@ -16,19 +17,13 @@ const BULK_IROH_NODE_ID = irohNodeId(1);
 /** What instance `n` of a bulk load carries: a plain Blixard node at its own address. */
 function bulkFields(n: number): InstanceFields {
   const address = `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}:7001`;
-  return {
+  return instanceFields({
     address,
     direct_addresses: [address],
-    relay_url: null,
     // One real key for all: Blixard's files need a valid one, and they need not differ.
     iroh_node_id: BULK_IROH_NODE_ID,
     cluster_node_id: n,
-    tags: [],
-    metadata: {},
-    version: null,
-    weight: 1,
-    status: "passing",
-  };
+  });
 }
 
 /** The instance a bulk load writes as number `n`: a small, plain node (no per-node key). */

@@ -19,18 +19,7 @@ export const MUSTER_BIN = ["bin/muster.mjs", "serve"];
  * pointing the SDK elsewhere cannot leak in. Resolves once it is listening.
  */
 export function startLocal(env: Record<string, string>): Promise<LocalServer> {
-  const child = spawn(process.execPath, MUSTER_BIN, {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      PORT: "0",
-      MUSTER_STORE: "",
-      AWS_ENDPOINT_URL: "",
-      AWS_ENDPOINT_URL_DYNAMODB: "",
-      ...env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawnMuster(env);
   let out = "";
   let err = "";
   child.stdout?.on("data", (d) => {
@@ -50,6 +39,41 @@ export function startLocal(env: Record<string, string>): Promise<LocalServer> {
       clearTimeout(timer);
       reject(new Error(`exited with ${code} before listening:\n${out}\n${err}`));
     });
+  });
+}
+
+/**
+ * `muster serve` run to its end (a start that is refused, or that is meant to fail), with the
+ * environment startLocal gives it; resolves with its exit code and everything it printed.
+ * `node` is the runtime to run it with.
+ */
+export function runLocal(
+  env: Record<string, string>,
+  node = process.execPath,
+): Promise<{ code: number | null; output: string }> {
+  const child = spawnMuster(env, node);
+  let output = "";
+  child.stdout?.on("data", (d) => {
+    output += d;
+  });
+  child.stderr?.on("data", (d) => {
+    output += d;
+  });
+  return new Promise((resolve) => child.once("exit", (code) => resolve({ code, output })));
+}
+
+function spawnMuster(env: Record<string, string>, node = process.execPath): ChildProcess {
+  return spawn(node, MUSTER_BIN, {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      PORT: "0",
+      MUSTER_STORE: "",
+      AWS_ENDPOINT_URL: "",
+      AWS_ENDPOINT_URL_DYNAMODB: "",
+      ...env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
   });
 }
 
