@@ -102,8 +102,8 @@ function main(): number {
     `Per heartbeat: ${measured.writeUnitsPerRenewal} write unit(s) (measured), ` +
       `${measured.heartbeatCpuMs.toFixed(2)} ms CPU (measured) + ${s.dynamoLatencyMs} ms DynamoDB (assumed), ` +
       `${measured.heartbeatRequestBytes} B up / ${measured.heartbeatResponseBytes} B down (measured).`,
-    `Bundle ${(measured.bundleMinifiedBytes / 1024).toFixed(0)} KiB minified; cold import ` +
-      `${measured.coldImportMs.toFixed(0)} ms on one core, about ${coldStartMs(measured, s.memoryMb)} ms ` +
+    `Bundle ${(measured.bundleMinifiedBytes / 1024).toFixed(0)} KiB minified; cold import and first request ` +
+      `${measured.coldStartMs.toFixed(0)} ms on one core, about ${coldStartMs(measured, s.memoryMb)} ms ` +
       `at ${s.memoryMb} MB.`,
     "",
     "$/node-month includes the fixed cost spread over the fleet; the other columns are the variable cost per node.",

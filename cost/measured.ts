@@ -28,7 +28,8 @@ export const measuredSchema = z.strictObject({
   peersGzipBytesPerInstance: z.number().check(z.positive()),
   bundleMinifiedBytes: z.int().check(z.positive()),
   bundleGzipBytes: z.int().check(z.positive()),
-  coldImportMs: z.number().check(z.positive()),
+  /** Cold import of the API bundle plus its first request, in one fresh process (ms). */
+  coldStartMs: z.number().check(z.positive()),
 });
 
 export type Measured = z.infer<typeof measuredSchema>;

@@ -29,7 +29,7 @@ const measured: Measured = {
   peersGzipBytesPerInstance: 40,
   bundleMinifiedBytes: 1_000_000,
   bundleGzipBytes: 300_000,
-  coldImportMs: 140,
+  coldStartMs: 140,
 };
 const inputs: Inputs = {
   prices: PRICES,

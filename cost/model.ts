@@ -67,9 +67,13 @@ export function billedMs(measured: Measured, settings: Settings): number {
   return Math.ceil(settings.dynamoLatencyMs + measured.heartbeatCpuMs / cpuShare);
 }
 
-/** Estimated cold start: the measured cold import stretched the same way. */
+/**
+ * Estimated cold start: the measured import plus first request stretched the same way. Not the
+ * import alone: the bundle defers some loading (undici, behind Request and Response) to the
+ * first request, so the import alone understates it.
+ */
 export function coldStartMs(measured: Measured, memoryMb: number): number {
-  return Math.round(measured.coldImportMs / Math.min(1, memoryMb / MB_PER_VCPU));
+  return Math.round(measured.coldStartMs / Math.min(1, memoryMb / MB_PER_VCPU));
 }
 
 /** Warm containers the steady load keeps busy: concurrency, at least one. */
