@@ -4,11 +4,23 @@
 # fails, and deregisters on SIGTERM / SIGINT (systemd stop, Ctrl-C). A 429 (a heartbeat too
 # soon after the last) needs nothing: the next one will do.
 # MUSTER_REGISTRY=https://registry.example.com MUSTER_TOKEN_FILE=/etc/muster/token \
-# SERVICE=blixard ID=$(hostname) ADDRESS=10.0.0.5:7001 [TTL=30] [CHECK_URL=http://127.0.0.1:7001/health] ./curl-heartbeat.sh
+# SERVICE=blixard ID=$(hostname) ADDRESS=10.0.0.5:7001 [TTL=135] [CHECK_URL=http://127.0.0.1:7001/health] \
+# [CLUSTER_NODE_ID=2 IROH_NODE_ID=<base64 of the node's 32-byte key>] ./curl-heartbeat.sh
 set -u
 REGISTRY=${MUSTER_REGISTRY:?} SERVICE=${SERVICE:?} ID=${ID:?} ADDRESS=${ADDRESS:?}
-TTL=${TTL:-30} CHECK_URL=${CHECK_URL:-}
+TTL=${TTL:-135} CHECK_URL=${CHECK_URL:-}
 INTERVAL=$((TTL / 3 > 0 ? TTL / 3 : 1))
+
+# A Blixard node needs both ids, or it is left out of peers.json, registry.json and bootstrap.
+# Checked here because they go into the JSON body as they are.
+CLUSTER_NODE_ID=${CLUSTER_NODE_ID:-} IROH_NODE_ID=${IROH_NODE_ID:-} BLIXARD=
+if [ -n "$CLUSTER_NODE_ID$IROH_NODE_ID" ]; then
+  if ! [[ $CLUSTER_NODE_ID =~ ^[0-9]{1,15}$ && $IROH_NODE_ID =~ ^[A-Za-z0-9+/]{43}=$ ]]; then
+    echo "CLUSTER_NODE_ID (a number) and IROH_NODE_ID (base64 of 32 bytes) go together" >&2
+    exit 2
+  fi
+  BLIXARD=$(printf ',"cluster_node_id":%s,"iroh_node_id":"%s"' "$CLUSTER_NODE_ID" "$IROH_NODE_ID")
+fi
 
 # The token goes to curl in a header file, not on its command line, where ps would show it.
 HEADERS=$(mktemp); chmod 600 "$HEADERS"
@@ -24,7 +36,8 @@ trap deregister TERM INT
 while :; do
   STATUS=passing
   if [ -n "$CHECK_URL" ] && ! curl -fsS -m 2 -o /dev/null "$CHECK_URL"; then STATUS=critical; fi
-  BODY=$(printf '{"id":"%s","address":"%s","ttl":%d,"status":"%s"}' "$ID" "$ADDRESS" "$TTL" "$STATUS")
+  BODY=$(printf '{"id":"%s","address":"%s","ttl":%d,"status":"%s"%s}' \
+    "$ID" "$ADDRESS" "$TTL" "$STATUS" "$BLIXARD")
   CODE=$(curl -sS -m 5 -o /dev/null -w '%{http_code}' -X POST -H @"$HEADERS" \
     -H 'Content-Type: application/json' -d "$BODY" "$REGISTRY/v1/services/$SERVICE/heartbeats")
   case $CODE in 200 | 201 | 429) ;; *) echo "heartbeat: HTTP $CODE" >&2 ;; esac

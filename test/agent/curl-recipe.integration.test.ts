@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { irohNodeId } from "../support/iroh-keys.js";
 import { ROOT, type RunningRegistry, startRegistry, TOKEN, waitFor } from "./support.js";
 
 /**
@@ -20,7 +21,8 @@ describe("the curl-only heartbeat recipe", () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it("registers, reports a failing check as critical, and deregisters on SIGTERM", async () => {
+  /** The recipe as the README runs it, with `env` added. */
+  async function recipe(env: Record<string, string>) {
     const tokenFile = join(dir, "token");
     await writeFile(tokenFile, `${TOKEN}\n`, { mode: 0o600 });
     const child = spawn("bash", [join(ROOT, "agent/examples/curl-heartbeat.sh")], {
@@ -28,16 +30,27 @@ describe("the curl-only heartbeat recipe", () => {
         PATH: process.env.PATH ?? "/usr/bin:/bin",
         MUSTER_REGISTRY: registry.url,
         MUSTER_TOKEN_FILE: tokenFile,
-        SERVICE: "legacy",
-        ID: "box-1",
-        ADDRESS: "10.0.0.7:7001",
-        TTL: "5",
-        // Nothing listens on port 9 (discard): the check fails, so the node reports critical.
-        CHECK_URL: "http://127.0.0.1:9/health",
+        ...env,
       },
       stdio: ["ignore", "ignore", "pipe"],
     });
+    let stderr = "";
+    child.stderr?.on("data", (d) => {
+      stderr += d;
+    });
     const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+    return { child, exited, stderr: () => stderr };
+  }
+
+  it("registers, reports a failing check as critical, and deregisters on SIGTERM", async () => {
+    const { child, exited } = await recipe({
+      SERVICE: "legacy",
+      ID: "box-1",
+      ADDRESS: "10.0.0.7:7001",
+      TTL: "5",
+      // Nothing listens on port 9 (discard): the check fails, so the node reports critical.
+      CHECK_URL: "http://127.0.0.1:9/health",
+    });
     try {
       const instance = await waitFor("box-1 registered", async () =>
         (await registry.instances("legacy")).find((i) => i.id === "box-1"),
@@ -49,5 +62,45 @@ describe("the curl-only heartbeat recipe", () => {
     } finally {
       child.kill("SIGKILL");
     }
+  });
+
+  it("registers a Blixard node with both ids, so that it is in peers.json", async () => {
+    const { child, exited } = await recipe({
+      SERVICE: "blixard",
+      ID: "node-2",
+      ADDRESS: "10.0.0.8:7001",
+      TTL: "5",
+      CLUSTER_NODE_ID: "2",
+      IROH_NODE_ID: irohNodeId(2),
+    });
+    try {
+      const instance = await waitFor("node-2 registered", async () =>
+        (await registry.instances("blixard")).find((i) => i.id === "node-2"),
+      );
+      expect(instance).toMatchObject({ cluster_node_id: 2, iroh_node_id: irohNodeId(2) });
+      const peers = await fetch(`${registry.url}/v1/services/blixard/peers.json`, {
+        headers: { Authorization: `Bearer ${TOKEN}` },
+      });
+      expect(peers.status).toBe(200);
+      expect(await peers.json()).toEqual([
+        expect.objectContaining({ node_id: 2, direct_addresses: ["10.0.0.8:7001"] }),
+      ]);
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill("SIGKILL");
+    }
+  });
+
+  it("refuses one Blixard id without the other before sending anything", async () => {
+    const { exited, stderr } = await recipe({
+      SERVICE: "blixard",
+      ID: "node-3",
+      ADDRESS: "10.0.0.9:7001",
+      CLUSTER_NODE_ID: "3",
+    });
+    expect(await exited).toBe(2);
+    expect(stderr()).toContain("CLUSTER_NODE_ID (a number) and IROH_NODE_ID");
+    expect((await registry.instances("blixard")).find((i) => i.id === "node-3")).toBeUndefined();
   });
 });
