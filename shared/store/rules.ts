@@ -81,17 +81,11 @@ export function heartbeatRefusal(
   return { kind: "too_soon", retryAfterSeconds: Math.max(1, Math.ceil(wait / 1000)) };
 }
 
-/** A DELETE by `owner` may remove the item: absent, owned by the caller, or expired. */
-export function deregisterAllowed(
-  current: Pick<Holder, "owner" | "expires_at"> | undefined,
-  owner: string,
-  nowMs: number,
-): boolean {
-  return !current || current.owner === owner || !isLive(current, nowMs);
-}
-
-/** A source may write over an item that is absent, expired, or its own. */
-export function sourcedAllowed(
+/**
+ * `owner` may delete the item, or (a source) write over it: it is absent, the caller's own, or
+ * expired. A heartbeat has rules of its own (heartbeatAllowed).
+ */
+export function ownerMayReplace(
   current: Pick<Holder, "owner" | "expires_at"> | undefined,
   owner: string,
   nowMs: number,
