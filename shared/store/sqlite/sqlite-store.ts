@@ -2,12 +2,11 @@ import type { Instance } from "../../model/instance.js";
 import { INSTANCE_ID } from "../../model/names.js";
 import { type InstanceItem, isLive, toInstance } from "../item.js";
 import {
-  deregisterAllowed,
   type Holder,
   heartbeatAllowed,
   heartbeatRefusal,
   leaseValues,
-  sourcedAllowed,
+  ownerMayReplace,
 } from "../rules.js";
 import {
   type DeregisterResult,
@@ -57,6 +56,11 @@ export class SqliteStore implements Store {
   readonly #onWrite: SqliteStoreOptions["onWrite"];
   /** Only this connection writes through here, so it knows when a cached list goes stale. */
   readonly #lists = new ListCache();
+  /**
+   * Services whose catalog row a committed write of this process has made sure of: the row
+   * is never removed, so a heartbeat need not insert it again (DynamoStore does the same).
+   */
+  readonly #catalogued = new Set<string>();
 
   constructor(db: SqliteDatabase, options: SqliteStoreOptions = {}) {
     this.#db = db;
@@ -74,14 +78,17 @@ export class SqliteStore implements Store {
       this.#put({ ...values, registered_at: live ? current.registered_at : nowMs });
       return { kind: live ? "renewed" : "created", expiresAt: values.expires_at };
     });
-    if (result.kind === "created" || result.kind === "renewed") this.#onWrite?.("heartbeat");
+    if (result.kind === "created" || result.kind === "renewed") {
+      this.#catalogued.add(service);
+      this.#onWrite?.("heartbeat");
+    }
     return result;
   }
 
   deregister(service: string, id: string, owner: string, nowMs: number): Promise<DeregisterResult> {
     return this.#db.write(() => {
       const current = this.#row(service, id);
-      if (!deregisterAllowed(current, owner, nowMs)) return "forbidden";
+      if (!ownerMayReplace(current, owner, nowMs)) return "forbidden";
       if (!current) return "absent";
       this.#db.statement(DELETE_ONE).run(service, id);
       this.#lists.invalidate(service);
@@ -196,11 +203,14 @@ export class SqliteStore implements Store {
     const owner = sourceOwner(source);
     const values = leaseValues({ service, id, fields, source, owner, ttl: leaseSeconds, nowMs });
     const result = await this.#db.write(() => {
-      if (!sourcedAllowed(this.#row(service, id), owner, nowMs)) return "conflict" as const;
+      if (!ownerMayReplace(this.#row(service, id), owner, nowMs)) return "conflict" as const;
       this.#put({ ...values, registered_at: registeredAtMs });
       return "written" as const;
     });
-    if (result === "written") this.#onWrite?.("upsertSourced");
+    if (result === "written") {
+      this.#catalogued.add(service);
+      this.#onWrite?.("upsertSourced");
+    }
     return result;
   }
 
@@ -247,8 +257,11 @@ export class SqliteStore implements Store {
 
   #put(item: Omit<InstanceItem, "pk" | "sk">): void {
     this.#lists.invalidate(item.service);
-    // The catalog: every service ever written, as DynamoStore keeps it.
-    this.#db.statement("INSERT OR IGNORE INTO services (name) VALUES (?)").run(item.service);
+    // The catalog: every service ever written, as DynamoStore keeps it. Known only once the
+    // write is committed (a rolled-back savepoint takes the row with it), hence the callers.
+    if (!this.#catalogued.has(item.service)) {
+      this.#db.statement("INSERT OR IGNORE INTO services (name) VALUES (?)").run(item.service);
+    }
     this.#db
       .statement(UPSERT)
       .run(
