@@ -13,36 +13,31 @@ export const requireJson: MiddlewareHandler = async (c, next) => {
   await next();
 };
 
-const tooLarge = (): never => {
-  throw new ApiError(413, "payload_too_large", `body is larger than ${MAX_BODY_BYTES} bytes`);
-};
-const streamedLimit = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: tooLarge });
-
 /**
- * 413 past 16 KiB, whether the size is announced in Content-Length or only seen streaming.
- * An announced size is compared here from the header alone, as hono's bodyLimit does; hono's
- * check first asks for the body stream, which on Node builds a whole web Request per write.
+ * 413 past `maxSize` bytes, whether the size is announced in Content-Length or only seen
+ * streaming. An announced size is compared here from the header alone, as hono's bodyLimit
+ * does; hono's check first asks for the body stream, which on Node builds a whole web Request
+ * per write.
  */
-export const limitBody: MiddlewareHandler = (c, next) => {
-  const length = c.req.header("content-length");
-  if (length !== undefined && c.req.header("transfer-encoding") === undefined) {
-    return Number.parseInt(length, 10) > MAX_BODY_BYTES ? tooLarge() : next();
-  }
-  return streamedLimit(c, next);
-};
+export function limitBodyTo(maxSize: number): MiddlewareHandler {
+  const tooLarge = (): never => {
+    throw new ApiError(413, "payload_too_large", `body is larger than ${maxSize} bytes`);
+  };
+  const streamedLimit = bodyLimit({ maxSize, onError: tooLarge });
+  return (c, next) => {
+    const length = c.req.header("content-length");
+    if (length !== undefined && c.req.header("transfer-encoding") === undefined) {
+      return Number.parseInt(length, 10) > maxSize ? tooLarge() : next();
+    }
+    return streamedLimit(c, next);
+  };
+}
+
+/** A single heartbeat's body: at most 16 KiB. */
+export const limitBody: MiddlewareHandler = limitBodyTo(MAX_BODY_BYTES);
 
 /** A batch of heartbeats (routes/heartbeat-batch.ts): many bodies of up to 16 KiB each. */
 export const MAX_BATCH_BODY_BYTES = 256 * 1024;
-
-/** limitBody with another ceiling. */
-export function limitBodyTo(maxSize: number): MiddlewareHandler {
-  return bodyLimit({
-    maxSize,
-    onError: () => {
-      throw new ApiError(413, "payload_too_large", `body is larger than ${maxSize} bytes`);
-    },
-  });
-}
 
 /** The body parsed as JSON, or a 400 that says it is not. */
 export async function readJson(c: Context, maxBytes = MAX_BODY_BYTES): Promise<unknown> {
