@@ -47,7 +47,10 @@ export class ListCache {
       const oldest = this.#entries.keys().next().value;
       if (oldest !== undefined) this.#entries.delete(oldest);
     }
-    const firstExpiryS = expiries.length === 0 ? Number.POSITIVE_INFINITY : Math.min(...expiries);
+    // A loop, not Math.min(...expiries): spreading a large service's leases as arguments
+    // overflows the stack (V8 allows some 100,000 arguments; a service may hold more).
+    let firstExpiryS = Number.POSITIVE_INFINITY;
+    for (const expiry of expiries) if (expiry < firstExpiryS) firstExpiryS = expiry;
     this.#entries.set(service, { instances: [...instances], readAtS: nowS, firstExpiryS });
   }
 
