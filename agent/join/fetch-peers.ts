@@ -85,12 +85,12 @@ export async function fetchAllPeers(
       throw result.reason;
     }
   }
-  const peers: DiscoveryPeer[] = [];
   const errors: string[] = [];
   settled.forEach((result, i) => {
-    if (result.status === "fulfilled") peers.push(...result.value);
-    else errors.push(`${locations[i]}: ${reason(result.reason)}`);
+    if (result.status === "rejected") errors.push(`${locations[i]}: ${reason(result.reason)}`);
   });
+  // flatMap, not push(...list): a list of more than ~125,000 peers overflows V8's arguments.
+  const peers: DiscoveryPeer[] = settled.flatMap((r) => (r.status === "fulfilled" ? r.value : []));
   return { peers: dedupePeers(peers), errors };
 }
 

@@ -39,8 +39,11 @@ export function httpSdRoute(deps: HttpSdDeps): Hono<AppEnv> {
         );
     }
     const groups: TargetGroup[] = [];
-    for (const service of services)
-      groups.push(...toTargetGroups(await store.list(service, now())));
+    // One at a time, not push(...groups): a service of more than ~125,000 instances would
+    // overflow V8's arguments.
+    for (const service of services) {
+      for (const group of toTargetGroups(await store.list(service, now()))) groups.push(group);
+    }
     return cacheableJson(c, groups);
   });
   return app;
