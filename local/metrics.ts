@@ -10,6 +10,7 @@ import type { ReconcileConfig } from "../shared/reconcile/config.js";
 import { passMetrics } from "../shared/reconcile/metrics.js";
 import type { PassReport } from "../shared/reconcile/pass-record.js";
 import type { Store } from "../shared/store/store.js";
+import { wrapMethods } from "../shared/store/wrap-methods.js";
 
 /** MUSTER_METRICS_PUBLIC: `true` opens /metrics to anyone; default: any valid token. */
 export function readMetricsPublic(env: NodeJS.ProcessEnv): boolean {
@@ -68,26 +69,16 @@ export class LocalMetrics {
   /** The store with every call timed; `live` reads the instance counts through it at scrape. */
   instrument(store: Store): Store {
     const histogram = this.storeSeconds;
-    // One timed wrapper per method, with its labelled child, made on first use: the store is
-    // called on every request.
-    const wrapped = new Map<PropertyKey, { value: unknown; fn: unknown }>();
-    const timed = new Proxy(store, {
-      get(target, property, receiver) {
-        const value = Reflect.get(target, property, receiver);
-        if (typeof value !== "function") return value;
-        const known = wrapped.get(property);
-        if (known && known.value === value) return known.fn;
-        const child = histogram.labels({ operation: String(property) });
-        const fn = (...args: unknown[]) => {
-          const end = child.startTimer();
-          const result = value.apply(target, args);
-          if (result instanceof Promise) return result.finally(() => end());
-          end();
-          return result;
-        };
-        wrapped.set(property, { value, fn });
-        return fn;
-      },
+    const timed = wrapMethods(store, (property, method) => {
+      // The labelled child once per method, with its wrapper.
+      const child = histogram.labels({ operation: String(property) });
+      return (...args: unknown[]) => {
+        const end = child.startTimer();
+        const result = method(...args);
+        if (result instanceof Promise) return result.finally(() => end());
+        end();
+        return result;
+      };
     });
     const now = this.options.now ?? Date.now;
     const gauge = (name: string, help: string, pick: "instances" | "passing") =>

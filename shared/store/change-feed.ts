@@ -1,4 +1,5 @@
 import type { Store } from "./store.js";
+import { wrapMethods } from "./wrap-methods.js";
 
 type Listener = () => void;
 
@@ -70,25 +71,14 @@ function serviceOf(method: string, args: unknown[]): string | undefined {
  * the one store the app and the reconciler share.
  */
 export function notifyingStore<S extends Store>(store: S, feed: ChangeFeed): S {
-  // One wrapper per method, made on first use: the store is called on every request.
-  const wrapped = new Map<PropertyKey, { value: unknown; fn: unknown }>();
-  return new Proxy(store, {
-    get(target, property, receiver) {
-      const value = Reflect.get(target, property, receiver);
-      if (typeof value !== "function") return value;
-      const known = wrapped.get(property);
-      if (known && known.value === value) return known.fn;
-      const wrote = typeof property === "string" ? WRITES[property] : undefined;
-      const fn = wrote
-        ? async (...args: unknown[]) => {
-            const result = await value.apply(target, args);
-            const service = serviceOf(property as string, args);
-            if (service !== undefined && wrote(result)) feed.notify(service);
-            return result;
-          }
-        : value.bind(target);
-      wrapped.set(property, { value, fn });
-      return fn;
-    },
+  return wrapMethods(store, (property, method) => {
+    const wrote = typeof property === "string" ? WRITES[property] : undefined;
+    if (!wrote) return method;
+    return async (...args: unknown[]) => {
+      const result = await method(...args);
+      const service = serviceOf(property as string, args);
+      if (service !== undefined && wrote(result)) feed.notify(service);
+      return result;
+    };
   });
 }
