@@ -1,10 +1,11 @@
 import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { startDynamoDBLocal } from "../scripts/engines/dynamodb-local.js";
 import type { RunningEngine } from "../scripts/engines/running-engine.js";
+import { dynamodbLocalDir } from "../scripts/tool-cache.mjs";
 import type { EngineChoice, EngineName } from "./options.js";
 
-const JAR = fileURLToPath(new URL("../.cache/dynamodb-local/DynamoDBLocal.jar", import.meta.url));
+const JAR = join(dynamodbLocalDir(), "DynamoDBLocal.jar");
 
 export interface EnginePlan {
   engines: EngineName[];
@@ -18,7 +19,7 @@ export function planEngines(choice: EngineChoice): EnginePlan {
   if (choice === "dynamodb-local") {
     if (!existsSync(JAR)) {
       throw new Error(
-        `DynamoDB Local is not in .cache/dynamodb-local; run: node scripts/dynamodb-local.mjs fetch`,
+        `DynamoDB Local is not in the tool cache; run: node scripts/dynamodb-local.mjs fetch`,
       );
     }
     return { engines: ["dynamodb-local"], optional: false, notes: [] };
@@ -28,7 +29,7 @@ export function planEngines(choice: EngineChoice): EnginePlan {
     engines: [],
     optional: true,
     notes: [
-      "DynamoDB Local is not in .cache/dynamodb-local, so no DynamoDB figures " +
+      "DynamoDB Local is not in the tool cache, so no DynamoDB figures " +
         "(node scripts/dynamodb-local.mjs fetch adds them).",
     ],
   };

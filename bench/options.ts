@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 
 /** The DynamoDB engine the store's overhead over raw DynamoDB calls is measured on. */
 export type EngineName = "dynamodb-local";
-/** "auto": DynamoDB Local when its jar is in .cache; "none": local mode's figures only. */
+/** "auto": DynamoDB Local when its jar is in the tool cache; "none": local mode's figures only. */
 export type EngineChoice = EngineName | "none" | "auto";
 
 export interface BenchOptions {
@@ -23,7 +23,7 @@ export const USAGE = `usage: npm run bench -- [options]
 
   --engine <name>          dynamodb-local | none: where the DynamoDB store's overhead is
                            measured (env BENCH_ENGINE; default dynamodb-local when
-                           .cache/dynamodb-local holds the jar, otherwise none)
+                           the tool cache holds the jar, otherwise none)
   --local-requests <n>     requests per local-mode throughput figure (default 3000)
   --iterations <n>         timed heartbeats (default 300; warm-up n/10); peers.json reads
                            default to n/6 unless --peers-iterations is given

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Builds test/blixard-shapes (a small Rust program that parses muster's Blixard files with
-// Blixard's struct shapes, serde and iroh's key type) into .cache/blixard-shapes-target/, for
+// Blixard's struct shapes, serde and iroh's key type) into the tool cache (scripts/tool-cache.mjs), for
 // test/blixard-shapes/shapes.integration.test.ts. Cargo builds only what changed, so a second run costs a second;
 // the first fetches the crates pinned in Cargo.lock from crates.io and builds in about a minute.
 //
@@ -9,9 +9,10 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { blixardShapesTarget } from "./tool-cache.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-export const TARGET_DIR = join(root, ".cache", "blixard-shapes-target");
+export const TARGET_DIR = blixardShapesTarget();
 export const BINARY = join(TARGET_DIR, "debug", "blixard-shapes");
 
 function build() {

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Fetches Amazon's DynamoDB Local into .cache/dynamodb-local/ for the conformance tests.
+// Fetches Amazon's DynamoDB Local into the tool cache (scripts/tool-cache.mjs) for the
+// conformance tests.
 // The jar ships inside the npm package amplify-dynamodb-simulator; `npm pack` downloads just
 // that tarball through the npm registry (the only network these machines have), without
 // installing the package or its dependencies.
@@ -9,13 +10,12 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, rename, rm, stat } from "node:fs/promises";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
+import { dynamodbLocalDir, PINS } from "./tool-cache.mjs";
 
-const PACKAGE = "amplify-dynamodb-simulator@2.9.30";
-const root = fileURLToPath(new URL("..", import.meta.url));
-const cacheDir = join(root, ".cache");
-const targetDir = join(cacheDir, "dynamodb-local");
+const PACKAGE = PINS.dynamodbLocal;
+const targetDir = dynamodbLocalDir();
+const cacheDir = dirname(targetDir);
 const jar = join(targetDir, "DynamoDBLocal.jar");
 
 function requireJava() {

@@ -1,24 +1,24 @@
 #!/usr/bin/env node
-// Installs moto server (PyPI `moto[server]`, pinned) into a virtualenv at .cache/moto-venv/ for
+// Installs moto server (PyPI `moto[server]`, pinned) into a virtualenv in the tool cache
+// (scripts/tool-cache.mjs) for
 // the reconciler's tests and for running `npm start` against a fake AWS account. Idempotent
 // (a marker file names the pinned requirement) and atomic (built in a temp folder beside the
 // target, then renamed into place), like scripts/dynamodb-local.mjs.
 //
 // A venv's console scripts hard-code the folder they were built in, which the rename changes:
-// run the server as `.cache/moto-venv/bin/python -m moto.server`, never `bin/moto_server`.
+// run the server as `<venv>/bin/python -m moto.server`, never `bin/moto_server`.
 //
 // Usage: node scripts/moto.mjs install
 
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
+import { motoVenv, PINS } from "./tool-cache.mjs";
 
-const REQUIREMENT = "moto[server]==5.2.5";
-const root = fileURLToPath(new URL("..", import.meta.url));
-const cacheDir = join(root, ".cache");
-const targetDir = join(cacheDir, "moto-venv");
+const REQUIREMENT = PINS.moto;
+const targetDir = motoVenv();
+const cacheDir = dirname(targetDir);
 const marker = join(targetDir, ".muster-installed");
 
 function requirePython() {
@@ -44,7 +44,7 @@ function installed() {
 /** Leftovers of killed runs; an hour old means no live run still owns them. */
 async function sweepStaleTempDirs() {
   for (const name of await readdir(cacheDir)) {
-    if (!name.startsWith(".tmp-moto-venv-") && !name.startsWith(".old-moto-venv-")) continue;
+    if (!name.startsWith(".tmp-moto-") && !name.startsWith(".old-moto-")) continue;
     const dir = join(cacheDir, name);
     if (Date.now() - (await stat(dir)).mtimeMs > 3_600_000) {
       await rm(dir, { recursive: true, force: true });
@@ -62,7 +62,7 @@ async function install() {
   await sweepStaleTempDirs();
   // Next to the target so the rename stays on one filesystem and is atomic: an interrupted
   // run leaves a stray .tmp-* folder, never a half-installed venv under the real name.
-  const tmp = await mkdtemp(join(cacheDir, ".tmp-moto-venv-"));
+  const tmp = await mkdtemp(join(cacheDir, ".tmp-moto-"));
   try {
     execFileSync("python3", ["-m", "venv", tmp], { stdio: ["ignore", "ignore", "inherit"] });
     const python = join(tmp, "bin", "python");
@@ -76,7 +76,7 @@ async function install() {
     await writeFile(join(tmp, ".muster-installed"), `${REQUIREMENT}\n`);
     if (installed()) return; // A concurrent run finished first; its venv is as good as ours.
     // An older pin (or debris) is moved aside first: rename cannot replace a non-empty folder.
-    const old = `${tmp.replace(".tmp-moto-venv-", ".old-moto-venv-")}`;
+    const old = `${tmp.replace(".tmp-moto-", ".old-moto-")}`;
     if (existsSync(targetDir)) await rename(targetDir, old);
     try {
       await rename(tmp, targetDir);

@@ -10,7 +10,7 @@ import type { Engine } from "./engines/index.js";
 /**
  * The integration project's set-up, and the only place the engines are installed and started:
  * the unit project needs none of them (no Java, no Python, no Rust, no apt, no network).
- * Every installer is cheap once its result is cached in .cache/ or on the machine.
+ * Every installer is cheap once its result is in the tool cache (scripts/tool-cache.mjs) or on the machine.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   applyAwsTestEnv();

@@ -1,10 +1,11 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
+import { dynamodbLocalDir } from "../tool-cache.mjs";
 import { freePort, startChildEngine } from "./child-engine.js";
 import type { RunningEngine } from "./running-engine.js";
 
-const HOME = fileURLToPath(new URL("../../.cache/dynamodb-local/", import.meta.url));
+const HOME = `${dynamodbLocalDir()}/`;
 const LAUNCHER = fileURLToPath(new URL("../DynamoDBLocalLoopback.java", import.meta.url));
 
 export interface DynamoDBLocalOptions {

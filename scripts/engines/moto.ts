@@ -1,9 +1,10 @@
 import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { motoVenv } from "../tool-cache.mjs";
 import { freePort, startChildEngine } from "./child-engine.js";
 import type { RunningEngine } from "./running-engine.js";
 
-const PYTHON = fileURLToPath(new URL("../../.cache/moto-venv/bin/python", import.meta.url));
+const PYTHON = join(motoVenv(), "bin", "python");
 
 /**
  * Starts moto server (installed by `node scripts/moto.mjs install`) on 127.0.0.1: one process
