@@ -2,21 +2,21 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import type { Context, ScheduledEvent } from "aws-lambda";
 import { createReconcilerClients } from "../shared/reconcile/clients.js";
-import { hasSource, readReconcileConfig } from "../shared/reconcile/config.js";
 import { passMetrics } from "../shared/reconcile/metrics.js";
 import { passBudgetMs, runReconcilePass } from "../shared/reconcile/pass.js";
 import type { PassReport } from "../shared/reconcile/pass-record.js";
+import { hasSource, readReconcilerSettings } from "../shared/settings/reconciler.js";
 import { createDynamoClient } from "../shared/store/client.js";
 import { DynamoStore } from "../shared/store/dynamo-store.js";
 
 /**
  * The reconciler on a schedule (EventBridge): one pass per invocation. Configured from the
- * environment (see shared/reconcile/config.ts); what a pass needs to remember lives in the
+ * environment (see shared/settings/reconciler.ts); what a pass needs to remember lives in the
  * table, so nothing depends on a warm container.
  */
 const logger = new Logger({ serviceName: "muster-reconcile" });
 const metrics = new Metrics({ namespace: "Muster", serviceName: "muster-reconcile" });
-const config = readReconcileConfig(process.env);
+const config = readReconcilerSettings(process.env);
 if (!hasSource(config))
   logger.warn(
     "no source configured (MUSTER_EC2_DISCOVERY, MUSTER_CLOUDMAP_NAMESPACE): nothing to do",

@@ -1,6 +1,6 @@
 import { accessSync, chmodSync, constants, mkdirSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { ConfigError } from "../shared/config.js";
+import { ConfigError } from "../shared/settings/read.js";
 
 /**
  * Makes the data folder owner-only: the folder 0700 and everything in it 0600 (it holds the

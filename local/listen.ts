@@ -1,7 +1,7 @@
 import { createServer as createHttp1Server } from "node:http";
 import { createServer as createH2cServer, type Http2Session } from "node:http2";
 import { createServer as createNetServer, type Server, type Socket } from "node:net";
-import { ConfigError } from "../shared/config.js";
+import { ConfigError } from "../shared/settings/read.js";
 import { requestListener } from "./request-listener.js";
 import type { TlsServe } from "./tls.js";
 

@@ -5,26 +5,27 @@ import { localPresignKeys } from "../shared/auth/presign-keys.js";
 import { AnyToken } from "../shared/auth/scoped-tokens.js";
 import { TokenSet } from "../shared/auth/tokens.js";
 import { registryApp } from "../shared/compose/registry-app.js";
-import { ConfigError, readConfig } from "../shared/config.js";
-import { readDnsZone } from "../shared/dns/config.js";
 import { LOCAL_MAX_WAIT_SECONDS } from "../shared/http/blocking.js";
 import { EDGE_CACHE_SECONDS } from "../shared/http/cacheable.js";
 import { configuredSources, createReconcilerClients } from "../shared/reconcile/clients.js";
-import { hasSource, readReconcileConfig } from "../shared/reconcile/config.js";
 import { runReconcilePass } from "../shared/reconcile/pass.js";
 import { type Scheduled, schedule } from "../shared/reconcile/scheduler.js";
+import { readLocalModeSettings } from "../shared/settings/local.js";
+import type { Environment } from "../shared/settings/names.js";
+import { ConfigError } from "../shared/settings/read.js";
+import { hasSource } from "../shared/settings/reconciler.js";
 import { SigningKeys } from "../shared/signing/keys.js";
 import { ReloadingSigning } from "../shared/signing/source.js";
 import { ChangeFeed, notifyingStore } from "../shared/store/change-feed.js";
 import { consoleLogger as log } from "./console-logger.js";
 import { prepareDataDir } from "./data-dir.js";
 import { lockDataDir } from "./data-lock.js";
-import { readDnsListen, startDnsServer } from "./dns-server.js";
+import { startDnsServer } from "./dns-server.js";
 import { listen } from "./listen.js";
 import { openLocalStore } from "./local-store.js";
-import { LocalMetrics, readMetricsPublic } from "./metrics.js";
+import { LocalMetrics } from "./metrics.js";
 import { ensureSigningKeys, readSigningKeysFile, signingKeysPath } from "./signing-keys.js";
-import { readTls } from "./tls.js";
+import { tlsServe } from "./tls.js";
 import { localToken } from "./token.js";
 
 /** How long a shutdown waits for requests in flight before closing their connections. */
@@ -35,15 +36,14 @@ const DRAIN_MS = 300;
  * data folder (or a DynamoDB table with MUSTER_STORE=dynamodb). Every start-up failure is a
  * ConfigError (one line) thrown after what was taken (the lock, the database) is released.
  */
-export async function serve(env: NodeJS.ProcessEnv): Promise<void> {
-  const config = readConfig(env, { table: "muster" });
-  const reconcileConfig = readReconcileConfig(env, { table: config.tableName });
-  const { port, host } = config.local;
-  const dataDir = resolve(config.local.dataDir);
-  const dnsZone = readDnsZone(env);
-  const dnsListen = readDnsListen(env);
-  const tls = readTls(env);
-  const metrics = new LocalMetrics({ public: readMetricsPublic(env) });
+export async function serve(env: Environment): Promise<void> {
+  const settings = readLocalModeSettings(env);
+  const { api: config, reconciler: reconcileConfig, local: localSettings } = settings;
+  const { port, host } = localSettings;
+  const dataDir = resolve(localSettings.dataDir);
+  const dnsZone = settings.dns.zone;
+  const tls = localSettings.tls && tlsServe(localSettings.tls);
+  const metrics = new LocalMetrics({ public: localSettings.metricsPublic });
   prepareDataDir(dataDir);
   const release: (() => void)[] = [lockDataDir(dataDir)];
   const releaseAll = () => {
@@ -91,7 +91,7 @@ export async function serve(env: NodeJS.ProcessEnv): Promise<void> {
       }
     }
 
-    const local = await openLocalStore(env, dataDir, config.tableName);
+    const local = await openLocalStore(localSettings.store, dataDir, config.tableName);
     release.unshift(() => local.close());
     // One store for the app and the reconciler, signalling every write to the waiting reads.
     const changes = new ChangeFeed();
@@ -112,9 +112,9 @@ export async function serve(env: NodeJS.ProcessEnv): Promise<void> {
     });
     metrics.mount(app, new AnyToken(new TokenSet(tokens), scopedTokens));
     // Plain DNS answers public services only: a DNS query carries no credentials.
-    const dns = dnsListen
+    const dns = localSettings.dns
       ? await startDnsServer({
-          ...dnsListen,
+          ...localSettings.dns,
           source: {
             mayRead: (service) => config.publicServices.has(service),
             list: (service) => store.list(service, Date.now()),

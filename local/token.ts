@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ConfigError } from "../shared/config.js";
+import { ConfigError } from "../shared/settings/read.js";
 
 export interface LocalToken {
   token: string;
