@@ -4,16 +4,14 @@ import { StaticPresignKeys } from "../shared/auth/presign.js";
 import { localPresignKeys } from "../shared/auth/presign-keys.js";
 import { AnyToken } from "../shared/auth/scoped-tokens.js";
 import { TokenSet } from "../shared/auth/tokens.js";
+import { reconciler, scheduleReconciler } from "../shared/compose/reconciler.js";
 import { registryApp } from "../shared/compose/registry-app.js";
 import { LOCAL_MAX_WAIT_SECONDS } from "../shared/http/blocking.js";
 import { EDGE_CACHE_SECONDS } from "../shared/http/cacheable.js";
-import { configuredSources, createReconcilerClients } from "../shared/reconcile/clients.js";
-import { runReconcilePass } from "../shared/reconcile/pass.js";
-import { type Scheduled, schedule } from "../shared/reconcile/scheduler.js";
+import type { Scheduled } from "../shared/reconcile/scheduler.js";
 import { readLocalModeSettings } from "../shared/settings/local.js";
 import type { Environment } from "../shared/settings/names.js";
 import { ConfigError } from "../shared/settings/read.js";
-import { hasSource } from "../shared/settings/reconciler.js";
 import { SigningKeys } from "../shared/signing/keys.js";
 import { ReloadingSigning } from "../shared/signing/source.js";
 import { ChangeFeed, notifyingStore } from "../shared/store/change-feed.js";
@@ -38,7 +36,7 @@ const DRAIN_MS = 300;
  */
 export async function serve(env: Environment): Promise<void> {
   const settings = readLocalModeSettings(env);
-  const { api: config, reconciler: reconcileConfig, local: localSettings } = settings;
+  const { api: config, local: localSettings } = settings;
   const { port, host } = localSettings;
   const dataDir = resolve(localSettings.dataDir);
   const dnsZone = settings.dns.zone;
@@ -96,6 +94,8 @@ export async function serve(env: Environment): Promise<void> {
     // One store for the app and the reconciler, signalling every write to the waiting reads.
     const changes = new ChangeFeed();
     const store = notifyingStore(metrics.instrument(local.store), changes);
+    const passes = reconciler({ settings: settings.reconciler, store, logger: log });
+    if (passes) release.unshift(() => passes.destroy());
     const { app, scopedTokens } = registryApp({
       config,
       store,
@@ -105,7 +105,7 @@ export async function serve(env: Environment): Promise<void> {
       logger: log,
       signing,
       blockingReads: { maxWaitSeconds: LOCAL_MAX_WAIT_SECONDS, feed: changes },
-      configuredSources: configuredSources(reconcileConfig),
+      configuredSources: passes?.sources,
       dnsZone,
       onEvent: metrics.onEvent,
       onRefusal: metrics.onRefusal,
@@ -130,28 +130,15 @@ export async function serve(env: Environment): Promise<void> {
     const http = await listen(app.fetch, port, host, tls);
 
     // The same pass as the scheduled Lambda's, every MUSTER_RECONCILE_INTERVAL seconds.
-    const clients = hasSource(reconcileConfig)
-      ? createReconcilerClients(reconcileConfig)
-      : undefined;
-    const reconciler: Scheduled | undefined = clients
-      ? schedule({
-          intervalMs: reconcileConfig.intervalSeconds * 1000,
-          logger: log,
-          run: async (signal) => {
-            const report = await runReconcilePass(
-              { store, config: reconcileConfig, ...clients, logger: log },
-              { signal },
-            ).catch((err) => {
-              metrics.countPass(reconcileConfig, undefined);
-              throw err;
-            });
-            metrics.countPass(reconcileConfig, report);
-          },
-        })
-      : undefined;
-    if (reconciler) {
+    const looping: Scheduled | undefined =
+      passes &&
+      scheduleReconciler(passes, {
+        logger: log,
+        onPass: (report) => metrics.countPass(passes.settings, report),
+      });
+    if (passes) {
       log.info(
-        `reconciler: ${configuredSources(reconcileConfig).join(", ")} every ${reconcileConfig.intervalSeconds}s`,
+        `reconciler: ${passes.sources.join(", ")} every ${passes.settings.intervalSeconds}s`,
       );
     }
 
@@ -161,8 +148,7 @@ export async function serve(env: Environment): Promise<void> {
       stopping = true;
       log.info(`${signal}: shutting down`);
       // A pass in flight is aborted; its writes are given the drain time to finish.
-      await Promise.race([reconciler?.stop(), new Promise((r) => setTimeout(r, DRAIN_MS))]);
-      clients?.destroy();
+      await Promise.race([looping?.stop(), new Promise((r) => setTimeout(r, DRAIN_MS))]);
       await http.close(DRAIN_MS);
       // Closing commits what is queued; every acknowledged write was already synced.
       releaseAll();
