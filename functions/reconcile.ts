@@ -5,6 +5,7 @@ import { reconciler } from "../shared/compose/reconciler.js";
 import { passMetrics } from "../shared/reconcile/metrics.js";
 import { passBudgetMs } from "../shared/reconcile/pass.js";
 import type { PassReport } from "../shared/reconcile/pass-record.js";
+import { Env } from "../shared/settings/names.js";
 import { readReconcilerSettings } from "../shared/settings/reconciler.js";
 import { createDynamoClient } from "../shared/store/client.js";
 import { DynamoStore } from "../shared/store/dynamo-store.js";
@@ -25,7 +26,7 @@ const store = new DynamoStore({
 const passes = reconciler({ settings, store, logger });
 if (!passes) {
   logger.warn(
-    "no source configured (MUSTER_EC2_DISCOVERY, MUSTER_CLOUDMAP_NAMESPACE): nothing to do",
+    `no source configured (${Env.MUSTER_EC2_DISCOVERY}, ${Env.MUSTER_CLOUDMAP_NAMESPACE}): nothing to do`,
   );
 }
 
