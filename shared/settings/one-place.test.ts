@@ -116,4 +116,16 @@ describe("the settings module", () => {
     ]);
     expect([...read].sort()).toEqual([...VARIABLES].sort());
   });
+
+  it("has every variable in docs/configuration.md's table, and the table no other", () => {
+    const doc = readFileSync(join(ROOT, "docs", "configuration.md"), "utf8");
+    const listed = new Set<string>();
+    for (const line of doc.split("\n")) {
+      const first = /^\|([^|]+)\|/.exec(line)?.[1] ?? "";
+      for (const [, name] of first.matchAll(/`([A-Z][A-Z0-9_]*)`/g)) {
+        if (name?.startsWith("MUSTER_") || name === "PORT" || name === "HOST") listed.add(name);
+      }
+    }
+    expect([...listed].sort()).toEqual([...VARIABLES].sort());
+  });
 });
