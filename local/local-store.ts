@@ -1,5 +1,6 @@
 import { join } from "node:path";
-import { ConfigError } from "../shared/config.js";
+import { Env } from "../shared/settings/names.js";
+import { ConfigError } from "../shared/settings/read.js";
 import { createDynamoClient } from "../shared/store/client.js";
 import { DynamoStore } from "../shared/store/dynamo-store.js";
 import { openSqlite } from "../shared/store/sqlite/index.js";
@@ -21,16 +22,15 @@ export function databasePath(dataDir: string): string {
 }
 
 /**
- * Local mode's storage. SQLite in the data folder by default; `MUSTER_STORE=dynamodb` uses a
- * DynamoDB table instead (the SDK's endpoint variables choose which: DynamoDB Local, a
- * DynamoDB-compatible cluster, or AWS itself), made if missing.
+ * Local mode's storage, by `kind` (MUSTER_STORE): SQLite in the data folder by default;
+ * `dynamodb` uses a DynamoDB table instead (the SDK's endpoint variables choose which:
+ * DynamoDB Local, a DynamoDB-compatible cluster, or AWS itself), made if missing.
  */
 export async function openLocalStore(
-  env: NodeJS.ProcessEnv,
+  kind: string,
   dataDir: string,
   tableName: string,
 ): Promise<LocalStore> {
-  const kind = env.MUSTER_STORE || "sqlite";
   if (kind === "sqlite") {
     const sqlite = openSqlite(databasePath(dataDir));
     return {
@@ -40,10 +40,12 @@ export async function openLocalStore(
       close: () => sqlite.close(),
     };
   }
-  if (kind !== "dynamodb") throw new ConfigError(`MUSTER_STORE must be sqlite or dynamodb`);
+  if (kind !== "dynamodb")
+    throw ConfigError.invalid([`${Env.MUSTER_STORE}: must be sqlite or dynamodb`]);
   const client = createDynamoClient();
   await ensureTable(client, tableName);
-  const endpoint = env.AWS_ENDPOINT_URL_DYNAMODB || env.AWS_ENDPOINT_URL || "AWS";
+  // The SDK reads its endpoint from the process's environment: say the one it uses.
+  const endpoint = process.env.AWS_ENDPOINT_URL_DYNAMODB || process.env.AWS_ENDPOINT_URL || "AWS";
   return {
     store: new DynamoStore({ client, tableName }),
     tokens: new TokenTable(client, tableName),

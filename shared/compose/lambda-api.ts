@@ -2,12 +2,14 @@ import { StaticPresignKeys } from "../auth/presign.js";
 import { RotatingPresignKeys } from "../auth/presign-keys.js";
 import { RotatingTokens } from "../auth/secret-tokens.js";
 import { TokenSet } from "../auth/tokens.js";
-import { readConfig } from "../config.js";
-import { readDnsZone } from "../dns/config.js";
 import type { AppOptions } from "../http/app.js";
 import { lambdaBlockingReads } from "../http/blocking.js";
 import type { AppLogger } from "../logging.js";
 import { createSecretsManagerClient, secretLoader } from "../secrets/secrets-manager.js";
+import { readApiSettings } from "../settings/api.js";
+import { readDnsSettings } from "../settings/dns.js";
+import { Env, type Environment } from "../settings/names.js";
+import { readSections } from "../settings/read.js";
 import { ReloadingSigning } from "../signing/source.js";
 import { createDynamoClient } from "../store/client.js";
 import { DynamoStore } from "../store/dynamo-store.js";
@@ -23,11 +25,14 @@ import { registryApp } from "./registry-app.js";
  * MUSTER_PRESIGN_KEYS_SECRET_ARN).
  */
 export function lambdaApi(
-  env: NodeJS.ProcessEnv,
+  env: Environment,
   hooks: { logger: AppLogger; onEvent: NonNullable<AppOptions["onEvent"]> },
 ) {
   const { logger } = hooks;
-  const config = readConfig(env);
+  const { api: config, dns } = readSections({
+    api: () => readApiSettings(env),
+    dns: () => readDnsSettings(env),
+  });
   const warn = (message: string, detail?: Record<string, unknown>) =>
     logger.warn(message, { ...detail });
   const secrets = config.secrets;
@@ -41,7 +46,7 @@ export function lambdaApi(
   const tokenSecret = config.tokens.length === 0 ? fromSecret(secrets.tokens) : undefined;
   if (config.tokens.length === 0 && !tokenSecret) {
     logger.error(
-      "neither MUSTER_TOKENS nor MUSTER_TOKENS_SECRET_ARN is set: every /v1 request will be refused",
+      `neither ${Env.MUSTER_TOKENS} nor ${Env.MUSTER_TOKENS_SECRET_ARN} is set: every /v1 request will be refused`,
     );
   }
   const signingSecret = fromSecret(secrets.signingKeys);
@@ -63,9 +68,9 @@ export function lambdaApi(
       : presignSecret && new RotatingPresignKeys(presignSecret),
     signing: signingSecret && new ReloadingSigning(signingSecret),
     // `?wait=`: refused unless MUSTER_MAX_WAIT_SECONDS allows a short wait (docs/watch.md).
-    blockingReads: lambdaBlockingReads(env),
+    blockingReads: lambdaBlockingReads(config.lambdaMaxWaitSeconds),
     logger,
-    dnsZone: readDnsZone(env),
+    dnsZone: dns.zone,
     onEvent: hooks.onEvent,
   }).app;
 }

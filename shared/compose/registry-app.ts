@@ -1,18 +1,18 @@
 import type { Hono } from "hono";
 import type { PresignKeys } from "../auth/presign.js";
 import type { TokenVerifier } from "../auth/tokens.js";
-import type { Config } from "../config.js";
 import { type AppOptions, createApp } from "../http/app.js";
 import type { AppEnv } from "../http/env.js";
 import { securityOptions } from "../http/security.js";
 import type { AppLogger } from "../logging.js";
 import { discoveryFromTable } from "../reconcile/status.js";
+import type { ApiSettings } from "../settings/api.js";
 import type { RegistryStore } from "../store/store.js";
 
 /** What differs between the Lambda API and local mode; the rest is read from `config`. */
 export interface RegistryParts
   extends Pick<AppOptions, "signing" | "blockingReads" | "onEvent" | "onRefusal"> {
-  config: Config;
+  config: ApiSettings;
   store: RegistryStore;
   /** The bootstrap tokens: fixed, or reloaded from a secret. */
   tokens: TokenVerifier;

@@ -1,5 +1,4 @@
 import type { Context } from "hono";
-import { ConfigError } from "../config.js";
 import type { ChangeFeed } from "../store/change-feed.js";
 import { type BodySigner, cacheable, matches, strongEtag } from "./cacheable.js";
 import { ApiError } from "./errors.js";
@@ -129,24 +128,11 @@ export async function blockingAnswer(c: Context, a: BlockingAnswer): Promise<Res
 }
 
 /**
- * The most a Lambda wait may be set to: the API function's timeout is 15 s, and a held read
- * must end (304) with time to spare for the store's own retries.
- */
-export const LAMBDA_MAX_WAIT_SECONDS = 10;
-
-/**
  * On Lambda a held read is billed function time, and a write lands in another container, so
  * no feed wakes it: it re-reads the table every second. Off unless MUSTER_MAX_WAIT_SECONDS
- * (1-10) is set; `?wait=` is then refused with a 400 pointing to the events.
+ * (1-10, the API settings' `lambdaMaxWaitSeconds`) is set; `?wait=` is then refused with a 400
+ * pointing to the events.
  */
-export function lambdaBlockingReads(env: NodeJS.ProcessEnv): BlockingReads | undefined {
-  const raw = env.MUSTER_MAX_WAIT_SECONDS?.trim();
-  if (!raw || raw === "0") return undefined;
-  const n = Number(raw);
-  if (!/^\d+$/.test(raw) || n < 1 || n > LAMBDA_MAX_WAIT_SECONDS) {
-    throw new ConfigError(
-      `MUSTER_MAX_WAIT_SECONDS must be a whole number of seconds, 0-${LAMBDA_MAX_WAIT_SECONDS}`,
-    );
-  }
-  return { maxWaitSeconds: n, pollMs: 1000 };
+export function lambdaBlockingReads(maxWaitSeconds: number): BlockingReads | undefined {
+  return maxWaitSeconds > 0 ? { maxWaitSeconds, pollMs: 1000 } : undefined;
 }

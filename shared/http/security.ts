@@ -1,7 +1,7 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { PresignKeys } from "../auth/presign.js";
 import { ScopedTokens } from "../auth/scoped-tokens.js";
-import type { Config } from "../config.js";
+import type { ApiSettings } from "../settings/api.js";
 import { type TokenStore, TokenTable } from "../store/token-table.js";
 import type { AppOptions } from "./app.js";
 
@@ -10,7 +10,7 @@ import type { AppOptions } from "./app.js";
  * URLs and their origin, rate limit, caps), shared by local mode and the Lambda entry so they cannot drift.
  */
 export function securityOptions(
-  config: Config,
+  config: ApiSettings,
   /** Where scoped tokens are kept: a store, or the DynamoDB table to keep them in. */
   table: TokenStore | { client: DynamoDBClient; tableName: string },
   presign: PresignKeys | undefined,

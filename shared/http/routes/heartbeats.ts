@@ -1,6 +1,7 @@
 import { type Context, Hono } from "hono";
 import { heartbeatBody, heartbeatInterval, type Lease } from "../../model/heartbeat.js";
 import { isoSeconds } from "../../model/instance.js";
+import { Env } from "../../settings/names.js";
 import { contentHash } from "../../store/item.js";
 import { FLOOR_FRACTION, type RegistryStore } from "../../store/store.js";
 import type { AppEvent } from "../app-event.js";
@@ -86,7 +87,7 @@ export async function heartbeatOne(
           if (!check.ok) {
             accepted = false;
             const which =
-              check.cap === "MUSTER_MAX_INSTANCES_PER_SERVICE"
+              check.cap === Env.MUSTER_MAX_INSTANCES_PER_SERVICE
                 ? `service ${service} has`
                 : "this token has";
             throw new ApiError(

@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, readConfig } from "./config.js";
+import { readApiSettings } from "./api.js";
+import { ConfigError } from "./read.js";
 
-describe("readConfig", () => {
+describe("readApiSettings", () => {
   it("reads lists, trims them and applies the table default", () => {
-    const config = readConfig(
+    const config = readApiSettings(
       {
         MUSTER_TOKENS: " token-one-0123456789 ,token-two-0123456789,",
         MUSTER_PUBLIC_SERVICES: "web, api",
@@ -22,13 +23,13 @@ describe("readConfig", () => {
       shardConcurrency: 16,
       presignKeys: undefined,
       secrets: { tokens: undefined, signingKeys: undefined, presignKeys: undefined },
-      local: { dataDir: ".muster", port: 8787, host: "127.0.0.1" },
+      lambdaMaxWaitSeconds: 0,
     });
   });
 
   it("reads MUSTER_BASE_URL and refuses one a signed path cannot follow, naming it", () => {
     const env = { MUSTER_TABLE: "muster" };
-    expect(readConfig({ ...env, MUSTER_BASE_URL: "https://r.example/base" }).baseUrl).toBe(
+    expect(readApiSettings({ ...env, MUSTER_BASE_URL: "https://r.example/base" }).baseUrl).toBe(
       "https://r.example/base",
     );
     for (const [bad, why] of [
@@ -37,14 +38,14 @@ describe("readConfig", () => {
       ["https://u:p@r.example", "must not carry credentials"],
       ["ftp://r.example", "must be an http or https URL"],
     ] as const) {
-      expect(() => readConfig({ ...env, MUSTER_BASE_URL: bad }), bad).toThrow(
+      expect(() => readApiSettings({ ...env, MUSTER_BASE_URL: bad }), bad).toThrow(
         new ConfigError(`invalid configuration: MUSTER_BASE_URL: ${why}`),
       );
     }
   });
 
   it("reads the limits and the presign keys, naming a bad one but never a key", () => {
-    const config = readConfig({
+    const config = readApiSettings({
       MUSTER_TABLE: "muster",
       MUSTER_TOKEN_CACHE_SECONDS: "0",
       MUSTER_RATE_LIMIT: "2.5",
@@ -61,7 +62,7 @@ describe("readConfig", () => {
     });
     expect(Object.keys(config.presignKeys ?? {})).toEqual(["old", "new"]);
     const bad = () =>
-      readConfig({
+      readApiSettings({
         MUSTER_TABLE: "muster",
         MUSTER_RATE_BURST: "lots",
         MUSTER_TOKEN_CACHE_SECONDS: "-1",
@@ -76,7 +77,7 @@ describe("readConfig", () => {
 
   it("names every bad variable and never echoes a token", () => {
     const read = () =>
-      readConfig({ MUSTER_TOKENS: "tiny-secret", MUSTER_PUBLIC_SERVICES: "Not_A_Label" });
+      readApiSettings({ MUSTER_TOKENS: "tiny-secret", MUSTER_PUBLIC_SERVICES: "Not_A_Label" });
     expect(read).toThrow(ConfigError);
     try {
       read();
@@ -89,27 +90,43 @@ describe("readConfig", () => {
     }
   });
 
-  it("reads the secrets and local-mode settings, naming a bad port or secret id", () => {
+  it("reads the secrets, naming a bad secret id", () => {
     const env = { MUSTER_TABLE: "muster" };
     const arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:muster-tokens-AbCdEf";
-    const config = readConfig({
+    const config = readApiSettings({
       ...env,
       MUSTER_TOKENS_SECRET_ARN: arn,
       MUSTER_PRESIGN_KEYS_SECRET_ARN: "muster/presign",
-      MUSTER_DATA_DIR: "/var/lib/muster",
-      PORT: "0",
-      HOST: "0.0.0.0",
     });
     expect(config.secrets).toEqual({
       tokens: arn,
       signingKeys: undefined,
       presignKeys: "muster/presign",
     });
-    expect(config.local).toEqual({ dataDir: "/var/lib/muster", port: 0, host: "0.0.0.0" });
-    expect(() => readConfig({ ...env, PORT: "65536" })).toThrow(/PORT: /);
-    expect(() => readConfig({ ...env, PORT: "http" })).toThrow(/PORT: /);
-    expect(() => readConfig({ ...env, MUSTER_SIGNING_KEYS_SECRET_ARN: "a b" })).toThrow(
+    expect(() => readApiSettings({ ...env, MUSTER_SIGNING_KEYS_SECRET_ARN: "a b" })).toThrow(
       /MUSTER_SIGNING_KEYS_SECRET_ARN: must be a Secrets Manager secret ARN or name/,
     );
+  });
+
+  it("reads a blank variable as unset and trims the others, as every section does", () => {
+    const config = readApiSettings(
+      {
+        MUSTER_TABLE: "  ",
+        MUSTER_TOKEN_CACHE_SECONDS: " ",
+        MUSTER_RATE_LIMIT: "",
+        MUSTER_BASE_URL: " https://r.example ",
+        MUSTER_TOKENS_SECRET_ARN: "\t",
+      },
+      { table: "muster" },
+    );
+    expect(config).toMatchObject({
+      tableName: "muster",
+      tokenCacheSeconds: 5,
+      rateLimit: { ratePerSecond: 500 },
+      baseUrl: "https://r.example",
+      secrets: { tokens: undefined },
+    });
+    // Without a default, a blank table is a missing one.
+    expect(() => readApiSettings({ MUSTER_TABLE: "" })).toThrow(/MUSTER_TABLE: /);
   });
 });

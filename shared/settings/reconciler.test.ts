@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { hasSource, ReconcileConfigError, readReconcileConfig } from "./config.js";
+import { ConfigError } from "./read.js";
+import { hasSource, readReconcilerSettings } from "./reconciler.js";
 
-describe("readReconcileConfig", () => {
+describe("readReconcilerSettings", () => {
   it("defaults to every source off, a minute between passes and a ratio of one half", () => {
-    const config = readReconcileConfig({}, { table: "muster" });
+    const config = readReconcilerSettings({}, { table: "muster" });
     expect(config).toEqual({
       tableName: "muster",
       intervalSeconds: 60,
@@ -15,7 +16,7 @@ describe("readReconcileConfig", () => {
   });
 
   it("reads every variable", () => {
-    const config = readReconcileConfig({
+    const config = readReconcilerSettings({
       MUSTER_TABLE: "muster-prod",
       MUSTER_RECONCILE_INTERVAL: "30",
       MUSTER_EC2_DISCOVERY: "TRUE",
@@ -46,7 +47,7 @@ describe("readReconcileConfig", () => {
 
   it("names every bad variable at once", () => {
     const read = () =>
-      readReconcileConfig({
+      readReconcilerSettings({
         MUSTER_TABLE: "x",
         MUSTER_RECONCILE_INTERVAL: "0",
         MUSTER_EC2_DISCOVERY: "yes",
@@ -55,7 +56,7 @@ describe("readReconcileConfig", () => {
         MUSTER_CLOUDMAP_NAMESPACE: "has spaces",
         MUSTER_SAFETY_RATIO: "2",
       });
-    expect(read).toThrow(ReconcileConfigError);
+    expect(read).toThrow(ConfigError);
     const message = (() => {
       try {
         read();
@@ -75,5 +76,22 @@ describe("readReconcileConfig", () => {
     ]) {
       expect(message).toContain(name);
     }
+  });
+});
+
+describe("the reconciler's blank variables", () => {
+  it("are unset, like the API's: the defaults apply", () => {
+    const config = readReconcilerSettings(
+      {
+        MUSTER_TABLE: " ",
+        MUSTER_RECONCILE_INTERVAL: "",
+        MUSTER_EC2_DISCOVERY: " ",
+        MUSTER_EC2_FILTERS: " , ",
+        MUSTER_CLOUDMAP_NAMESPACE: "",
+        MUSTER_SAFETY_RATIO: "\t",
+      },
+      { table: "muster" },
+    );
+    expect(config).toEqual(readReconcilerSettings({}, { table: "muster" }));
   });
 });
