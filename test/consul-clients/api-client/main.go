@@ -171,12 +171,12 @@ func runScenario(fs *flag.FlagSet, args []string) int {
 	if len(r.Tags) == 0 {
 		r.Tags = []string{"primary"}
 	}
-	if ttl, err := time.ParseDuration(r.TTL); err != nil || ttl < s.ChangeAfter+s.TimeoutWait+time.Second {
-		fmt.Fprintln(os.Stderr, "-ttl must be a duration longer than -change-after plus -timeout-wait plus 1s")
+	if ttl, err := time.ParseDuration(r.TTL); err != nil || ttl < s.ChangeAfter+2*s.TimeoutWait+time.Second {
+		fmt.Fprintln(os.Stderr, "-ttl must be a duration longer than -change-after plus twice -timeout-wait plus 1s")
 		return 2
 	}
 	s.Client, s.Reg = newClient(*token), *r
-	failures := s.Run()
+	failures := append([]string{}, s.Run()...)
 	emit(Line{Step: "done", OK: len(failures) == 0, Extra: map[string]any{"failures": failures}})
 	if len(failures) > 0 {
 		return 1

@@ -119,6 +119,9 @@ func (s *Scenario) blocking(checkID string, index uint64) {
 			s.fail("block-timeout: answered after %v, before ?wait=%v", time.Since(start), s.TimeoutWait)
 		}
 	}
+	// An index ahead of the server's (a client that outlived a server's data): recorded, not
+	// judged — Consul holds such a query for its whole wait, muster answers at once.
+	health(c, "block-index-ahead", HealthQuery{Service: r.Name, Index: index + 1_000_000, Wait: s.TimeoutWait})
 	// A fresh pass first, so the TTL cannot run out while the query blocks.
 	s.must(updateTTL(c, "update-ttl-before-block", checkID, "still fine", "pass"))
 	_, meta, line = health(c, "index-before-block", HealthQuery{Service: r.Name})
