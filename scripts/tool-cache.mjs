@@ -6,13 +6,20 @@
 //
 // MUSTER_CACHE_DIR overrides the root; otherwise $XDG_CACHE_HOME/muster, else ~/.cache/muster.
 
+import { createHash } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { join, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 
 /** Pins: changing one makes a new cache folder, so an old build is never taken for the new one. */
 export const PINS = {
   dynamodbLocal: "amplify-dynamodb-simulator@2.9.30",
   moto: "moto[server]==5.2.5",
+  // The Go harnesses of test/consul-clients: their go.mod files require exactly these, and
+  // scripts/consul-clients.mjs refuses to build when they drift apart.
+  consulApi: "github.com/hashicorp/consul/api@v1.34.5",
+  prometheus: "github.com/prometheus/prometheus@v0.316.0",
 };
 
 export function cacheRoot(env = process.env) {
@@ -29,3 +36,33 @@ export const dynamodbLocalDir = () => join(cacheRoot(), slug(PINS.dynamodbLocal)
 export const motoVenv = () => join(cacheRoot(), slug(PINS.moto));
 /** Cargo's target folder for test/blixard-shapes (cargo rebuilds only what changed). */
 export const blixardShapesTarget = () => join(cacheRoot(), "blixard-shapes-target");
+
+const consulClientsSrc = fileURLToPath(new URL("../test/consul-clients", import.meta.url));
+
+/** Every file a build of test/consul-clients reads (go.mod, go.sum, *.go), sorted. */
+export function consulClientsSources(dir = consulClientsSrc) {
+  const files = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) files.push(...consulClientsSources(path));
+    else if (/^go\.(mod|sum)$|\.go$/.test(entry.name)) files.push(path);
+  }
+  return files.sort();
+}
+
+/**
+ * The built Go harnesses (`api-client`, `prom-consul-sd`): one folder per content of their
+ * sources, so an edit to a harness or a bump in a go.sum builds a new folder and an old build is
+ * never taken for it.
+ */
+export function consulClientsDir() {
+  const hash = createHash("sha256");
+  for (const file of consulClientsSources()) {
+    hash
+      .update(relative(consulClientsSrc, file))
+      .update("\0")
+      .update(readFileSync(file))
+      .update("\0");
+  }
+  return join(cacheRoot(), `consul-clients-${hash.digest("hex").slice(0, 16)}`);
+}
