@@ -1,5 +1,6 @@
-export declare const PINS: { dynamodbLocal: string; moto: string };
+export declare const PINS: { dynamodbLocal: string; moto: string; kubernetes: string };
 export declare function cacheRoot(env?: NodeJS.ProcessEnv): string;
 export declare function dynamodbLocalDir(): string;
 export declare function motoVenv(): string;
 export declare function blixardShapesTarget(): string;
+export declare function kubeApiserverDir(): string;

@@ -13,6 +13,8 @@ import { join, resolve } from "node:path";
 export const PINS = {
   dynamodbLocal: "amplify-dynamodb-simulator@2.9.30",
   moto: "moto[server]==5.2.5",
+  // kube-apiserver, built from the Go module proxy by scripts/kube-apiserver.mjs.
+  kubernetes: "k8s.io/kubernetes@v1.37.2",
 };
 
 export function cacheRoot(env = process.env) {
@@ -29,3 +31,5 @@ export const dynamodbLocalDir = () => join(cacheRoot(), slug(PINS.dynamodbLocal)
 export const motoVenv = () => join(cacheRoot(), slug(PINS.moto));
 /** Cargo's target folder for test/blixard-shapes (cargo rebuilds only what changed). */
 export const blixardShapesTarget = () => join(cacheRoot(), "blixard-shapes-target");
+/** kube-apiserver's folder (the binary and the go.mod it was built from). */
+export const kubeApiserverDir = () => join(cacheRoot(), slug(PINS.kubernetes));
