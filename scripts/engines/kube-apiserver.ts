@@ -21,6 +21,8 @@ export interface KubeApiServer {
   caPem: string;
   /** The same, base64 as a kubeconfig's `certificate-authority-data`. */
   caData: string;
+  /** etcd's client URL (its v3 JSON gateway answers there too). */
+  etcd: string;
   /** A member of `system:masters`: may do anything. */
   adminToken: string;
   /** One bearer token per user named in the options; these users have no role until a test grants one. */
@@ -38,6 +40,8 @@ export interface KubeApiServer {
 export interface KubeApiServerOptions {
   /** Users to make a token for, besides the admin; default ["limited"]. */
   users?: string[];
+  /** More kube-apiserver flags (`--watch-cache=false`). */
+  extraArgs?: string[];
 }
 
 /** GET over HTTPS trusting `ca`: fetch cannot take a CA per request without undici's own Agent. */
@@ -211,6 +215,7 @@ export async function startKubeApiServer(
       // Less work on a shared 2-core machine; neither is what the tests exercise.
       "--enable-priority-and-fairness=false",
       "--profiling=false",
+      ...(options.extraArgs ?? []),
     ];
     const start = () =>
       startChildEngine({
@@ -240,6 +245,7 @@ export async function startKubeApiServer(
     const running = { etcd, apiserver: apiserver as RunningEngine | undefined };
     return {
       server,
+      etcd: etcd.endpoint,
       caPem,
       caData,
       adminToken,

@@ -1,3 +1,4 @@
+import { request } from "node:https";
 import {
   CoreV1Api,
   DiscoveryV1Api,
@@ -118,4 +119,44 @@ export async function grantSliceReader(
       subjects,
     },
   });
+}
+
+/** A GET as the admin, for what no typed client reads (`/metrics`). */
+export function adminGet(api: KubeApiServer, path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${api.server}${path}`,
+      { ca: api.caPem, headers: { authorization: `Bearer ${api.adminToken}` }, timeout: 10_000 },
+      (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => {
+          body += chunk;
+        });
+        res.on("end", () =>
+          res.statusCode === 200 ? resolve(body) : reject(new Error(`${path}: ${res.statusCode}`)),
+        );
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error(`${path}: timeout`)));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+/** How many LISTs of EndpointSlices the API server has answered with 200, from its own metrics. */
+export async function sliceLists(api: KubeApiServer): Promise<number> {
+  const metrics = await adminGet(api, "/metrics");
+  let total = 0;
+  for (const line of metrics.split("\n")) {
+    if (
+      line.startsWith("apiserver_request_total{") &&
+      line.includes('resource="endpointslices"') &&
+      line.includes('verb="LIST"') &&
+      line.includes('code="200"')
+    ) {
+      total += Number(line.slice(line.lastIndexOf(" ") + 1));
+    }
+  }
+  return total;
 }
