@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { request } from "node:https";
 import { tmpdir } from "node:os";
@@ -78,35 +78,34 @@ function makeCertificates(dir: string): { ca: string; cert: string; key: string 
   const csr = join(dir, "apiserver.csr");
   const cert = join(dir, "apiserver.crt");
   const ext = join(dir, "apiserver.ext");
-  const openssl = (args: string[]) =>
-    execFileSync("openssl", args, { stdio: ["ignore", "ignore", "pipe"] });
+  // The fixed words of each command, then its paths (which may hold anything).
+  const openssl = (words: string, ...paths: string[]) =>
+    execFileSync("openssl", [...words.split(" "), ...paths], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+  const days = "-days 2";
   openssl(
-    ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", caKey, "-out", ca].concat([
-      "-days",
-      "2",
-      "-subj",
-      "/CN=muster-test-ca",
-    ]),
+    `req -x509 -newkey rsa:2048 -nodes ${days} -subj /CN=muster-test-ca -keyout`,
+    caKey,
+    "-out",
+    ca,
+  );
+  openssl("req -newkey rsa:2048 -nodes -subj /CN=kube-apiserver -keyout", key, "-out", csr);
+  writeFileSync(
+    ext,
+    "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc\nextendedKeyUsage=serverAuth\n",
   );
   openssl(
-    ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr].concat([
-      "-subj",
-      "/CN=kube-apiserver",
-    ]),
-  );
-  execFileSync("sh", [
-    "-c",
-    `printf 'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc\\nextendedKeyUsage=serverAuth\\n' > "${ext}"`,
-  ]);
-  openssl(
-    ["x509", "-req", "-in", csr, "-CA", ca, "-CAkey", caKey, "-CAcreateserial"].concat([
-      "-out",
-      cert,
-      "-days",
-      "2",
-      "-extfile",
-      ext,
-    ]),
+    `x509 -req ${days} -CAcreateserial -in`,
+    csr,
+    "-CA",
+    ca,
+    "-CAkey",
+    caKey,
+    "-out",
+    cert,
+    "-extfile",
+    ext,
   );
   return { ca, cert, key };
 }

@@ -37,7 +37,10 @@ export interface SliceSnapshot {
 }
 
 export interface SliceWatcher {
-  /** Resolves when every namespace's slices and Services have been listed once. */
+  /**
+   * Resolves when every namespace's slices and Services have been listed once: never while RBAC
+   * refuses a list, so a long-lived caller follows `snapshot()` and `onChange` rather than wait.
+   */
   ready: Promise<void>;
   snapshot(): SliceSnapshot;
   stop(): Promise<void>;
