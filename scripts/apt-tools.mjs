@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Installs the real clients the DNS and Prometheus tests speak to: dig (Debian `bind9-dnsutils`),
-// Prometheus (Debian `prometheus`, 2.42 on bookworm), curl and openssl. Idempotent and fast once installed
+// Prometheus (Debian `prometheus`, 2.42 on bookworm), curl and openssl; and etcd (Debian
+// `etcd-server`, 3.4 on bookworm), the store of the kube-apiserver the Kubernetes tests run. Idempotent and fast once installed
 // (one `which` per tool); `apt-get update` runs only when a package is missing and apt has no
 // candidate for it, so a warm machine never touches the network.
 //
@@ -15,6 +16,9 @@ const TOOLS = [
   // The DoH test's other client, and the maker of its throwaway certificate.
   { command: "curl", pkg: "curl" },
   { command: "openssl", pkg: "openssl" },
+  // kube-apiserver's store (scripts/engines/kube-apiserver.ts starts one per test file). Where
+  // systemd runs, the package also starts a system etcd on 2379; the tests use their own ports.
+  { command: "etcd", pkg: "etcd-server" },
 ];
 
 const has = (command) =>
@@ -31,7 +35,9 @@ const APT = ["-o", "DPkg::Lock::Timeout=600", "-o", "Acquire::Retries=3"];
 function install() {
   const missing = TOOLS.filter((t) => !has(t.command)).map((t) => t.pkg);
   if (missing.length === 0) {
-    console.log("apt-tools: dig, prometheus, curl and openssl already installed, nothing to do");
+    console.log(
+      `apt-tools: ${TOOLS.map((t) => t.command).join(", ")} already installed, nothing to do`,
+    );
     return;
   }
   if (process.getuid?.() !== 0) {

@@ -3,6 +3,7 @@ export declare const PINS: {
   moto: string;
   consulApi: string;
   prometheus: string;
+  kubernetes: string;
 };
 export declare function cacheRoot(env?: NodeJS.ProcessEnv): string;
 export declare function dynamodbLocalDir(): string;
@@ -10,3 +11,4 @@ export declare function motoVenv(): string;
 export declare function blixardShapesTarget(): string;
 export declare function consulClientsSources(dir?: string): string[];
 export declare function consulClientsDir(): string;
+export declare function kubeApiserverDir(): string;

@@ -20,6 +20,8 @@ export const PINS = {
   // scripts/consul-clients.mjs refuses to build when they drift apart.
   consulApi: "github.com/hashicorp/consul/api@v1.34.5",
   prometheus: "github.com/prometheus/prometheus@v0.316.0",
+  // kube-apiserver, built from the Go module proxy by scripts/kube-apiserver.mjs.
+  kubernetes: "k8s.io/kubernetes@v1.37.2",
 };
 
 export function cacheRoot(env = process.env) {
@@ -66,3 +68,5 @@ export function consulClientsDir() {
   }
   return join(cacheRoot(), `consul-clients-${hash.digest("hex").slice(0, 16)}`);
 }
+/** kube-apiserver's folder (the binary and the go.mod it was built from). */
+export const kubeApiserverDir = () => join(cacheRoot(), slug(PINS.kubernetes));

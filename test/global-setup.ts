@@ -23,13 +23,18 @@ export default async function setup(project: TestProject): Promise<() => Promise
     stdio: ["ignore", "ignore", "inherit"],
   });
 
-  // dig and Prometheus, the real clients of the DNS and discovery tests (Debian packages).
+  // dig and Prometheus, the real clients of the DNS and discovery tests, and etcd (Debian packages).
   const aptTools = fileURLToPath(new URL("../scripts/apt-tools.mjs", import.meta.url));
   execFileSync(process.execPath, [aptTools, "install"], { stdio: ["ignore", "ignore", "inherit"] });
 
   // The Rust program that reads muster's Blixard files with Blixard's own types (cargo).
   const shapes = fileURLToPath(new URL("../scripts/blixard-shapes.mjs", import.meta.url));
   execFileSync(process.execPath, [shapes, "build"], { stdio: ["ignore", "ignore", "inherit"] });
+
+  // kube-apiserver from the Go module proxy (minutes the first time, nothing once cached); the
+  // Kubernetes tests start it, over Debian's etcd (apt-tools above), one per test file.
+  const kube = fileURLToPath(new URL("../scripts/kube-apiserver.mjs", import.meta.url));
+  execFileSync(process.execPath, [kube, "build"], { stdio: ["ignore", "ignore", "inherit"] });
 
   // Started side by side: the JVM and moto take a couple of seconds each. SQLite needs no
   // server: every test registry opens its own file.
