@@ -1,8 +1,8 @@
 import { ConfigError } from "../config.js";
+import { dnsNamePattern } from "../model/dns-label.js";
 import { DEFAULT_DNS_ZONE, normalizeZone } from "./names.js";
 
-const ZONE =
-  /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
+const ZONE = dnsNamePattern();
 
 /** MUSTER_DNS_ZONE (default `muster.internal`), lower case without the trailing dot. */
 export function readDnsZone(env: NodeJS.ProcessEnv): string {
