@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { BLIXARD_PEERS_FILE } from "../../shared/formats/peers-json.js";
 import { commaList, parseCommandLine, secondsFlag, tokenSource } from "../flags.js";
 import { type Logger, stderrLogger } from "../log.js";
 import { JOIN_USAGE, UsageError } from "../usage.js";
@@ -18,9 +19,6 @@ const OPTIONS = {
   "verify-key": { type: "string", multiple: true },
   help: { type: "boolean", short: "h" },
 } as const;
-
-/** Where Blixard's documentation says it loads its static discovery file from its data folder. */
-export const BLIXARD_PEERS_FILE = "discovery-peers.json";
 
 /** `muster-agent join`: resolves with the exit status. */
 export async function joinCommand(

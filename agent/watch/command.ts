@@ -1,8 +1,8 @@
+import { formatPath, WATCHABLE } from "../../shared/formats/registry.js";
 import { httpCheck } from "../checks/http.js";
 import { commaList, parseCommandLine, readTarget, secondsFlag, TARGET_OPTIONS } from "../flags.js";
 import { type Logger, stderrLogger } from "../log.js";
 import { UsageError, WATCH_USAGE } from "../usage.js";
-import { FORMAT_PATHS, WATCH_FORMATS, type WatchFormat } from "./files.js";
 import { watchLoop } from "./loop.js";
 import { ChangeHook } from "./on-change.js";
 
@@ -19,6 +19,8 @@ const OPTIONS = {
   debounce: { type: "string" },
 } as const;
 
+const COUNTS = ["no", "one", "two", "three", "four", "five", "six"];
+
 /** `muster-agent watch`: runs until SIGTERM or SIGINT, then exits 0. */
 export async function watchCommand(
   argv: string[],
@@ -31,17 +33,19 @@ export async function watchCommand(
   )?.values;
   if (!flags) return 0;
   const { registry, service, token, timeoutMs } = await readTarget(flags, env);
-  const format = flags.format as WatchFormat | undefined;
-  if (!format || !WATCH_FORMATS.includes(format)) {
-    throw new UsageError(`--format is one of ${WATCH_FORMATS.join(", ")}`);
-  }
+  const format = flags.format === undefined ? undefined : WATCHABLE.get(flags.format);
+  if (!format)
+    throw new UsageError(`--format is one of ${[...WATCHABLE.keys()].sort().join(", ")}`);
   const out = flags.out;
   const outDir = flags["out-dir"];
   if ((out === undefined) === (outDir === undefined)) {
     throw new UsageError("give --out FILE or --out-dir DIR (one of them)");
   }
-  if (format === "stellar" && outDir === undefined) {
-    throw new UsageError("--format stellar writes three files: give --out-dir DIR");
+  const files = format.watch.files.length;
+  if (files > 1 && outDir === undefined) {
+    throw new UsageError(
+      `--format ${format.watch.as} writes ${COUNTS[files] ?? files} files: give --out-dir DIR`,
+    );
   }
   const checkUrl = flags["check-http"];
   if (checkUrl !== undefined && !/^https?:\/\//i.test(checkUrl)) {
@@ -56,7 +60,7 @@ export async function watchCommand(
   const qs = query.toString();
   const base = new URL(registry);
   const prefix = `${base.origin}${base.pathname.replace(/\/+$/, "")}`;
-  const url = `${prefix}/v1/services/${service}/${FORMAT_PATHS[format]}${qs ? `?${qs}` : ""}`;
+  const url = `${prefix}${formatPath(format, service)}${qs ? `?${qs}` : ""}`;
 
   const stop = new AbortController();
   const onSignal = () => stop.abort();
@@ -74,11 +78,11 @@ export async function watchCommand(
         signal: stop.signal,
       })
     : undefined;
-  log.info(`watching ${url.replace(/\?.*$/, "")} (${format})`);
+  log.info(`watching ${url.replace(/\?.*$/, "")} (${format.watch.as})`);
   try {
     await watchLoop({
       url,
-      format,
+      watch: format.watch,
       target: { out, outDir },
       token,
       waitSeconds: Math.round(waitMs / 1000),
