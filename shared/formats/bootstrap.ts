@@ -80,7 +80,7 @@ export const bootstrapFormat = {
       return [
         {
           node_id: info.node_id,
-          // The registry files' base64, from the hex iroh's NodeId is spelt in here.
+          // Back to the base64 the registry files carry, from the hex iroh spells a NodeId in.
           iroh_node_id: Buffer.from(info.p2p_node_id, "hex").toString("base64"),
           direct_addresses: info.p2p_addresses,
           relay_url: info.p2p_relay_url,
