@@ -65,8 +65,15 @@ const peerEntry = z.object({
   iroh_node_id: z._default(z.nullable(z.string()), null),
   direct_addresses: z.array(hostPort).check(z.maxLength(16)),
   relay_url: z._default(z.nullable(z.string()), null),
-  // Blixard replaces `source` with its own on reading, so any string will do.
-  source: z.catch(z.string(), "static"),
+  // Blixard replaces `source` with its own on reading, so any string will do, and anything
+  // else is "static". Not z.catch: it would add 10 KiB of zod to the Lambda bundle.
+  source: z._default(
+    z.pipe(
+      z.unknown(),
+      z.transform((v) => (typeof v === "string" ? v : "static")),
+    ),
+    "static",
+  ),
   discovered_at: discoveredAt,
 });
 
