@@ -92,11 +92,21 @@ export class LocalMetrics {
     return timed;
   }
 
-  /** For createApp's `onEvent`. */
+  /** For createApp's `onEvent`. A new kind of event fails to compile here until it is counted. */
   readonly onEvent = (event: AppEvent): void => {
-    if (event === "heartbeat") this.heartbeats.inc();
-    else if (event === "deregistration") this.deregistrations.inc();
-    else this.refusals.inc({ code: "store_unavailable", status: "503" });
+    switch (event) {
+      case "heartbeat":
+        this.heartbeats.inc();
+        return;
+      case "deregistration":
+        this.deregistrations.inc();
+        return;
+      case "store_unavailable":
+        this.refusals.inc({ code: "store_unavailable", status: "503" });
+        return;
+      default:
+        event satisfies never;
+    }
   };
 
   /** For createApp's `onRefusal`. */

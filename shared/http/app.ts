@@ -20,11 +20,11 @@ import { authorizeAdmin, type GuardDeps } from "./guard.js";
 import { Quotas } from "./quotas.js";
 import { TokenBuckets } from "./rate-limit.js";
 import { adminRoutes } from "./routes/admin.js";
+import { crossServiceRoutes } from "./routes/cross-service.js";
 import { dohRoute } from "./routes/doh.js";
 import { discoveryHealthRoute, healthRoute, NO_SOURCES } from "./routes/health.js";
 import { batchRoutes } from "./routes/heartbeat-batch.js";
 import { writeRoutes } from "./routes/heartbeats.js";
-import { httpSdRoute } from "./routes/http-sd.js";
 import { keysRoute } from "./routes/keys.js";
 import { readRoutes } from "./routes/reads.js";
 
@@ -136,7 +136,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
       blocking: options.blockingReads,
     }),
   );
-  app.route("/v1/http_sd", httpSdRoute({ ...guard, store, now }));
+  app.route("/v1", crossServiceRoutes({ ...guard, store, now }));
   app.route(
     "/dns-query",
     dohRoute({

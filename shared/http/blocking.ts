@@ -1,6 +1,7 @@
 import type { Context } from "hono";
+import type { Rendered } from "../formats/format.js";
 import type { ChangeFeed } from "../store/change-feed.js";
-import { type BodySigner, cacheable, matches, strongEtag } from "./cacheable.js";
+import { type BodySigner, cacheableRendered, matches, strongEtag } from "./cacheable.js";
 import { ApiError } from "./errors.js";
 
 /**
@@ -23,19 +24,9 @@ export interface BlockingReads {
 export const LOCAL_MAX_WAIT_SECONDS = 300;
 
 /** One rendering of a list read. */
-export interface Rendered {
-  body: string;
-  contentType: string;
+export interface ListRendering extends Rendered {
   /** Epoch ms of the soonest lease end among what was read: an expiry changes the list too. */
   nextExpiryMs?: number;
-  /** Sent with the answer, outside the ETag and the signature (both cover the body). */
-  headers?: Record<string, string>;
-}
-
-function answer(c: Context, r: Rendered, sign?: BodySigner): Response {
-  const res = cacheable(c, r.body, r.contentType, sign);
-  for (const [k, v] of Object.entries(r.headers ?? {})) res.headers.set(k, v);
-  return res;
 }
 
 const WAIT_PATTERN = /^\d{1,6}(\.\d{1,3})?$/;
@@ -66,7 +57,7 @@ export interface BlockingAnswer {
   /** Seconds from `waitParam`; undefined answers at once. */
   waitSeconds: number | undefined;
   blocking: BlockingReads | undefined;
-  render: () => Promise<Rendered>;
+  render: () => Promise<ListRendering>;
   /** Asked only for a 200. */
   signer: () => Promise<BodySigner | undefined>;
   now: () => number;
@@ -81,7 +72,7 @@ export async function blockingAnswer(c: Context, a: BlockingAnswer): Promise<Res
   const ifNoneMatch = c.req.header("if-none-match");
   if (a.waitSeconds === undefined || a.waitSeconds === 0 || !ifNoneMatch || !a.blocking) {
     const r = await a.render();
-    return answer(c, r, await a.signer());
+    return cacheableRendered(c, r, await a.signer());
   }
   const deadline = Date.now() + a.waitSeconds * 1000;
   let dirty = false;
@@ -97,10 +88,10 @@ export async function blockingAnswer(c: Context, a: BlockingAnswer): Promise<Res
       dirty = false;
       const r = await a.render();
       if (!matches(ifNoneMatch, strongEtag(r.body))) {
-        return answer(c, r, await a.signer());
+        return cacheableRendered(c, r, await a.signer());
       }
       const left = deadline - Date.now();
-      if (left <= 0 || aborted.aborted) return answer(c, r);
+      if (left <= 0 || aborted.aborted) return cacheableRendered(c, r);
       if (dirty) continue;
       let sleepMs = left;
       if (r.nextExpiryMs !== undefined) {

@@ -5,10 +5,11 @@ import type { Instance } from "../model/instance.js";
 import type { ReconcilerSettings } from "../settings/reconciler.js";
 import { importCloudMap } from "../sources/cloudmap-import.js";
 import type { ReconcilerStore, ReconcileState } from "../store/store.js";
+import { describeError } from "./outcome.js";
 import { type Outcomes, SOURCES } from "./pass-record.js";
 import type { Scans } from "./pass-scan.js";
 import { syncExport } from "./sync-export.js";
-import { describeError, syncImport } from "./sync-import.js";
+import { syncImport } from "./sync-import.js";
 import { removeTerminated } from "./sync-terminated.js";
 
 /**

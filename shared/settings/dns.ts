@@ -1,10 +1,10 @@
 import { DEFAULT_DNS_ZONE, normalizeZone } from "../dns/names.js";
+import { dnsNamePattern } from "../model/dns-label.js";
 import * as z from "../validation/zod.js";
 import type { Environment } from "./names.js";
 import { readSection, variablesOf } from "./read.js";
 
-const ZONE =
-  /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
+const ZONE = dnsNamePattern();
 
 const schema = z.object({
   MUSTER_DNS_ZONE: z._default(

@@ -4,6 +4,7 @@ import {
   QueryCommand,
   type QueryCommandInput,
 } from "@aws-sdk/lib-dynamodb";
+import { mapLimit } from "../map-limit.js";
 import { type InstanceItem, toInstance } from "./item.js";
 import { SHARDS, servicePartition } from "./keys.js";
 import { type InstancePage, InvalidCursorError, type PageRequest } from "./store.js";
@@ -32,13 +33,8 @@ export async function eachShard(
   q: QueryContext,
   fn: (shard: number) => Promise<void>,
 ): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < SHARDS) await fn(next++);
-  };
-  await Promise.all(
-    Array.from({ length: Math.max(1, Math.min(q.shardConcurrency, SHARDS)) }, worker),
-  );
+  const shards = Array.from({ length: SHARDS }, (_, shard) => shard);
+  await mapLimit(shards, q.shardConcurrency, undefined, fn);
 }
 
 /** Runs a Query and every following page. */

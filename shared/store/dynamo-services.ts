@@ -1,4 +1,5 @@
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { mapLimit } from "../map-limit.js";
 import {
   eachShard,
   liveInShard,
@@ -46,22 +47,17 @@ export async function serviceSummaries(
     catalog.push(item as unknown as CatalogItem),
   );
   const summaries: ServiceSummary[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < catalog.length) {
-      const item = catalog[next++] as CatalogItem;
-      const name = serviceFromCatalogSk(item.sk);
-      let counts = { instances: item.count_instances ?? 0, passing: item.count_passing ?? 0 };
-      if (item.count_valid_until === undefined || nowMs >= item.count_valid_until) {
-        const counted = await countService(q, name, nowMs);
-        counts = { instances: counted.instances, passing: counted.passing };
-        const validUntil = Math.min(counted.earliestExpiryMs, nowMs + options.countMaxAgeMs);
-        await saveCounts(q, name, counts, validUntil);
-      }
-      if (counts.instances > 0) summaries.push({ name, ...counts });
+  await mapLimit(catalog, options.concurrency, undefined, async (item) => {
+    const name = serviceFromCatalogSk(item.sk);
+    let counts = { instances: item.count_instances ?? 0, passing: item.count_passing ?? 0 };
+    if (item.count_valid_until === undefined || nowMs >= item.count_valid_until) {
+      const counted = await countService(q, name, nowMs);
+      counts = { instances: counted.instances, passing: counted.passing };
+      const validUntil = Math.min(counted.earliestExpiryMs, nowMs + options.countMaxAgeMs);
+      await saveCounts(q, name, counts, validUntil);
     }
-  };
-  await Promise.all(Array.from({ length: options.concurrency }, worker));
+    if (counts.instances > 0) summaries.push({ name, ...counts });
+  });
   return summaries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
