@@ -6,8 +6,8 @@ import { hasSource, readReconcileConfig } from "../shared/reconcile/config.js";
 import { passMetrics } from "../shared/reconcile/metrics.js";
 import { passBudgetMs, runReconcilePass } from "../shared/reconcile/pass.js";
 import type { PassReport } from "../shared/reconcile/pass-record.js";
-import { createDynamoClient } from "../shared/store/client.js";
-import { DynamoStore } from "../shared/store/dynamo-store.js";
+import { createDynamoClient } from "../shared/store/dynamodb/client.js";
+import { DynamoStore } from "../shared/store/dynamodb/store.js";
 
 /**
  * The reconciler on a schedule (EventBridge): one pass per invocation. Configured from the

@@ -9,8 +9,9 @@ import { lambdaBlockingReads } from "../http/blocking.js";
 import type { AppLogger } from "../logging.js";
 import { createSecretsManagerClient, secretLoader } from "../secrets/secrets-manager.js";
 import { ReloadingSigning } from "../signing/source.js";
-import { createDynamoClient } from "../store/client.js";
-import { DynamoStore } from "../store/dynamo-store.js";
+import { createDynamoClient } from "../store/dynamodb/client.js";
+import { DynamoStore } from "../store/dynamodb/store.js";
+import { TokenTable } from "../store/dynamodb/token-table.js";
 import { registryApp } from "./registry-app.js";
 
 /**
@@ -57,7 +58,7 @@ export function lambdaApi(
     config,
     store,
     tokens: tokenSecret ? new RotatingTokens(tokenSecret) : new TokenSet(config.tokens),
-    tokenTable: { client: dynamo, tableName: config.tableName },
+    tokenStore: new TokenTable(dynamo, config.tableName),
     presign: config.presignKeys
       ? new StaticPresignKeys(config.presignKeys)
       : presignSecret && new RotatingPresignKeys(presignSecret),

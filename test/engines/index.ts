@@ -1,14 +1,24 @@
 import { inject } from "vitest";
+import type { StoreKind } from "../../shared/store/open-store.js";
 
 /**
  * A store engine the tests run against: local mode's SQLite (a fresh file per registry, no
- * server) or DynamoDB Local (one server for the run, a fresh table per registry).
+ * server) or DynamoDB Local (one server for the run, a fresh table per registry). `kind` is
+ * the engine's name in the store registry (shared/store/open-store.ts); `endpoint` where its
+ * server answers, for an engine that has one. The list the tests run on is in ./start.ts.
  */
-export type Engine = { name: "sqlite" } | DynamoEngine;
+export type Engine = SqliteEngine | DynamoEngine;
+
+export interface SqliteEngine {
+  name: "sqlite";
+  kind: Extract<StoreKind, "sqlite">;
+  endpoint?: undefined;
+}
 
 /** An engine that speaks DynamoDB's API; tests that need the raw client ask for this one. */
 export interface DynamoEngine {
   name: "dynamodb-local";
+  kind: Extract<StoreKind, "dynamodb">;
   endpoint: string;
 }
 
@@ -20,7 +30,7 @@ declare module "vitest" {
   }
 }
 
-const SQLITE: Engine = { name: "sqlite" };
+const SQLITE: Engine = { name: "sqlite", kind: "sqlite" };
 
 /**
  * Every engine the integration project's global set-up (test/global-setup.ts) started; tests
