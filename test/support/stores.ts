@@ -33,6 +33,8 @@ export interface TestStorage {
    * connection to the file): its own memory, its own caches.
    */
   another(options?: StoreOptions): Promise<{ store: Store; tokens: TokenStore }>;
+  /** Closes every store opened on it and deletes the data folder (at the test's end by itself). */
+  close(): void;
 }
 
 /**
@@ -60,16 +62,18 @@ export async function freshStorage(
     const store = o.onWrite ? reportingWrites(storage.store, o.onWrite) : storage.store;
     return { store, tokens: storage.tokens };
   };
+  const close = () => {
+    for (const storage of opened.splice(0)) storage.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
   const first = await make(options);
   try {
-    onTestFinished(() => {
-      for (const storage of opened.splice(0)) storage.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    });
+    onTestFinished(close);
   } catch {
-    // Called outside a test (beforeAll): the OS's temporary folder keeps the file.
+    // Called outside a test (beforeAll): the caller closes it (afterAll), or the OS's
+    // temporary folder keeps the file.
   }
-  return { ...first, settings, another: make };
+  return { ...first, settings, another: make, close };
 }
 
 /** `store` calling `onWrite` after each of its writes that wrote (methods.ts says which). */
