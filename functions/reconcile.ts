@@ -7,8 +7,8 @@ import { passBudgetMs } from "../shared/reconcile/pass.js";
 import type { PassReport } from "../shared/reconcile/pass-record.js";
 import { Env } from "../shared/settings/names.js";
 import { readReconcilerSettings } from "../shared/settings/reconciler.js";
-import { createDynamoClient } from "../shared/store/client.js";
-import { DynamoStore } from "../shared/store/dynamo-store.js";
+import { createDynamoClient } from "../shared/store/dynamodb/client.js";
+import { DynamoStore } from "../shared/store/dynamodb/store.js";
 
 /**
  * The reconciler on a schedule (EventBridge): one pass per invocation. Configured from the

@@ -8,6 +8,7 @@ import { ApiError } from "../shared/http/errors.js";
 import { passMetrics } from "../shared/reconcile/metrics.js";
 import type { PassReport } from "../shared/reconcile/pass-record.js";
 import type { ReconcilerSettings } from "../shared/settings/reconciler.js";
+import { STORE_METHOD_NAMES } from "../shared/store/methods.js";
 import type { Store } from "../shared/store/store.js";
 import { wrapMethods } from "../shared/store/wrap-methods.js";
 
@@ -61,9 +62,9 @@ export class LocalMetrics {
   /** The store with every call timed; `live` reads the instance counts through it at scrape. */
   instrument(store: Store): Store {
     const histogram = this.storeSeconds;
-    const timed = wrapMethods(store, (property, method) => {
+    const timed = wrapMethods(store, STORE_METHOD_NAMES, (name, method) => {
       // The labelled child once per method, with its wrapper.
-      const child = histogram.labels({ operation: String(property) });
+      const child = histogram.labels({ operation: name });
       return (...args: unknown[]) => {
         const end = child.startTimer();
         const result = method(...args);

@@ -100,7 +100,7 @@ export async function serve(env: Environment): Promise<void> {
       config,
       store,
       tokens: new TokenSet(tokens),
-      tokenTable: local.tokens,
+      tokenStore: local.tokens,
       presign: new StaticPresignKeys(presignKeys),
       logger: log,
       signing,

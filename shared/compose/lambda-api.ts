@@ -11,8 +11,9 @@ import { readDnsSettings } from "../settings/dns.js";
 import { Env, type Environment } from "../settings/names.js";
 import { readSections } from "../settings/read.js";
 import { ReloadingSigning } from "../signing/source.js";
-import { createDynamoClient } from "../store/client.js";
-import { DynamoStore } from "../store/dynamo-store.js";
+import { createDynamoClient } from "../store/dynamodb/client.js";
+import { DynamoStore } from "../store/dynamodb/store.js";
+import { TokenTable } from "../store/dynamodb/token-table.js";
 import { registryApp } from "./registry-app.js";
 
 /**
@@ -62,7 +63,7 @@ export function lambdaApi(
     config,
     store,
     tokens: tokenSecret ? new RotatingTokens(tokenSecret) : new TokenSet(config.tokens),
-    tokenTable: { client: dynamo, tableName: config.tableName },
+    tokenStore: new TokenTable(dynamo, config.tableName),
     presign: config.presignKeys
       ? new StaticPresignKeys(config.presignKeys)
       : presignSecret && new RotatingPresignKeys(presignSecret),

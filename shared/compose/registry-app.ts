@@ -7,7 +7,7 @@ import { securityOptions } from "../http/security.js";
 import type { AppLogger } from "../logging.js";
 import { discoveryFromTable } from "../reconcile/status.js";
 import type { ApiSettings } from "../settings/api.js";
-import type { RegistryStore } from "../store/store.js";
+import type { RegistryStore, TokenStore } from "../store/store.js";
 
 /** What differs between the Lambda API and local mode; the rest is read from `config`. */
 export interface RegistryParts
@@ -16,8 +16,8 @@ export interface RegistryParts
   store: RegistryStore;
   /** The bootstrap tokens: fixed, or reloaded from a secret. */
   tokens: TokenVerifier;
-  /** Where scoped tokens are kept: a store, or the DynamoDB table to keep them in. */
-  tokenTable: Parameters<typeof securityOptions>[1];
+  /** Where scoped tokens are kept: made by the root beside `store`, on the same engine. */
+  tokenStore: TokenStore;
   presign: PresignKeys | undefined;
   logger: AppLogger;
   dnsZone: string;
@@ -35,7 +35,7 @@ export function registryApp(parts: RegistryParts): {
   scopedTokens: AppOptions["scopedTokens"];
 } {
   const { config, store } = parts;
-  const security = securityOptions(config, parts.tokenTable, parts.presign);
+  const security = securityOptions(config, parts.tokenStore, parts.presign);
   const app = createApp({
     store,
     tokens: parts.tokens,

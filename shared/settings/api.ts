@@ -2,7 +2,7 @@ import { baseUrl } from "../auth/presign.js";
 import { parsePresignKeys } from "../auth/presign-keys.js";
 import { MIN_TOKEN_LENGTH } from "../auth/tokens.js";
 import { serviceName } from "../model/names.js";
-import { SHARDS } from "../store/keys.js";
+import { SHARDS } from "../store/dynamodb/keys.js";
 import * as z from "../validation/zod.js";
 import { Env, type Environment } from "./names.js";
 import { decimal, given, list, readSection, tableName, variablesOf, wholeNumber } from "./read.js";

@@ -22,7 +22,7 @@ export async function reconcilerHarness(
   const registry = await testRegistry(engine, {
     discovery: () => (discovery as () => Promise<DiscoveryHealth>)(),
   });
-  const config = readReconcilerSettings({ MUSTER_TABLE: registry.tableName ?? "muster", ...env });
+  const config = readReconcilerSettings({ MUSTER_TABLE: registry.settings.tableName, ...env });
   discovery = discoveryFromTable({
     store: registry.store,
     now: () => registry.clock.ms,

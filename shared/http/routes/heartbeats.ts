@@ -3,7 +3,8 @@ import { heartbeatBody, heartbeatInterval, type Lease } from "../../model/heartb
 import { isoSeconds } from "../../model/instance.js";
 import { Env } from "../../settings/names.js";
 import { contentHash } from "../../store/item.js";
-import { FLOOR_FRACTION, type RegistryStore } from "../../store/store.js";
+import { floorIntervalMs } from "../../store/rules.js";
+import type { RegistryStore } from "../../store/store.js";
 import type { AppEvent } from "../app-event.js";
 import type { AppEnv } from "../env.js";
 import { ApiError, invalidInput } from "../errors.js";
@@ -59,7 +60,7 @@ export async function heartbeatOne(
     id,
     owner,
     contentHash({ ...fields, ttl }),
-    ttl * 1000 * FLOOR_FRACTION,
+    floorIntervalMs(ttl),
   );
   if (admission && !admission.ok) throw tooSoon(admission.retryAfterSeconds);
   let accepted = false;

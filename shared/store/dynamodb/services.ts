@@ -1,15 +1,9 @@
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { mapLimit } from "../map-limit.js";
-import {
-  eachShard,
-  liveInShard,
-  type QueryContext,
-  queryAll,
-  queryPartition,
-} from "./dynamo-queries.js";
+import { mapLimit } from "../../map-limit.js";
+import type { ServiceSummary } from "../store.js";
 import { isConditionFailure } from "./errors.js";
 import { CATALOG_PK, catalogKey, serviceFromCatalogSk } from "./keys.js";
-import type { ServiceSummary } from "./store.js";
+import { eachShard, liveInShard, type QueryContext, queryAll, queryPartition } from "./queries.js";
 
 /** A service's catalog entry, with the counts `services()` keeps on it. */
 interface CatalogItem {
@@ -73,8 +67,10 @@ async function countService(q: QueryContext, service: string, nowMs: number): Pr
       q,
       "services.count",
       {
-        ...liveInShard(q, service, shard, nowMs),
-        ExpressionAttributeNames: { "#expires_at": "expires_at", "#status": "status" },
+        ...liveInShard(q, service, shard, nowMs, {
+          "#expires_at": "expires_at",
+          "#status": "status",
+        }),
         ProjectionExpression: "#status, #expires_at",
       },
       (raw) => {

@@ -4,10 +4,12 @@ import {
   QueryCommand,
   type QueryCommandInput,
 } from "@aws-sdk/lib-dynamodb";
-import { mapLimit } from "../map-limit.js";
-import { type InstanceItem, toInstance } from "./item.js";
+import { mapLimit } from "../../map-limit.js";
+import { toInstance } from "../item.js";
+import { live } from "../rules.js";
+import { type InstancePage, InvalidCursorError, type PageRequest } from "../store.js";
+import type { InstanceItem } from "./item.js";
 import { SHARDS, servicePartition } from "./keys.js";
-import { type InstancePage, InvalidCursorError, type PageRequest } from "./store.js";
 
 /** How DynamoStore runs a call: errors classified, capacity reported (dynamo-store.ts). */
 export type Call = <T extends { ConsumedCapacity?: ConsumedCapacity }>(
@@ -80,15 +82,24 @@ export async function queryPartition(
   );
 }
 
-export function liveInShard(q: QueryContext, service: string, shard: number, nowMs: number) {
+/**
+ * A Query of one shard's live items: the lease rule (rules.ts) as its filter, with the
+ * names the caller's projection uses beside the filter's.
+ */
+export function liveInShard(
+  q: QueryContext,
+  service: string,
+  shard: number,
+  nowMs: number,
+  projectionNames: Record<string, string> = {},
+) {
+  const filter = live.condition({ nowMs });
   return {
     TableName: q.table,
     KeyConditionExpression: "pk = :pk",
-    FilterExpression: "#expires_at > :now_s",
-    ExpressionAttributeValues: {
-      ":pk": servicePartition(service, shard),
-      ":now_s": Math.floor(nowMs / 1000),
-    },
+    FilterExpression: filter.expression,
+    ExpressionAttributeNames: { ...projectionNames, ...filter.names },
+    ExpressionAttributeValues: { ":pk": servicePartition(service, shard), ...filter.values },
   };
 }
 
@@ -103,7 +114,7 @@ export async function queryService<T>(
   const pages: T[][] = new Array(SHARDS);
   await eachShard(q, async (shard) => {
     const items: T[] = [];
-    const names: Record<string, string> = { "#expires_at": "expires_at" };
+    const names: Record<string, string> = {};
     if (projection?.includes("#status")) names["#status"] = "status";
     if (projection?.includes("#owner")) names["#owner"] = "owner";
     if (projection?.includes("#id")) names["#id"] = "id";
@@ -111,8 +122,7 @@ export async function queryService<T>(
       q,
       "list",
       {
-        ...liveInShard(q, service, shard, nowMs),
-        ExpressionAttributeNames: names,
+        ...liveInShard(q, service, shard, nowMs, names),
         ConsistentRead: consistent,
         ...(projection ? { ProjectionExpression: projection } : {}),
       },
@@ -170,7 +180,6 @@ export async function listPage(
         new QueryCommand({
           ...q.extra,
           ...liveInShard(q, service, shard, nowMs),
-          ExpressionAttributeNames: { "#expires_at": "expires_at" },
           ConsistentRead: true,
           Limit: page.limit - instances.length,
           ...(after

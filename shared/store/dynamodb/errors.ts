@@ -1,5 +1,5 @@
 import { isThrottlingError, isTransientError } from "@smithy/core/retry";
-import { StoreUnavailableError } from "./store.js";
+import { StoreUnavailableError } from "../store.js";
 
 // Missing table or a revoked permission: the store cannot serve, but this is not the caller's
 // fault, so it is reported like an outage rather than as a 500.

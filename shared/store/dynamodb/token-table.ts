@@ -6,7 +6,7 @@ import {
   PutCommand,
   QueryCommand,
 } from "@aws-sdk/lib-dynamodb";
-import type { Role } from "../model/principal.js";
+import type { TokenItem, TokenStore } from "../store.js";
 import { documentClient } from "./client.js";
 import { classifyStoreError } from "./errors.js";
 
@@ -17,36 +17,16 @@ import { classifyStoreError } from "./errors.js";
  */
 export const TOKEN_PK = "token";
 
-export interface TokenItem {
-  pk: typeof TOKEN_PK;
-  /** Hex SHA-256 of the token, domain-separated. Its first 16 characters are the token's id. */
-  sk: string;
-  name: string;
-  role: Role;
-  /** Service patterns; empty for admins (every service). */
-  services: string[];
-  /** The ownership fingerprint instances registered with this token carry (`registered_by`). */
-  fingerprint: string;
-  /** Epoch seconds; the table's TTL attribute, so an expired token also disappears. */
-  expires_at?: number;
-  /** Epoch milliseconds. */
-  created_at: number;
-  /** Fingerprint of the admin that made it. */
-  created_by: string;
+/** A token as the table holds it: the port's item with its hash as the sort key. */
+type TokenTableItem = Omit<TokenItem, "hash"> & { pk: typeof TOKEN_PK; sk: string };
+
+function toTableItem({ hash, ...rest }: TokenItem): TokenTableItem {
+  return { pk: TOKEN_PK, sk: hash, ...rest };
 }
 
-/**
- * Where scoped tokens are kept: the DynamoDB table below, or local mode's SQLite file
- * (shared/store/sqlite/token-store.ts). Reads and writes only, nothing about what a token means.
- */
-export interface TokenStore {
-  /** Writes a new token; refuses to replace one (a 256-bit collision would be a bug). */
-  put(item: TokenItem): Promise<void>;
-  /** One token by its hash, strongly consistent. */
-  get(hash: string): Promise<TokenItem | undefined>;
-  /** Every token item whose hash starts with `idPrefix`, expired or not. */
-  list(idPrefix?: string): Promise<TokenItem[]>;
-  remove(hash: string): Promise<void>;
+function fromTableItem(raw: Record<string, unknown>): TokenItem {
+  const { pk: _pk, sk, ...rest } = raw as TokenTableItem;
+  return { hash: sk, ...rest };
 }
 
 /** The token items' reads and writes in the DynamoDB table. */
@@ -65,7 +45,7 @@ export class TokenTable implements TokenStore {
       this.#doc.send(
         new PutCommand({
           TableName: this.#table,
-          Item: item,
+          Item: toTableItem(item),
           ConditionExpression: "attribute_not_exists(pk)",
         }),
       ),
@@ -86,7 +66,7 @@ export class TokenTable implements TokenStore {
         }),
       ),
     );
-    return out.Item as TokenItem | undefined;
+    return out.Item ? fromTableItem(out.Item) : undefined;
   }
 
   /** Every token item, expired or not, following every page (bounded by the table's size). */
@@ -109,7 +89,7 @@ export class TokenTable implements TokenStore {
           }),
         ),
       );
-      for (const item of out.Items ?? []) items.push(item as TokenItem);
+      for (const item of out.Items ?? []) items.push(fromTableItem(item));
       start = out.LastEvaluatedKey;
     } while (start);
     return items;

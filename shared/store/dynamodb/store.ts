@@ -7,27 +7,15 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
-import type { Instance } from "../model/instance.js";
-import { documentClient } from "./client.js";
-import { listPage, type QueryContext, queryPartition, queryService } from "./dynamo-queries.js";
+import type { Instance } from "../../model/instance.js";
+import { isLive, toInstance } from "../item.js";
 import {
-  putReconcileState,
-  reconcileStates,
-  removeInstance,
-  upsertSourced,
-} from "./dynamo-reconcile.js";
-import { invalidateCounts, serviceSummaries } from "./dynamo-services.js";
-import { classifyStoreError, isConditionFailure } from "./errors.js";
-import { type InstanceItem, isLive, toInstance } from "./item.js";
-import {
-  CATALOG_PK,
-  catalogKey,
-  HEALTH_KEY,
-  instanceKey,
-  SHARDS,
-  serviceFromCatalogSk,
-} from "./keys.js";
-import { floorMs, heartbeatRefusal, leaseValues } from "./rules.js";
+  heartbeatAllowed,
+  heartbeatRefusal,
+  leaseValues,
+  ownerMayReplace,
+  stillAsWritten,
+} from "../rules.js";
 import type {
   DeregisterResult,
   HeartbeatInput,
@@ -40,8 +28,22 @@ import type {
   ServiceSummary,
   SourcedInput,
   Store,
-} from "./store.js";
-import { setExpression } from "./update-expression.js";
+} from "../store.js";
+import { documentClient } from "./client.js";
+import { classifyStoreError, isConditionFailure } from "./errors.js";
+import type { InstanceItem } from "./item.js";
+import {
+  CATALOG_PK,
+  catalogKey,
+  HEALTH_KEY,
+  instanceKey,
+  SHARDS,
+  serviceFromCatalogSk,
+} from "./keys.js";
+import { listPage, type QueryContext, queryPartition, queryService } from "./queries.js";
+import { putReconcileState, reconcileStates, removeInstance, upsertSourced } from "./reconcile.js";
+import { invalidateCounts, serviceSummaries } from "./services.js";
+import { conditionParams, setExpression } from "./update-expression.js";
 
 export interface DynamoStoreOptions {
   client: DynamoDBClient;
@@ -102,24 +104,25 @@ export class DynamoStore implements Store {
   }
 
   /**
-   * Register or renew with one conditional UpdateItem and no read. The condition lets the
-   * write through when the id is free (absent or expired), or when the caller owns it and the
-   * content changed or the floor interval has passed. A refusal is classified from the item
-   * DynamoDB returns with the failure (or, on engines that do not return it, one read).
+   * Register or renew with one conditional UpdateItem and no read. The condition is the
+   * heartbeatAllowed rule (rules.ts): the id is free (absent or expired), or the caller owns it
+   * and the content changed or the floor interval has passed. A refusal is classified from
+   * the item DynamoDB returns with the failure (or, on engines that do not return it, one read).
    */
   async heartbeat(input: HeartbeatInput): Promise<HeartbeatResult> {
     const { service, id, ttl, owner, nowMs } = input;
-    const nowS = Math.floor(nowMs / 1000);
     const values = leaseValues(input);
     const { sets, names, values: exprValues } = setExpression(values);
     const expiresAt = values.expires_at;
     names["#registered_at"] = "registered_at";
     sets.push("#registered_at = if_not_exists(#registered_at, :last_seen)");
-    exprValues[":now_s"] = nowS;
-    exprValues[":floor"] = floorMs(ttl, nowMs);
+    const rule = heartbeatAllowed.condition({
+      owner,
+      content_hash: values.content_hash,
+      ttl,
+      nowMs,
+    });
 
-    // Catalogued before the instance is written, so that whoever sees the instance finds its
-    // service in the catalog too (the per-token caps look for a token's instances there).
     await this.#ensureCatalogued(service, "heartbeat.catalog");
     const key = instanceKey(service, id);
     let old: InstanceItem | undefined;
@@ -131,11 +134,7 @@ export class DynamoStore implements Store {
             TableName: this.#table,
             Key: key,
             UpdateExpression: `SET ${sets.join(", ")}`,
-            ConditionExpression:
-              "attribute_not_exists(pk) OR #expires_at <= :now_s OR " +
-              "(#owner = :owner AND (#content_hash <> :content_hash OR #last_seen <= :floor))",
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: exprValues,
+            ...conditionParams(rule, { names, values: exprValues }),
             ReturnValues: "ALL_OLD",
             ReturnValuesOnConditionCheckFailure: "ALL_OLD",
           }),
@@ -162,14 +161,12 @@ export class DynamoStore implements Store {
             ...this.#capacity,
             TableName: this.#table,
             Key: key,
-            UpdateExpression: "SET #registered_at = :now",
-            ConditionExpression: "#owner = :owner AND #last_seen = :now",
-            ExpressionAttributeNames: {
-              "#registered_at": "registered_at",
-              "#owner": "owner",
-              "#last_seen": "last_seen",
-            },
-            ExpressionAttributeValues: { ":now": nowMs, ":owner": owner },
+            UpdateExpression: "SET #registered_at = :registered_at",
+            // Only onto the item this heartbeat wrote.
+            ...conditionParams(stillAsWritten.condition({ owner, lastSeenMs: nowMs }), {
+              names: { "#registered_at": "registered_at" },
+              values: { ":registered_at": nowMs },
+            }),
           }),
         ),
       ).catch((err) => {
@@ -194,10 +191,7 @@ export class DynamoStore implements Store {
             ...this.#capacity,
             TableName: this.#table,
             Key: instanceKey(service, id),
-            ConditionExpression:
-              "attribute_not_exists(pk) OR #owner = :owner OR #expires_at <= :now_s",
-            ExpressionAttributeNames: { "#owner": "owner", "#expires_at": "expires_at" },
-            ExpressionAttributeValues: { ":owner": owner, ":now_s": Math.floor(nowMs / 1000) },
+            ...conditionParams(ownerMayReplace.condition({ owner, nowMs })),
             ReturnValues: "ALL_OLD",
           }),
         ),
@@ -269,9 +263,7 @@ export class DynamoStore implements Store {
             ...this.#capacity,
             TableName: this.#table,
             Key: instanceKey(service, id),
-            ConditionExpression: "#owner = :owner AND #last_seen = :last_seen",
-            ExpressionAttributeNames: { "#owner": "owner", "#last_seen": "last_seen" },
-            ExpressionAttributeValues: { ":owner": owner, ":last_seen": lastSeenMs },
+            ...conditionParams(stillAsWritten.condition({ owner, lastSeenMs })),
           }),
         ),
       );
@@ -297,11 +289,9 @@ export class DynamoStore implements Store {
   }
 
   async upsertSourced(input: SourcedInput): Promise<"written" | "conflict"> {
+    await this.#ensureCatalogued(input.service, "upsertSourced.catalog");
     const result = await upsertSourced(this.#q, input);
-    if (result === "written") {
-      await this.#ensureCatalogued(input.service, "upsertSourced.catalog");
-      await invalidateCounts(this.#q, input.service);
-    }
+    if (result === "written") await invalidateCounts(this.#q, input.service);
     return result;
   }
 
@@ -322,6 +312,15 @@ export class DynamoStore implements Store {
   /**
    * Makes sure the service is in the catalog, once per service per process, so a fleet
    * booting into one service costs one write a node.
+   *
+   * Both writes of an instance (heartbeat, upsertSourced) call this first, before the
+   * instance, and so does SQLite inside its transaction. A crash between the two writes
+   * leaves a catalogued service with no instance, which every reader already meets (a
+   * service whose instances have all lapsed): services() lists only those with live instances,
+   * and the caps find nothing of it. The other order could leave an instance whose service is
+   * not catalogued, missing from services() and from the per-token caps' count until some
+   * later write catalogued it. The catalog entry is never removed, so "catalogued before
+   * written" holds for every instance at every moment.
    */
   async #ensureCatalogued(service: string, operation: string): Promise<void> {
     if (this.#catalogued.has(service)) return;

@@ -1,22 +1,22 @@
 import { DeleteCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { type QueryContext, queryPartition } from "./dynamo-queries.js";
-import { isConditionFailure } from "./errors.js";
-import { instanceKey, RECONCILE_PK, reconcileKey } from "./keys.js";
-import { fromStateItem, toStateItem } from "./reconcile-item.js";
-import { leaseValues } from "./rules.js";
+import { fromStateItem, toStateItem } from "../reconcile-item.js";
+import { leaseValues, ownerMayReplace, removalExpected } from "../rules.js";
 import {
   type ReconcileState,
   type RemoveExpectation,
   type SourcedInput,
   sourceOwner,
-} from "./store.js";
-import { setExpression } from "./update-expression.js";
+} from "../store.js";
+import { isConditionFailure } from "./errors.js";
+import { instanceKey, RECONCILE_PK, reconcileKey } from "./keys.js";
+import { type QueryContext, queryPartition } from "./queries.js";
+import { conditionParams, setExpression } from "./update-expression.js";
 
 /** The reconciler's side of DynamoStore: heartbeats never go through these. */
 /**
  * One conditional UpdateItem, like a heartbeat, but with the source's owner and a lease of
- * the caller's choosing. The condition is the heartbeat's without the rate floor: the
- * reconciler writes at most once a pass.
+ * the caller's choosing. The condition is ownerMayReplace (rules.ts), the heartbeat's
+ * without the rate floor: the reconciler writes at most once a pass.
  */
 export async function upsertSourced(
   q: QueryContext,
@@ -33,15 +33,7 @@ export async function upsertSourced(
     ttl: leaseSeconds,
     nowMs,
   });
-  const {
-    sets,
-    names,
-    values: exprValues,
-  } = setExpression({
-    ...lease,
-    registered_at: registeredAtMs,
-  });
-  exprValues[":now_s"] = Math.floor(nowMs / 1000);
+  const { sets, names, values } = setExpression({ ...lease, registered_at: registeredAtMs });
   try {
     await q.call("upsertSourced", () =>
       q.doc.send(
@@ -50,10 +42,7 @@ export async function upsertSourced(
           TableName: q.table,
           Key: instanceKey(service, id),
           UpdateExpression: `SET ${sets.join(", ")}`,
-          ConditionExpression:
-            "attribute_not_exists(pk) OR #expires_at <= :now_s OR #owner = :owner",
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: exprValues,
+          ...conditionParams(ownerMayReplace.condition({ owner, nowMs }), { names, values }),
         }),
       ),
     );
@@ -70,20 +59,6 @@ export async function removeInstance(
   id: string,
   expect: RemoveExpectation,
 ): Promise<boolean> {
-  const names: Record<string, string> = {};
-  const values: Record<string, unknown> = {};
-  const conditions = ["attribute_exists(pk)"];
-  if (expect.owner !== undefined) {
-    names["#owner"] = "owner";
-    values[":owner"] = expect.owner;
-    conditions.push("#owner = :owner");
-  }
-  Object.entries(expect.metadata ?? {}).forEach(([key, value], i) => {
-    names["#metadata"] = "metadata";
-    names[`#m${i}`] = key;
-    values[`:m${i}`] = value;
-    conditions.push(`#metadata.#m${i} = :m${i}`);
-  });
   try {
     await q.call("remove", () =>
       q.doc.send(
@@ -91,9 +66,7 @@ export async function removeInstance(
           ...q.capacity,
           TableName: q.table,
           Key: instanceKey(service, id),
-          ConditionExpression: conditions.join(" AND "),
-          ExpressionAttributeNames: Object.keys(names).length > 0 ? names : undefined,
-          ExpressionAttributeValues: Object.keys(values).length > 0 ? values : undefined,
+          ...conditionParams(removalExpected.condition(expect)),
         }),
       ),
     );
