@@ -1,13 +1,14 @@
 import { createSocket, type Socket as UdpSocket } from "node:dgram";
 import { createServer, isIPv6, type Server, type Socket } from "node:net";
 import type { DnsSource, ZoneOptions } from "../shared/dns/answer.js";
+import { cachedRespond } from "../shared/dns/cached-respond.js";
 import {
   DnsFormatError,
   formatError,
   MAX_STREAM_MESSAGE,
-  respond,
   serverFailure,
 } from "../shared/dns/wire.js";
+import type { AnswerCache } from "../shared/http/answer-cache.js";
 
 export interface DnsServerOptions {
   host: string;
@@ -15,6 +16,8 @@ export interface DnsServerOptions {
   port: number;
   source: DnsSource;
   zone: ZoneOptions;
+  /** Answers kept until their service changes, shared with the HTTP reads; default: none. */
+  answers?: AnswerCache | undefined;
   warn?: (message: string, detail?: Record<string, unknown>) => void;
 }
 
@@ -31,7 +34,8 @@ const MAX_PIPELINED = 64;
 
 async function answer(query: Buffer, options: DnsServerOptions, transport: "udp" | "stream") {
   try {
-    return (await respond(query, options.source, options.zone, transport)).message;
+    return (await cachedRespond(query, options.source, options.zone, transport, options.answers))
+      .message;
   } catch (err) {
     if (err instanceof DnsFormatError) return formatError(query);
     options.warn?.("dns: cannot answer", { reason: String(err) });

@@ -5,6 +5,7 @@ import { localPresignKeys } from "../shared/auth/presign-keys.js";
 import { AnyToken } from "../shared/auth/scoped-tokens.js";
 import { TokenSet } from "../shared/auth/tokens.js";
 import { registryApp } from "../shared/compose/registry-app.js";
+import { AnswerCache } from "../shared/http/answer-cache.js";
 import { LOCAL_MAX_WAIT_SECONDS } from "../shared/http/blocking.js";
 import { EDGE_CACHE_SECONDS } from "../shared/http/cacheable.js";
 import type { Scheduled } from "../shared/reconcile/scheduler.js";
@@ -94,6 +95,9 @@ export async function serve(env: Environment): Promise<void> {
     // One store for the app and the reconciler, signalling every write to the waiting reads.
     const changes = new ChangeFeed();
     const store = notifyingStore(metrics.instrument(local.store), changes);
+    // Renderings kept until their service changes: only when this process hears every write,
+    // i.e. the registry is in the data folder it holds the lock on.
+    const answers = local.inDataDir ? new AnswerCache({ versions: changes }) : undefined;
     // Imported only when a source is configured: the AWS SDK's EC2 and Cloud Map clients it
     // brings cost some 60 MB of memory in a registry that never reconciles.
     const composed = hasSource(settings.reconciler)
@@ -110,6 +114,7 @@ export async function serve(env: Environment): Promise<void> {
       logger: log,
       signing,
       blockingReads: { maxWaitSeconds: LOCAL_MAX_WAIT_SECONDS, feed: changes },
+      answers,
       configuredSources: passes?.sources,
       dnsZone,
       onEvent: metrics.onEvent,
@@ -125,6 +130,7 @@ export async function serve(env: Environment): Promise<void> {
             list: (service) => store.list(service, Date.now()),
           },
           zone: { zone: dnsZone, ttl: EDGE_CACHE_SECONDS, now: Date.now },
+          answers,
           warn: (message, detail) => log.warn(message, detail),
         })
       : undefined;

@@ -9,6 +9,7 @@ import { DEFAULT_DNS_ZONE } from "../dns/names.js";
 import { type AppLogger, silentLogger } from "../logging.js";
 import type { SigningSource } from "../signing/source.js";
 import { type RegistryStore, StoreUnavailableError } from "../store/store.js";
+import type { AnswerCache } from "./answer-cache.js";
 import type { AppEvent } from "./app-event.js";
 import { requireToken } from "./auth.js";
 import type { BlockingReads } from "./blocking.js";
@@ -71,6 +72,13 @@ export interface AppOptions {
    * waiting reads at once. Default: refused with 400 `wait_unsupported`.
    */
   blockingReads?: BlockingReads;
+  /**
+   * Keeps list reads' and DNS answers' renderings until their service changes
+   * (answer-cache.ts), its versions being those of the feed the store was wrapped with. Only
+   * where that feed hears every write: local mode over its own SQLite file. Default: none,
+   * every read renders.
+   */
+  answers?: AnswerCache;
   /** The zone DNS over HTTPS answers for (MUSTER_DNS_ZONE). Default `muster.internal`. */
   dnsZone?: string;
   /** Called with each refusal's code and status (local mode counts them). Default: nothing. */
@@ -134,6 +142,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
       now,
       signing: options.signing,
       blocking: options.blockingReads,
+      answers: options.answers,
     }),
   );
   app.route("/v1", crossServiceRoutes({ ...guard, store, now }));
@@ -144,6 +153,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
       store,
       now,
       tokens: new AnyToken(tokens, options.scopedTokens),
+      answers: options.answers,
       zone: { zone: options.dnsZone ?? DEFAULT_DNS_ZONE, ttl: EDGE_CACHE_SECONDS },
     }),
   );

@@ -54,7 +54,7 @@ describe("DNS over HTTPS through the Lambda adapter (DynamoDB Local)", () => {
       { priority: 0, weight: 1, port: 7001, target: "node-1.blixard.nodes.example.internal" },
     ]);
 
-    // Without a token the service is not public: REFUSED, not an HTTP error.
+    // Without a token the service is not public: NXDOMAIN (as if absent), not an HTTP error.
     const get = await invoke(
       httpEvent({
         method: "GET",
@@ -63,6 +63,6 @@ describe("DNS over HTTPS through the Lambda adapter (DynamoDB Local)", () => {
       }),
     );
     expect(get.statusCode).toBe(200);
-    expect(packet.decode(Buffer.from(get.body, "base64"))).toMatchObject({ rcode: "REFUSED" });
+    expect(packet.decode(Buffer.from(get.body, "base64"))).toMatchObject({ rcode: "NXDOMAIN" });
   });
 });
