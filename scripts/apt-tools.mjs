@@ -5,7 +5,11 @@
 // (one `which` per tool); `apt-get update` runs only when a package is missing and apt has no
 // candidate for it, so a warm machine never touches the network.
 //
-// Usage: node scripts/apt-tools.mjs install
+// `install --bench` adds what only `npm run bench` uses: NSD (Debian `nsd`, the authoritative
+// DNS server muster's DNS is compared with) and dnsperf (Debian `dnsperf`, the load generator).
+// The tests never need them.
+//
+// Usage: node scripts/apt-tools.mjs install [--bench]
 
 import { execFileSync, spawnSync } from "node:child_process";
 
@@ -21,6 +25,12 @@ const TOOLS = [
   { command: "etcd", pkg: "etcd-server" },
 ];
 
+/** Only for `npm run bench` (bench/dns.ts). */
+const BENCH_TOOLS = [
+  { command: "nsd", pkg: "nsd" },
+  { command: "dnsperf", pkg: "dnsperf" },
+];
+
 const has = (command) =>
   spawnSync("sh", ["-c", `command -v ${command}`], { stdio: "ignore" }).status === 0;
 
@@ -32,11 +42,11 @@ function hasCandidate(pkg) {
 // Other apt users on the machine hold the lock for a while: wait for it rather than fail.
 const APT = ["-o", "DPkg::Lock::Timeout=600", "-o", "Acquire::Retries=3"];
 
-function install() {
-  const missing = TOOLS.filter((t) => !has(t.command)).map((t) => t.pkg);
+function install(tools) {
+  const missing = tools.filter((t) => !has(t.command)).map((t) => t.pkg);
   if (missing.length === 0) {
     console.log(
-      `apt-tools: ${TOOLS.map((t) => t.command).join(", ")} already installed, nothing to do`,
+      `apt-tools: ${tools.map((t) => t.command).join(", ")} already installed, nothing to do`,
     );
     return;
   }
@@ -53,17 +63,19 @@ function install() {
     stdio: ["ignore", "ignore", "inherit"],
     env,
   });
-  for (const t of TOOLS) {
+  for (const t of tools) {
     if (!has(t.command))
       throw new Error(`apt-tools: ${t.pkg} installed but ${t.command} not on PATH`);
   }
   console.log(`apt-tools: installed ${missing.join(", ")}`);
 }
 
-const [command] = process.argv.slice(2);
-if (command === "install") {
-  install();
+const [command, ...flags] = process.argv.slice(2);
+if (command === "install" && flags.length === 0) {
+  install(TOOLS);
+} else if (command === "install" && flags.length === 1 && flags[0] === "--bench") {
+  install(BENCH_TOOLS);
 } else {
-  console.error("usage: node scripts/apt-tools.mjs install");
+  console.error("usage: node scripts/apt-tools.mjs install [--bench]");
   process.exit(2);
 }
