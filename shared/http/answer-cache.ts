@@ -70,22 +70,8 @@ export class AnswerCache {
     // Read before the render: a write landing during it leaves the answer under the older
     // version, so the next read makes it again rather than keep what may predate the write.
     const version = service === undefined ? 0 : this.#versions.version(service);
-    const entry = this.#entries.get(key);
-    if (entry) {
-      if (
-        entry.version === version &&
-        entry.service === service &&
-        nowMs >= entry.madeAtMs &&
-        nowMs < entry.validUntilMs
-      ) {
-        this.counts.hits++;
-        // Most recently used last: the Map's order is the eviction order.
-        this.#entries.delete(key);
-        this.#entries.set(key, entry);
-        return entry.value as T;
-      }
-      this.#forget(key, entry);
-    }
+    const kept = this.#kept<T>(service, key, nowMs, version);
+    if (kept !== undefined) return kept;
     const pending = this.#making.get(key);
     if (pending && pending.version === version) return (await pending.made) as T;
     const made = this.#make(service, key, version, nowMs, make);
@@ -95,6 +81,39 @@ export class AnswerCache {
     } finally {
       if (this.#making.get(key)?.made === made) this.#making.delete(key);
     }
+  }
+
+  /**
+   * The answer under `key` if one is kept for the service as it is now, without waiting (DNS
+   * answers a hit in the same turn of the event loop); undefined otherwise.
+   */
+  peek<T>(service: string | undefined, key: string, nowMs: number): T | undefined {
+    const version = service === undefined ? 0 : this.#versions.version(service);
+    return this.#kept<T>(service, key, nowMs, version);
+  }
+
+  #kept<T>(
+    service: string | undefined,
+    key: string,
+    nowMs: number,
+    version: number,
+  ): T | undefined {
+    const entry = this.#entries.get(key);
+    if (!entry) return undefined;
+    if (
+      entry.version === version &&
+      entry.service === service &&
+      nowMs >= entry.madeAtMs &&
+      nowMs < entry.validUntilMs
+    ) {
+      this.counts.hits++;
+      // Most recently used last: the Map's order is the eviction order.
+      this.#entries.delete(key);
+      this.#entries.set(key, entry);
+      return entry.value as T;
+    }
+    this.#forget(key, entry);
+    return undefined;
   }
 
   /** Answers kept now. */

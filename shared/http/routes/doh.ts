@@ -3,7 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { allows } from "../../auth/scopes.js";
 import type { TokenVerifier } from "../../auth/tokens.js";
 import type { ZoneOptions } from "../../dns/answer.js";
-import { cachedRespond } from "../../dns/cached-respond.js";
+import { CachedResponder } from "../../dns/cached-respond.js";
 import { DnsFormatError, MAX_STREAM_MESSAGE } from "../../dns/wire.js";
 import type { Principal } from "../../model/principal.js";
 import type { RegistryStore } from "../../store/store.js";
@@ -34,6 +34,7 @@ const DNS_MESSAGE = "application/dns-message";
 export function dohRoute(deps: DohDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const options: ZoneOptions = { ...deps.zone, now: deps.now };
+  const responder = new CachedResponder(deps.answers);
 
   const principalOf = async (c: Context): Promise<Principal | undefined> => {
     const header = c.req.header("authorization");
@@ -57,9 +58,9 @@ export function dohRoute(deps: DohDeps): Hono<AppEnv> {
         (principal !== undefined && allows(principal, "read", service)),
       list: (service: string) => deps.store.list(service, deps.now()),
     };
-    let result: Awaited<ReturnType<typeof cachedRespond>>;
+    let result: Awaited<ReturnType<typeof responder.respond>>;
     try {
-      result = await cachedRespond(query, source, options, "stream", deps.answers);
+      result = await responder.respond(query, source, options, "stream");
     } catch (err) {
       if (!(err instanceof DnsFormatError)) throw err;
       throw new ApiError(400, "invalid_dns_message", err.message, [
