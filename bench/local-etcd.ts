@@ -67,7 +67,7 @@ export async function etcdRates(
     async () =>
       (
         await throughput(listRequests, IN_FLIGHT, async () =>
-          check.check(await etcdRange(etcd, "/peers/")),
+          check.check(await etcdRange(etcd, "/peers/", check.counted)),
         )
       ).perSecond,
   );

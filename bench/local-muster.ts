@@ -14,8 +14,14 @@ export const PLAIN = "bench-plain";
 export const heartbeat = (client: HttpClient, url: string, service: string, body: Body) =>
   client.post(`${url}/v1/services/${service}/heartbeats`, body, AUTH);
 
-export const list = (client: HttpClient, url: string, service: string, file: string) =>
-  client.send("GET", `${url}/v1/services/${service}/${file}`, AUTH);
+/** A GET of a service's file; `same`: the bytes it is expected to be (HttpClient.send). */
+export const list = (
+  client: HttpClient,
+  url: string,
+  service: string,
+  file: string,
+  same?: Buffer,
+) => client.send("GET", `${url}/v1/services/${service}/${file}`, AUTH, undefined, same);
 
 /** Registers `count` nodes of `body`'s shape; every one must be created (or renewed). */
 export async function seed(
@@ -78,7 +84,8 @@ export async function musterRates(
     const { perSecond } = await throughput(
       listRequests,
       IN_FLIGHT,
-      async (): Promise<Answer> => check.check(await list(client, url, service, file)),
+      async (): Promise<Answer> =>
+        check.check(await list(client, url, service, file, check.counted)),
     );
     return perSecond;
   };

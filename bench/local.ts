@@ -259,7 +259,8 @@ export async function benchLocal(
         ".",
     );
     notes.push(
-      `Every list answer was checked as it came (status 200, ${NODES.toLocaleString("en")} entries counted, the same bytes): ${m.checked.toLocaleString("en")} answers.`,
+      `Every list answer was checked as it came: status 200, and ${NODES.toLocaleString("en")} entries, counted in the first body ` +
+        `and every answer compared byte for byte with it (${m.checked.toLocaleString("en")} answers; etcd's ranges alike).`,
     );
     if (side.dns) {
       notes.push(

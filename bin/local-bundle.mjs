@@ -178,8 +178,10 @@ export async function bundleEntry() {
 
 /**
  * V8 settings of the server process. The young generation: V8 grows it to 64 MB a semi-space
- * (128 MB) under load and keeps it, which was most of the server's memory after a bench
- * (255 MB, against 158 MB with 4 MB semi-spaces, at the same heartbeat and read rates).
+ * (128 MB) under load and keeps it, which was most of the server's memory after a bench:
+ * 255 MB, against 158 MB with 4 MB semi-spaces (at 1,000 nodes, 110 MB at rest against 125).
+ * The price is more scavenges: GC took 24% of a heartbeat's CPU time, against 17% with 8 MB
+ * and 16% with 16 MB (docs/benchmarks.md).
  */
 const V8_FLAGS = ["--max-semi-space-size=4"];
 
