@@ -31,7 +31,8 @@ import { dirname, extname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const ENTRY = join(ROOT, "local", "cli.ts");
+/** The CLI, under the checkout. */
+const ENTRY = join("local", "cli.ts");
 /** What decides the bundle besides its own sources. */
 const ALSO = ["package-lock.json", "tsconfig.json", "bin/local-bundle.mjs"];
 const POINTER = "current.json";
@@ -49,8 +50,8 @@ function places() {
   ];
 }
 
-/** The key of a list of files (relative to the checkout); undefined when one is missing. */
-function keyOf(files, contents = (file) => readFileSync(join(ROOT, file))) {
+/** The key of a list of files (relative to `root`); undefined when one is missing. */
+function keyOf(root, files, contents = (file) => readFileSync(join(root, file))) {
   const hash = createHash("sha256");
   for (const file of [...files].sort()) {
     let content;
@@ -64,8 +65,11 @@ function keyOf(files, contents = (file) => readFileSync(join(ROOT, file))) {
   return hash.digest("hex").slice(0, 32);
 }
 
-/** The entry of a bundle in `dir` that matches the source as it is now, if there is one. */
-export function freshBundle(dir) {
+/**
+ * The entry of a bundle in `dir` that matches the source (of the checkout at `root`) as it is
+ * now, if there is one.
+ */
+export function freshBundle(dir, root = ROOT) {
   let pointer;
   try {
     pointer = JSON.parse(readFileSync(join(dir, POINTER), "utf8"));
@@ -74,11 +78,11 @@ export function freshBundle(dir) {
   }
   if (!Array.isArray(pointer.files) || typeof pointer.key !== "string") return undefined;
   const entry = join(dir, pointer.key, "cli.mjs");
-  return keyOf(pointer.files) === pointer.key && existsSync(entry) ? entry : undefined;
+  return keyOf(root, pointer.files) === pointer.key && existsSync(entry) ? entry : undefined;
 }
 
-/** Builds the bundle into `dir` (made owner-only if new); returns its entry. */
-export async function buildBundle(dir) {
+/** Builds the bundle of `root`'s CLI into `dir` (made owner-only if new); returns its entry. */
+export async function buildBundle(dir, root = ROOT) {
   const esbuild = await import("esbuild");
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const staging = mkdtempSync(join(dir, "tmp-"));
@@ -90,14 +94,14 @@ export async function buildBundle(dir) {
       build.onLoad({ filter: /\.(m?ts|m?js|json)$/ }, (args) => {
         if (args.path.includes(`${sep}node_modules${sep}`)) return undefined;
         const contents = readFileSync(args.path);
-        compiled.set(relative(ROOT, args.path), contents);
+        compiled.set(relative(root, args.path), contents);
         return { contents, loader: LOADERS[extname(args.path)] ?? "js" };
       });
     },
   };
   try {
     await esbuild.build({
-      entryPoints: { cli: ENTRY },
+      entryPoints: { cli: join(root, ENTRY) },
       outdir: staging,
       outExtension: { ".js": ".mjs" },
       // The engines and the reconciler's AWS clients are imported when used (open-store.ts,
@@ -114,9 +118,10 @@ export async function buildBundle(dir) {
       banner: {
         js: 'import { createRequire as __musterRequire } from "node:module"; const require = __musterRequire(import.meta.url);',
       },
-      // Not minified: a stack trace of a bug report names functions and readable lines.
-      keepNames: true,
-      absWorkingDir: ROOT,
+      // Not minified: a stack trace of a bug report names functions and readable lines. (No
+      // keepNames either: names are kept anyway when not minified, and its helper wrapped
+      // every closure the request paths make.)
+      absWorkingDir: root,
       plugins: [keyed],
       logLevel: "warning",
     });
@@ -127,7 +132,7 @@ export async function buildBundle(dir) {
     await esbuild.stop?.();
   }
   const files = [...compiled.keys(), ...ALSO];
-  const key = keyOf(files, (file) => compiled.get(file) ?? readFileSync(join(ROOT, file)));
+  const key = keyOf(root, files, (file) => compiled.get(file) ?? readFileSync(join(root, file)));
   if (key === undefined) throw new Error(`a file of ${ALSO.join(", ")} is missing`);
   const target = join(dir, key);
   try {
@@ -216,7 +221,7 @@ export async function loadMuster() {
     );
     const { register } = await import("tsx/esm/api");
     register();
-    await import(pathToFileURL(ENTRY).href);
+    await import(pathToFileURL(join(ROOT, ENTRY)).href);
     return;
   }
   await import(pathToFileURL(entry).href);
