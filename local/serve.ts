@@ -6,7 +6,7 @@ import { AnyToken } from "../shared/auth/scoped-tokens.js";
 import { TokenSet } from "../shared/auth/tokens.js";
 import { registryApp } from "../shared/compose/registry-app.js";
 import { ConfigError, readConfig } from "../shared/config.js";
-import { readDnsZone } from "../shared/dns/config.js";
+import { readDnsIrohService, readDnsZone } from "../shared/dns/config.js";
 import { LOCAL_MAX_WAIT_SECONDS } from "../shared/http/blocking.js";
 import { EDGE_CACHE_SECONDS } from "../shared/http/cacheable.js";
 import { configuredSources, createReconcilerClients } from "../shared/reconcile/clients.js";
@@ -41,6 +41,7 @@ export async function serve(env: NodeJS.ProcessEnv): Promise<void> {
   const { port, host } = config.local;
   const dataDir = resolve(config.local.dataDir);
   const dnsZone = readDnsZone(env);
+  const dnsIrohService = readDnsIrohService(env);
   const dnsListen = readDnsListen(env);
   const tls = readTls(env);
   const metrics = new LocalMetrics({ public: readMetricsPublic(env) });
@@ -107,6 +108,7 @@ export async function serve(env: NodeJS.ProcessEnv): Promise<void> {
       blockingReads: { maxWaitSeconds: LOCAL_MAX_WAIT_SECONDS, feed: changes },
       configuredSources: configuredSources(reconcileConfig),
       dnsZone,
+      dnsIrohService,
       onEvent: metrics.onEvent,
       onRefusal: metrics.onRefusal,
     });
@@ -119,7 +121,12 @@ export async function serve(env: NodeJS.ProcessEnv): Promise<void> {
             mayRead: (service) => config.publicServices.has(service),
             list: (service) => store.list(service, Date.now()),
           },
-          zone: { zone: dnsZone, ttl: EDGE_CACHE_SECONDS, now: Date.now },
+          zone: {
+            zone: dnsZone,
+            ttl: EDGE_CACHE_SECONDS,
+            now: Date.now,
+            irohService: dnsIrohService,
+          },
           warn: (message, detail) => log.warn(message, detail),
         })
       : undefined;

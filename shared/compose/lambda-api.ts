@@ -3,7 +3,7 @@ import { RotatingPresignKeys } from "../auth/presign-keys.js";
 import { RotatingTokens } from "../auth/secret-tokens.js";
 import { TokenSet } from "../auth/tokens.js";
 import { readConfig } from "../config.js";
-import { readDnsZone } from "../dns/config.js";
+import { readDnsIrohService, readDnsZone } from "../dns/config.js";
 import type { AppOptions } from "../http/app.js";
 import { lambdaBlockingReads } from "../http/blocking.js";
 import type { AppLogger } from "../logging.js";
@@ -66,6 +66,7 @@ export function lambdaApi(
     blockingReads: lambdaBlockingReads(env),
     logger,
     dnsZone: readDnsZone(env),
+    dnsIrohService: readDnsIrohService(env),
     onEvent: hooks.onEvent,
   }).app;
 }

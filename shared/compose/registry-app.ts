@@ -21,6 +21,8 @@ export interface RegistryParts
   presign: PresignKeys | undefined;
   logger: AppLogger;
   dnsZone: string;
+  /** MUSTER_DNS_IROH_SERVICE, when set. */
+  dnsIrohService?: string | undefined;
   /** The discovery sources this deployment runs (for /v1/discovery/health). Default: none. */
   configuredSources?: string[];
 }
@@ -46,6 +48,7 @@ export function registryApp(parts: RegistryParts): {
     blockingReads: parts.blockingReads,
     discovery: discoveryFromTable({ store, configured: parts.configuredSources }),
     dnsZone: parts.dnsZone,
+    dnsIrohService: parts.dnsIrohService,
     onEvent: parts.onEvent,
     onRefusal: parts.onRefusal,
   });

@@ -73,6 +73,8 @@ export interface AppOptions {
   blockingReads?: BlockingReads;
   /** The zone DNS over HTTPS answers for (MUSTER_DNS_ZONE). Default `muster.internal`. */
   dnsZone?: string;
+  /** The service `_iroh._tcp.<zone>` answers for (MUSTER_DNS_IROH_SERVICE). Default: none. */
+  dnsIrohService?: string | undefined;
   /** Called with each refusal's code and status (local mode counts them). Default: nothing. */
   onRefusal?: (code: string, status: number) => void;
 }
@@ -144,7 +146,11 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
       store,
       now,
       tokens: new AnyToken(tokens, options.scopedTokens),
-      zone: { zone: options.dnsZone ?? DEFAULT_DNS_ZONE, ttl: EDGE_CACHE_SECONDS },
+      zone: {
+        zone: options.dnsZone ?? DEFAULT_DNS_ZONE,
+        ttl: EDGE_CACHE_SECONDS,
+        irohService: options.dnsIrohService,
+      },
     }),
   );
   app.route(
