@@ -58,7 +58,7 @@ type RegistryFileIn = z.infer<typeof registryFile>;
 
 export type { NodeRegistryEntry };
 
-const bootstrapInfo = z.object({
+export const bootstrapInfo = z.object({
   node_id: z.number().int().min(0),
   p2p_node_id: z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex characters"),
   p2p_addresses: z.array(z.string()).max(16),
