@@ -6,8 +6,11 @@
 //
 // MUSTER_CACHE_DIR overrides the root; otherwise $XDG_CACHE_HOME/muster, else ~/.cache/muster.
 
+import { createHash } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 
 /** Pins: changing one makes a new cache folder, so an old build is never taken for the new one. */
 export const PINS = {
@@ -29,3 +32,29 @@ export const dynamodbLocalDir = () => join(cacheRoot(), slug(PINS.dynamodbLocal)
 export const motoVenv = () => join(cacheRoot(), slug(PINS.moto));
 /** Cargo's target folder for test/blixard-shapes (cargo rebuilds only what changed). */
 export const blixardShapesTarget = () => join(cacheRoot(), "blixard-shapes-target");
+
+const SHAPES_CRATE = fileURLToPath(new URL("../test/blixard-shapes/", import.meta.url));
+
+/**
+ * test/blixard-shapes' program, kept under the hash of its sources (Cargo.toml, Cargo.lock,
+ * src/): the target folder is shared by every checkout, so its `debug/blixard-shapes` is
+ * whichever checkout built last; this copy is the one built from these sources.
+ */
+export function blixardShapesBinary() {
+  const hash = createHash("sha256");
+  const files = [
+    "Cargo.toml",
+    "Cargo.lock",
+    ...readdirSync(join(SHAPES_CRATE, "src"))
+      .filter((f) => f.endsWith(".rs"))
+      .sort()
+      .map((f) => join("src", f)),
+  ];
+  for (const file of files) {
+    hash
+      .update(`${file}\0`)
+      .update(readFileSync(join(SHAPES_CRATE, file)))
+      .update("\0");
+  }
+  return join(cacheRoot(), "blixard-shapes-bin", hash.digest("hex").slice(0, 16), "blixard-shapes");
+}
