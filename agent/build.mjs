@@ -46,9 +46,10 @@ const result = await build({
 });
 
 // A node installs the agent alone: nothing of the AWS SDK or of the server may end up in its
-// bundle (the dependency direction in docs/design.md, enforced).
+// bundle (the dependency direction in docs/design.md, enforced), nor the official Kubernetes
+// client (≈ 1.9 MiB with its undici; the agent has its own small one, docs/dependencies.md).
 const forbidden = Object.keys(result.metafile.inputs).filter((input) =>
-  /node_modules\/(@aws-sdk|@smithy|hono|@hono)\//.test(input),
+  /node_modules\/(@aws-sdk|@smithy|hono|@hono|@kubernetes|undici)\//.test(input),
 );
 if (forbidden.length > 0) {
   console.error(`agent bundle pulls in server-side code:\n  ${forbidden.join("\n  ")}`);

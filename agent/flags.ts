@@ -1,4 +1,6 @@
 import { readFile } from "node:fs/promises";
+import { type ParseArgsConfig, parseArgs } from "node:util";
+import { serviceName } from "../shared/model/names.js";
 import type { TokenSource } from "./client/registry-client.js";
 import { UsageError } from "./usage.js";
 
@@ -33,6 +35,11 @@ export function secondsFlag(
   return Math.round(n * 1000);
 }
 
+/** `--timeout`: seconds per registry request, 5 when not given. */
+export function timeoutFlag(value: string | undefined): number {
+  return secondsFlag(value, "timeout") ?? 5000;
+}
+
 /**
  * The token from `--token-file` (read at every use, so that it can be rotated in place) or
  * MUSTER_TOKEN. The file is read once here too, to fail at start rather than at the first
@@ -60,10 +67,75 @@ export async function tokenSource(
 }
 
 /** node:util parseArgs throws TypeErrors with ERR_PARSE_ARGS_* codes: those are usage errors. */
-export function asUsageError(err: unknown): unknown {
+function asUsageError(err: unknown): unknown {
   const code = (err as { code?: unknown }).code;
   if (typeof code === "string" && code.startsWith("ERR_PARSE_ARGS")) {
     return new UsageError((err as Error).message);
   }
   return err;
+}
+
+/**
+ * Parses a command's arguments (strictly: an unknown flag is a usage error); undefined once
+ * `--help` has printed `usage`, for the command to exit 0.
+ */
+export function parseCommandLine<const T extends ParseArgsConfig>(
+  config: T,
+  usage: string,
+): ReturnType<typeof parseArgs<T>> | undefined {
+  let parsed: ReturnType<typeof parseArgs<T>>;
+  try {
+    parsed = parseArgs(config);
+  } catch (err) {
+    throw asUsageError(err);
+  }
+  if ((parsed.values as { help?: boolean }).help) {
+    process.stdout.write(usage);
+    return undefined;
+  }
+  return parsed;
+}
+
+/** The flags of a command that talks to one service of one registry (`run`, `watch`). */
+export const TARGET_OPTIONS = {
+  registry: { type: "string" },
+  service: { type: "string" },
+  "token-file": { type: "string" },
+  timeout: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const satisfies ParseArgsConfig["options"];
+
+export interface Target {
+  /** An http(s) URL, as given. */
+  registry: string;
+  service: string;
+  token: TokenSource | undefined;
+  /** Per request. */
+  timeoutMs: number;
+}
+
+/** `--registry` (or MUSTER_REGISTRY), `--service`, the token and `--timeout` (default 5 s). */
+export async function readTarget(
+  flags: { registry?: string; service?: string; "token-file"?: string; timeout?: string },
+  env: NodeJS.ProcessEnv,
+): Promise<Target> {
+  const registry = flags.registry ?? env.MUSTER_REGISTRY;
+  if (!registry) throw new UsageError("--registry is required (or set MUSTER_REGISTRY)");
+  if (!URL.canParse(registry) || !/^https?:$/.test(new URL(registry).protocol)) {
+    throw new UsageError(
+      `--registry must be an http or https URL, not ${JSON.stringify(registry)}`,
+    );
+  }
+  if (flags.service === undefined) throw new UsageError("--service is required");
+  // The registry's own schema, so a bad name gets the words the server would answer.
+  const service = serviceName.safeParse(flags.service);
+  if (!service.success) {
+    throw new UsageError(`--service: ${service.error.issues[0]?.message ?? "invalid"}`);
+  }
+  return {
+    registry,
+    service: service.data,
+    token: await tokenSource(flags["token-file"], env),
+    timeoutMs: timeoutFlag(flags.timeout),
+  };
 }

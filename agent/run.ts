@@ -1,22 +1,25 @@
-import { parseArgs } from "node:util";
+import type { parseArgs } from "node:util";
 import { type HeartbeatBody, heartbeatBody, TTL_DEFAULT } from "../shared/model/heartbeat.js";
-import { serviceName } from "../shared/model/names.js";
 import type { HealthCheck } from "./checks/check.js";
 import { execCheck } from "./checks/exec.js";
 import { httpCheck } from "./checks/http.js";
 import { tcpCheck } from "./checks/tcp.js";
 import { RegistryClient } from "./client/registry-client.js";
-import { asUsageError, commaList, numberFlag, secondsFlag, tokenSource } from "./flags.js";
+import {
+  commaList,
+  numberFlag,
+  parseCommandLine,
+  readTarget,
+  secondsFlag,
+  TARGET_OPTIONS,
+} from "./flags.js";
 import { Heartbeater } from "./heartbeater.js";
 import { IMDS_ENDPOINT, readEc2Identity } from "./imds.js";
 import { type Logger, stderrLogger } from "./log.js";
 import { RUN_USAGE, UsageError } from "./usage.js";
 
 const OPTIONS = {
-  registry: { type: "string" },
-  "token-file": { type: "string" },
-  timeout: { type: "string" },
-  service: { type: "string" },
+  ...TARGET_OPTIONS,
   id: { type: "string" },
   address: { type: "string" },
   ttl: { type: "string" },
@@ -36,7 +39,6 @@ const OPTIONS = {
   ec2: { type: "boolean" },
   port: { type: "string" },
   "imds-endpoint": { type: "string" },
-  help: { type: "boolean", short: "h" },
 } as const;
 
 type RunFlags = ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>["values"];
@@ -62,31 +64,13 @@ export async function runCommand(
   env: NodeJS.ProcessEnv,
   log: Logger = stderrLogger(),
 ): Promise<number> {
-  let flags: RunFlags;
-  try {
-    flags = parseArgs({ args: argv, options: OPTIONS, strict: true }).values;
-  } catch (err) {
-    throw asUsageError(err);
-  }
-  if (flags.help) {
-    process.stdout.write(RUN_USAGE);
-    return 0;
-  }
-
-  const registryFlag = flags.registry ?? env.MUSTER_REGISTRY;
-  if (!registryFlag) throw new UsageError("--registry is required (or set MUSTER_REGISTRY)");
-  const registry = validRegistry(registryFlag);
-  const service = serviceName.safeParse(flags.service ?? "");
-  if (flags.service === undefined) throw new UsageError("--service is required");
-  if (!service.success) {
-    throw new UsageError(`--service: ${service.error.issues[0]?.message ?? "invalid"}`);
-  }
-  const token = await tokenSource(flags["token-file"], env);
+  const flags = parseCommandLine({ args: argv, options: OPTIONS, strict: true }, RUN_USAGE)?.values;
+  if (!flags) return 0;
+  const { registry, service, token, timeoutMs } = await readTarget(flags, env);
   if (!token) throw new UsageError("no token: pass --token-file or set MUSTER_TOKEN");
   const check = healthCheck(flags);
   const checkIntervalMs = secondsFlag(flags["check-interval"], "check-interval");
   const checkTimeoutMs = secondsFlag(flags["check-timeout"], "check-timeout");
-  const timeoutMs = secondsFlag(flags.timeout, "timeout") ?? 5000;
   if (!flags.ec2 && flags.id === undefined) throw new UsageError("--id is required (or --ec2)");
   if (!flags.ec2 && flags.address === undefined) {
     throw new UsageError("--address is required (or --ec2 with --port)");
@@ -137,7 +121,7 @@ export async function runCommand(
   });
   const agent = new Heartbeater({
     client,
-    service: service.data,
+    service,
     instance,
     check,
     checkIntervalMs,
@@ -209,14 +193,4 @@ function validBody(input: Record<string, unknown>): HeartbeatBody {
     return `  ${flag}${where}: ${issue.message}`;
   });
   throw new UsageError(`invalid flags:\n${lines.join("\n")}`);
-}
-
-function validRegistry(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.protocol === "http:" || u.protocol === "https:") return url;
-  } catch {
-    // Reported below.
-  }
-  throw new UsageError(`--registry must be an http or https URL, not ${JSON.stringify(url)}`);
 }

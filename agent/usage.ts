@@ -1,3 +1,15 @@
+import { FORMATS, WATCHABLE } from "../shared/formats/registry.js";
+import { optionLines, orList, wrap } from "../shared/formats/usage.js";
+
+/** The `--format`s of `watch`. */
+const WATCH_NAMES = [...WATCHABLE.keys()].sort().join("|");
+
+/** What `join` reads, by the registry path it is served at. */
+const JOIN_LOCATIONS = orList([
+  ...FORMATS.flatMap((f) => (f.read ? [f.path] : [])),
+  ...(FORMATS.some((f) => f.read && f.presign === "join") ? ["a join URL"] : []),
+]);
+
 /** A mistake in how the agent was called: printed with a pointer to --help, exit 2. */
 export class UsageError extends Error {
   override readonly name = "UsageError";
@@ -8,7 +20,7 @@ export const USAGE = `muster-agent: a node's side of the muster registry
 Usage:
   muster-agent run  --registry <url> --service <name> --id <id> --address <host:port> [options]
   muster-agent join <url|file>... [--out <file>] [options]
-  muster-agent watch --registry <url> --service <name> --format <blixard|stellar|txt>
+  muster-agent watch --registry <url> --service <name> --format <${WATCH_NAMES}>
                      (--out <file> | --out-dir <dir>) [options]
   muster-agent bootstrap --registry <url> --service <name> [--listen <host:port>] [options]
   muster-agent help [run|join|watch|bootstrap]
@@ -101,9 +113,7 @@ could not be reached), 1 if the registry refuses the heartbeat as invalid, 2 bad
 
 export const JOIN_USAGE = `muster-agent join: fetch peers and print them or write Blixard's discovery-peers.json
 
-Locations are registry URLs (peers.json, peers.txt, srv, instances/{id}/registry.json, a
-join URL), file: URLs or paths; all of them are read and merged. Layers are tried in order
-and the first that yields a peer wins: --seed, then the locations, then --srv.
+${wrap(`Locations are registry URLs (${JOIN_LOCATIONS}), file: URLs or paths; all of them are read and merged. Layers are tried in order and the first that yields a peer wins: --seed, then the locations, then --srv.`, 0)}
 
 The json file holds only peers Blixard can read (a cluster node id and a valid Iroh key);
 join says how many it left out. Seeds, peers.txt lines and SRV records are addresses only:
@@ -141,14 +151,11 @@ atomically, and only when their content changes: a renewal changes nothing. Whil
 registry is unreachable it backs off (up to 30 s) and the last good files stay.
 
 Usage:
-  muster-agent watch --registry <url> --service <name> --format <blixard|stellar|txt>
+  muster-agent watch --registry <url> --service <name> --format <${WATCH_NAMES}>
                      (--out <file> | --out-dir <dir>) [options]
 
 Formats:
-  blixard                   peers.json as Blixard's discovery-peers.json (--out-dir: that name)
-  txt                       peers.txt, one host:port a line (--out-dir: peers.txt)
-  stellar                   --out-dir only: peers.json, peers.txt and peer_count, the keys the
-                            Stellar operator writes into its stellar-peers ConfigMap
+${[...WATCHABLE.values()].map((f) => optionLines(f.watch.as, f.watch.help)).join("\n")}
 
 Options:
   --registry <url>          registry base URL (default $MUSTER_REGISTRY)

@@ -3,9 +3,9 @@ import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { fingerprint, TokenSet } from "../shared/auth/tokens.js";
 import { createApp } from "../shared/http/app.js";
-import { createDynamoClient, documentClient } from "../shared/store/client.js";
-import { DynamoStore, type DynamoStoreOptions } from "../shared/store/dynamo-store.js";
-import { ensureTable } from "../shared/store/table.js";
+import { createDynamoClient, documentClient } from "../shared/store/dynamodb/client.js";
+import { DynamoStore, type DynamoStoreOptions } from "../shared/store/dynamodb/store.js";
+import { ensureTable } from "../shared/store/dynamodb/table.js";
 import type { EngineName } from "./options.js";
 
 export const TOKEN = "muster-bench-token-0123456789abcdef";

@@ -1,6 +1,6 @@
 import type { ConsumedCapacity } from "@aws-sdk/client-dynamodb";
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { instanceKey } from "../shared/store/keys.js";
+import { instanceKey } from "../shared/store/dynamodb/keys.js";
 import { type BenchContext, expectHeartbeat, heartbeatJson } from "./fixture.js";
 import type { BenchOptions } from "./options.js";
 import { paired, type Summary } from "./stats.js";

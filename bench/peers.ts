@@ -1,5 +1,5 @@
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
-import { SHARDS, servicePartition } from "../shared/store/keys.js";
+import { SHARDS, servicePartition } from "../shared/store/dynamodb/keys.js";
 import { type App, AUTHORIZATION, type BenchContext, ORIGIN } from "./fixture.js";
 import type { BenchOptions } from "./options.js";
 import { paired, type Summary } from "./stats.js";

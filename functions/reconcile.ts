@@ -1,32 +1,34 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import type { Context, ScheduledEvent } from "aws-lambda";
-import { createReconcilerClients } from "../shared/reconcile/clients.js";
-import { hasSource, readReconcileConfig } from "../shared/reconcile/config.js";
+import { reconciler } from "../shared/compose/reconciler.js";
 import { passMetrics } from "../shared/reconcile/metrics.js";
-import { passBudgetMs, runReconcilePass } from "../shared/reconcile/pass.js";
+import { passBudgetMs } from "../shared/reconcile/pass.js";
 import type { PassReport } from "../shared/reconcile/pass-record.js";
-import { createDynamoClient } from "../shared/store/client.js";
-import { DynamoStore } from "../shared/store/dynamo-store.js";
+import { Env } from "../shared/settings/names.js";
+import { readReconcilerSettings } from "../shared/settings/reconciler.js";
+import { createDynamoClient } from "../shared/store/dynamodb/client.js";
+import { DynamoStore } from "../shared/store/dynamodb/store.js";
 
 /**
  * The reconciler on a schedule (EventBridge): one pass per invocation. Configured from the
- * environment (see shared/reconcile/config.ts); what a pass needs to remember lives in the
- * table, so nothing depends on a warm container.
+ * environment (shared/settings/reconciler.ts), wired by shared/compose/reconciler.ts; what a
+ * pass needs to remember lives in the table, so nothing depends on a warm container.
  */
 const logger = new Logger({ serviceName: "muster-reconcile" });
 const metrics = new Metrics({ namespace: "Muster", serviceName: "muster-reconcile" });
-const config = readReconcileConfig(process.env);
-if (!hasSource(config))
-  logger.warn(
-    "no source configured (MUSTER_EC2_DISCOVERY, MUSTER_CLOUDMAP_NAMESPACE): nothing to do",
-  );
+const settings = readReconcilerSettings(process.env);
 // A longer timeout than the API's: nobody waits on this one, and a retry costs a whole pass.
 const store = new DynamoStore({
   client: createDynamoClient({ requestTimeoutMs: 5_000 }),
-  tableName: config.tableName,
+  tableName: settings.tableName,
 });
-const clients = createReconcilerClients(config);
+const passes = reconciler({ settings, store, logger });
+if (!passes) {
+  logger.warn(
+    `no source configured (${Env.MUSTER_EC2_DISCOVERY}, ${Env.MUSTER_CLOUDMAP_NAMESPACE}): nothing to do`,
+  );
+}
 
 /** Left for the pass to record its outcome and the metrics to be written before Lambda stops it. */
 const MARGIN_MS = 3_000;
@@ -41,19 +43,19 @@ export async function handler(_event: ScheduledEvent, context: Context): Promise
   const started = Date.now();
   let report: PassReport | undefined;
   try {
-    if (hasSource(config)) {
+    if (passes) {
       const budgetMs = Math.min(
-        passBudgetMs(config.intervalSeconds),
+        passBudgetMs(settings.intervalSeconds),
         context.getRemainingTimeInMillis() - MARGIN_MS,
       );
-      report = await runReconcilePass({ store, config, ...clients, logger }, { budgetMs });
+      report = await passes.pass({ budgetMs });
     }
   } catch (err) {
     // Not rethrown: EventBridge would invoke again at once, against the same broken store.
     // The next scheduled pass is the retry; the metrics and the log say what happened.
     logger.error("reconcile pass failed", err as Error);
   } finally {
-    for (const m of passMetrics(config, report, Date.now() - started)) {
+    for (const m of passMetrics(settings, report, Date.now() - started)) {
       const target = m.source ? metrics.singleMetric().addDimension("Source", m.source) : metrics;
       target.addMetric(m.name, m.unit, m.value);
     }

@@ -1,5 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { readAdminCliSettings } from "../shared/settings/admin-cli.js";
+import { Env, type Environment } from "../shared/settings/names.js";
 
 /**
  * What the admin CLIs (token-cli.ts, presign-cli.ts) share: they talk to a running registry's
@@ -25,31 +27,31 @@ export const TARGET_OPTIONS = {
 } as const;
 
 export const TARGET_USAGE = `Where, and as whom:
-  --registry <url>     the registry (default $MUSTER_REGISTRY, else http://127.0.0.1:8787)
-  --token-file <file>  an admin token (default $MUSTER_TOKEN, else the local registry's
-                       $MUSTER_DATA_DIR/token, .muster/token by default)`;
+  --registry <url>     the registry (default $${Env.MUSTER_REGISTRY}, else http://127.0.0.1:8787)
+  --token-file <file>  an admin token (default $${Env.MUSTER_TOKEN}, else the local registry's
+                       $${Env.MUSTER_DATA_DIR}/token, .muster/token by default)`;
 
 export function adminTarget(
   values: { registry?: string | undefined; "token-file"?: string | undefined },
-  env: NodeJS.ProcessEnv,
+  env: Environment,
 ): AdminTarget {
-  const registry = (values.registry ?? env.MUSTER_REGISTRY ?? "http://127.0.0.1:8787").replace(
+  const settings = readAdminCliSettings(env);
+  const registry = (values.registry ?? settings.registry ?? "http://127.0.0.1:8787").replace(
     /\/+$/,
     "",
   );
   if (!/^https?:\/\/[^/]+/.test(registry)) {
     throw new UsageError(`--registry must be an http(s) URL, got ${JSON.stringify(registry)}`);
   }
-  let token = env.MUSTER_TOKEN?.trim();
+  let token = settings.token;
   const file =
-    values["token-file"] ??
-    (token ? undefined : join(resolve(env.MUSTER_DATA_DIR ?? ".muster"), "token"));
+    values["token-file"] ?? (token ? undefined : join(resolve(settings.dataDir), "token"));
   if (file !== undefined) {
     if (!existsSync(file))
       throw new UsageError(`no admin token: ${file} does not exist (see --token-file)`);
     token = readFileSync(file, "utf8").trim();
   }
-  if (!token) throw new UsageError("no admin token (set MUSTER_TOKEN or pass --token-file)");
+  if (!token) throw new UsageError(`no admin token (set ${Env.MUSTER_TOKEN} or pass --token-file)`);
   return { registry, token };
 }
 

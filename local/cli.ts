@@ -1,23 +1,20 @@
 import { parseArgs } from "node:util";
-import { ConfigError } from "../shared/config.js";
-import { ReconcileConfigError } from "../shared/reconcile/config.js";
+import { readDebug } from "../shared/settings/local.js";
+import { Env } from "../shared/settings/names.js";
+import { ConfigError } from "../shared/settings/read.js";
 import { DamagedDatabaseError } from "../shared/store/sqlite/index.js";
 import { serve } from "./serve.js";
 
 const USAGE = `usage: muster serve [--port <n>] [--host <address>] [--data-dir <dir>]
 
 Runs the registry on this machine, storing it in SQLite in the data folder.
-Flags override the environment: PORT (default 8787), HOST (default 127.0.0.1),
-MUSTER_DATA_DIR (default .muster). MUSTER_STORE=dynamodb stores it in a DynamoDB table
+Flags override the environment: ${Env.PORT} (default 8787), ${Env.HOST} (default 127.0.0.1),
+${Env.MUSTER_DATA_DIR} (default .muster). ${Env.MUSTER_STORE}=dynamodb stores it in a DynamoDB table
 instead (AWS_ENDPOINT_URL_DYNAMODB chooses the endpoint). See docs/local-mode.md.`;
 
 /** Start-up failures the operator can fix: one line, no stack. */
 function isExpected(err: unknown): err is Error {
-  return (
-    err instanceof ConfigError ||
-    err instanceof ReconcileConfigError ||
-    err instanceof DamagedDatabaseError
-  );
+  return err instanceof ConfigError || err instanceof DamagedDatabaseError;
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -41,9 +38,9 @@ async function main(argv: string[]): Promise<void> {
     process.exit(2);
   }
   const env = { ...process.env };
-  if (values.port !== undefined) env.PORT = values.port;
-  if (values.host !== undefined) env.HOST = values.host;
-  if (values["data-dir"] !== undefined) env.MUSTER_DATA_DIR = values["data-dir"];
+  if (values.port !== undefined) env[Env.PORT] = values.port;
+  if (values.host !== undefined) env[Env.HOST] = values.host;
+  if (values["data-dir"] !== undefined) env[Env.MUSTER_DATA_DIR] = values["data-dir"];
   await serve(env);
 }
 
@@ -56,7 +53,7 @@ main(process.argv.slice(2)).catch((err) => {
   } else {
     // Unexpected: still one line first, then the detail for a bug report.
     console.error(`muster: failed to start: ${err instanceof Error ? err.message : String(err)}`);
-    if (process.env.MUSTER_DEBUG) console.error(err);
+    if (readDebug(process.env)) console.error(err);
   }
   process.exit(1);
 });

@@ -1,6 +1,7 @@
 import { accessSync, chmodSync, constants, mkdirSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { ConfigError } from "../shared/config.js";
+import { Env } from "../shared/settings/names.js";
+import { ConfigError } from "../shared/settings/read.js";
 
 /**
  * Makes the data folder owner-only: the folder 0700 and everything in it 0600 (it holds the
@@ -22,7 +23,7 @@ export function prepareDataDir(dataDir: string): void {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? "error";
     throw new ConfigError(
-      `data folder ${dataDir} is not writable (${code}): give this user a folder it owns with MUSTER_DATA_DIR or --data-dir`,
+      `data folder ${dataDir} is not writable (${code}): give this user a folder it owns with ${Env.MUSTER_DATA_DIR} or --data-dir`,
     );
   }
 }

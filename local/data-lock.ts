@@ -1,6 +1,6 @@
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ConfigError } from "../shared/config.js";
+import { ConfigError } from "../shared/settings/read.js";
 
 function alive(pid: number): boolean {
   try {

@@ -1,6 +1,5 @@
 import { createSocket, type Socket as UdpSocket } from "node:dgram";
 import { createServer, isIPv6, type Server, type Socket } from "node:net";
-import { ConfigError } from "../shared/config.js";
 import type { DnsSource, ZoneOptions } from "../shared/dns/answer.js";
 import {
   DnsFormatError,
@@ -23,17 +22,6 @@ export interface RunningDnsServer {
   host: string;
   port: number;
   close(): Promise<void>;
-}
-
-/** MUSTER_DNS_PORT (off unless set) and MUSTER_DNS_HOST (default 127.0.0.1). */
-export function readDnsListen(env: NodeJS.ProcessEnv): { host: string; port: number } | undefined {
-  const portText = env.MUSTER_DNS_PORT?.trim();
-  if (!portText) return undefined;
-  const port = Number(portText);
-  if (!/^\d+$/.test(portText) || port > 65535) {
-    throw new ConfigError("invalid configuration: MUSTER_DNS_PORT: must be 0-65535");
-  }
-  return { host: env.MUSTER_DNS_HOST?.trim() || "127.0.0.1", port };
 }
 
 /** A TCP client that sends nothing for this long is dropped (RFC 7766 §6.2.3 suggests seconds). */

@@ -2,6 +2,8 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { GetSecretValueCommand, PutSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import { createSecretsManagerClient } from "../shared/secrets/secrets-manager.js";
+import { readAdminCliSettings } from "../shared/settings/admin-cli.js";
+import { Env } from "../shared/settings/names.js";
 import {
   DEFAULT_GRACE_SECONDS,
   newKeySet,
@@ -30,13 +32,13 @@ Commands:
             published for the grace period
 
 Where the set is kept:
-  --data-dir <dir>   local mode's data folder (default $MUSTER_DATA_DIR or .muster)
+  --data-dir <dir>   local mode's data folder (default $${Env.MUSTER_DATA_DIR} or .muster)
   --secret <arn>     a Secrets Manager secret (the stack's SigningKeysSecretArn output), read
                      and written with your own AWS credentials; the API picks the change up
                      within five minutes
 
   --grace <d>        how long a retired key stays valid: seconds, or with s/m/h/d
-                     (default $MUSTER_SIGNING_GRACE or 7d)
+                     (default $${Env.MUSTER_SIGNING_GRACE} or 7d)
 `;
 
 /** `7d`, `12h`, `90m`, `3600` → seconds. */
@@ -99,10 +101,10 @@ async function main(argv: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   if (values.secret && values["data-dir"]) throw new Error("give --data-dir or --secret, not both");
-  const dataDir = resolve(values["data-dir"] ?? process.env.MUSTER_DATA_DIR ?? ".muster");
+  const settings = readAdminCliSettings(process.env);
+  const dataDir = resolve(values["data-dir"] ?? settings.dataDir);
   const place = values.secret ? secretPlace(values.secret) : filePlace(dataDir);
-  // An empty variable counts as unset, as the other MUSTER_ variables do.
-  const graceText = values.grace ?? (process.env.MUSTER_SIGNING_GRACE || undefined);
+  const graceText = values.grace ?? settings.signingGrace;
   const grace = () => (graceText === undefined ? DEFAULT_GRACE_SECONDS : parseDuration(graceText));
   const now = Date.now();
 

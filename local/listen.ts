@@ -1,8 +1,9 @@
 import { createServer as createHttp1Server } from "node:http";
 import { createServer as createH2cServer, type Http2Session } from "node:http2";
 import { createServer as createNetServer, type Server, type Socket } from "node:net";
-import { ConfigError } from "../shared/config.js";
 import { routeByPreface } from "../shared/net/h2-preface.js";
+import { Env } from "../shared/settings/names.js";
+import { ConfigError } from "../shared/settings/read.js";
 import { acceptH2WithoutAlpn } from "./no-alpn.js";
 import { requestListener } from "./request-listener.js";
 import type { TlsServe } from "./tls.js";
@@ -76,7 +77,7 @@ export async function listen(
       if (err.code === "EADDRINUSE") {
         reject(
           new ConfigError(
-            `port ${port} on ${host} is already in use: stop what holds it, or set PORT / --port`,
+            `port ${port} on ${host} is already in use: stop what holds it, or set ${Env.PORT} / --port`,
           ),
         );
       } else if (err.code === "EACCES") {
@@ -86,7 +87,9 @@ export async function listen(
           ),
         );
       } else if (err.code === "EADDRNOTAVAIL") {
-        reject(new ConfigError(`${host} is not an address of this machine: set HOST / --host`));
+        reject(
+          new ConfigError(`${host} is not an address of this machine: set ${Env.HOST} / --host`),
+        );
       } else {
         reject(err);
       }

@@ -1,24 +1,16 @@
 import type { Hono } from "hono";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { TokenVerifier } from "../shared/auth/tokens.js";
-import { ConfigError } from "../shared/config.js";
 import type { AppEvent } from "../shared/http/app-event.js";
 import { bearer } from "../shared/http/auth.js";
 import type { AppEnv } from "../shared/http/env.js";
 import { ApiError } from "../shared/http/errors.js";
-import type { ReconcileConfig } from "../shared/reconcile/config.js";
 import { passMetrics } from "../shared/reconcile/metrics.js";
 import type { PassReport } from "../shared/reconcile/pass-record.js";
+import type { ReconcilerSettings } from "../shared/settings/reconciler.js";
+import { STORE_METHOD_NAMES } from "../shared/store/methods.js";
 import type { Store } from "../shared/store/store.js";
 import { wrapMethods } from "../shared/store/wrap-methods.js";
-
-/** MUSTER_METRICS_PUBLIC: `true` opens /metrics to anyone; default: any valid token. */
-export function readMetricsPublic(env: NodeJS.ProcessEnv): boolean {
-  const value = env.MUSTER_METRICS_PUBLIC?.trim().toLowerCase();
-  if (!value || value === "false") return false;
-  if (value === "true") return true;
-  throw new ConfigError("invalid configuration: MUSTER_METRICS_PUBLIC: must be true or false");
-}
 
 /**
  * Local mode's Prometheus metrics (on Lambda they are CloudWatch EMF). prom-client writes the
@@ -62,6 +54,7 @@ export class LocalMetrics {
     registers: [this.registry],
   });
 
+  /** `public`: MUSTER_METRICS_PUBLIC, /metrics open to anyone; else any valid token. */
   constructor(readonly options: { public: boolean; now?: () => number }) {
     collectDefaultMetrics({ register: this.registry, prefix: "muster_process_" });
   }
@@ -69,9 +62,9 @@ export class LocalMetrics {
   /** The store with every call timed; `live` reads the instance counts through it at scrape. */
   instrument(store: Store): Store {
     const histogram = this.storeSeconds;
-    const timed = wrapMethods(store, (property, method) => {
+    const timed = wrapMethods(store, STORE_METHOD_NAMES, (name, method) => {
       // The labelled child once per method, with its wrapper.
-      const child = histogram.labels({ operation: String(property) });
+      const child = histogram.labels({ operation: name });
       return (...args: unknown[]) => {
         const end = child.startTimer();
         const result = method(...args);
@@ -100,11 +93,21 @@ export class LocalMetrics {
     return timed;
   }
 
-  /** For createApp's `onEvent`. */
+  /** For createApp's `onEvent`. A new kind of event fails to compile here until it is counted. */
   readonly onEvent = (event: AppEvent): void => {
-    if (event === "heartbeat") this.heartbeats.inc();
-    else if (event === "deregistration") this.deregistrations.inc();
-    else this.refusals.inc({ code: "store_unavailable", status: "503" });
+    switch (event) {
+      case "heartbeat":
+        this.heartbeats.inc();
+        return;
+      case "deregistration":
+        this.deregistrations.inc();
+        return;
+      case "store_unavailable":
+        this.refusals.inc({ code: "store_unavailable", status: "503" });
+        return;
+      default:
+        event satisfies never;
+    }
   };
 
   /** For createApp's `onRefusal`. */
@@ -113,7 +116,7 @@ export class LocalMetrics {
   };
 
   /** Counts one reconcile pass per configured source, and its errors as passMetrics sees them. */
-  countPass(config: ReconcileConfig, report: PassReport | undefined): void {
+  countPass(config: ReconcilerSettings, report: PassReport | undefined): void {
     for (const m of passMetrics(config, report, 0)) {
       if (m.name !== "SourceErrors" || !m.source) continue;
       this.passes.inc({ source: m.source });

@@ -1,4 +1,6 @@
 import { parseArgs } from "node:util";
+import { PRESIGNABLE } from "../shared/formats/registry.js";
+import { orList, wrap } from "../shared/formats/usage.js";
 import {
   adminRequest,
   adminTarget,
@@ -9,6 +11,20 @@ import {
   UsageError,
 } from "./admin-client.js";
 
+/** Every format a URL can be minted for, and what sets one apart. */
+const FILES = wrap(
+  orList(
+    PRESIGNABLE.map((f) =>
+      f.presign === "join"
+        ? `${f.name} (a Blixard join URL)`
+        : f.scope === "instance"
+          ? `${f.name} (needs --id)`
+          : f.name,
+    ),
+  ),
+  21,
+);
+
 const USAGE = `npm run presign -- --service <name> --file <file> [--id <instance>] [--ttl <d>]
 
 Prints an HTTPS URL that reads one file of one service with no Authorization header, until it
@@ -16,8 +32,7 @@ expires or its key leaves the registry's presign key set. With --file bootstrap,
 for Blixard: blixard node --id 2 --bind 0.0.0.0:7001 --join-address "<url>".
 
   --service <name>   the service
-  --file <file>      bootstrap (a Blixard join URL), registry.json (needs --id), peers.json,
-                     peers.txt, srv or instances
+  --file <file>      ${FILES}
   --id <instance>    the node whose registry.json to sign
   --ttl <d>          lifetime: seconds, or with s/m/h/d (default 1d, at most 90d)
   --base-url <url>   the URL joining nodes reach the registry at (default: --registry)

@@ -4,27 +4,26 @@ import { StaticPresignKeys } from "../shared/auth/presign.js";
 import { localPresignKeys } from "../shared/auth/presign-keys.js";
 import { AnyToken } from "../shared/auth/scoped-tokens.js";
 import { TokenSet } from "../shared/auth/tokens.js";
+import { reconciler, scheduleReconciler } from "../shared/compose/reconciler.js";
 import { registryApp } from "../shared/compose/registry-app.js";
-import { ConfigError, readConfig } from "../shared/config.js";
-import { readDnsIrohService, readDnsZone } from "../shared/dns/config.js";
 import { LOCAL_MAX_WAIT_SECONDS } from "../shared/http/blocking.js";
 import { EDGE_CACHE_SECONDS } from "../shared/http/cacheable.js";
-import { configuredSources, createReconcilerClients } from "../shared/reconcile/clients.js";
-import { hasSource, readReconcileConfig } from "../shared/reconcile/config.js";
-import { runReconcilePass } from "../shared/reconcile/pass.js";
-import { type Scheduled, schedule } from "../shared/reconcile/scheduler.js";
+import type { Scheduled } from "../shared/reconcile/scheduler.js";
+import { readLocalModeSettings } from "../shared/settings/local.js";
+import type { Environment } from "../shared/settings/names.js";
+import { ConfigError } from "../shared/settings/read.js";
 import { SigningKeys } from "../shared/signing/keys.js";
 import { ReloadingSigning } from "../shared/signing/source.js";
 import { ChangeFeed, notifyingStore } from "../shared/store/change-feed.js";
 import { consoleLogger as log } from "./console-logger.js";
 import { prepareDataDir } from "./data-dir.js";
 import { lockDataDir } from "./data-lock.js";
-import { readDnsListen, startDnsServer } from "./dns-server.js";
+import { startDnsServer } from "./dns-server.js";
 import { listen } from "./listen.js";
 import { openLocalStore } from "./local-store.js";
-import { LocalMetrics, readMetricsPublic } from "./metrics.js";
+import { LocalMetrics } from "./metrics.js";
 import { ensureSigningKeys, readSigningKeysFile, signingKeysPath } from "./signing-keys.js";
-import { readTls } from "./tls.js";
+import { tlsServe } from "./tls.js";
 import { localToken } from "./token.js";
 
 /** How long a shutdown waits for requests in flight before closing their connections. */
@@ -35,16 +34,14 @@ const DRAIN_MS = 300;
  * data folder (or a DynamoDB table with MUSTER_STORE=dynamodb). Every start-up failure is a
  * ConfigError (one line) thrown after what was taken (the lock, the database) is released.
  */
-export async function serve(env: NodeJS.ProcessEnv): Promise<void> {
-  const config = readConfig(env, { table: "muster" });
-  const reconcileConfig = readReconcileConfig(env, { table: config.tableName });
-  const { port, host } = config.local;
-  const dataDir = resolve(config.local.dataDir);
-  const dnsZone = readDnsZone(env);
-  const dnsIrohService = readDnsIrohService(env);
-  const dnsListen = readDnsListen(env);
-  const tls = readTls(env);
-  const metrics = new LocalMetrics({ public: readMetricsPublic(env) });
+export async function serve(env: Environment): Promise<void> {
+  const settings = readLocalModeSettings(env);
+  const { api: config, local: localSettings } = settings;
+  const { port, host } = localSettings;
+  const dataDir = resolve(localSettings.dataDir);
+  const { dns: dnsSettings } = settings;
+  const tls = localSettings.tls && tlsServe(localSettings.tls);
+  const metrics = new LocalMetrics({ public: localSettings.metricsPublic });
   prepareDataDir(dataDir);
   const release: (() => void)[] = [lockDataDir(dataDir)];
   const releaseAll = () => {
@@ -92,73 +89,56 @@ export async function serve(env: NodeJS.ProcessEnv): Promise<void> {
       }
     }
 
-    const local = await openLocalStore(env, dataDir, config.tableName);
+    const local = await openLocalStore(localSettings.store, dataDir, config.tableName);
     release.unshift(() => local.close());
     // One store for the app and the reconciler, signalling every write to the waiting reads.
     const changes = new ChangeFeed();
     const store = notifyingStore(metrics.instrument(local.store), changes);
+    const passes = reconciler({ settings: settings.reconciler, store, logger: log });
+    if (passes) release.unshift(() => passes.destroy());
     const { app, scopedTokens } = registryApp({
       config,
       store,
       tokens: new TokenSet(tokens),
-      tokenTable: local.tokens,
+      tokenStore: local.tokens,
       presign: new StaticPresignKeys(presignKeys),
       logger: log,
       signing,
       blockingReads: { maxWaitSeconds: LOCAL_MAX_WAIT_SECONDS, feed: changes },
-      configuredSources: configuredSources(reconcileConfig),
-      dnsZone,
-      dnsIrohService,
+      configuredSources: passes?.sources,
+      dns: dnsSettings,
       onEvent: metrics.onEvent,
       onRefusal: metrics.onRefusal,
     });
     metrics.mount(app, new AnyToken(new TokenSet(tokens), scopedTokens));
     // Plain DNS answers public services only: a DNS query carries no credentials.
-    const dns = dnsListen
+    const dns = localSettings.dns
       ? await startDnsServer({
-          ...dnsListen,
+          ...localSettings.dns,
           source: {
             mayRead: (service) => config.publicServices.has(service),
             list: (service) => store.list(service, Date.now()),
           },
-          zone: {
-            zone: dnsZone,
-            ttl: EDGE_CACHE_SECONDS,
-            now: Date.now,
-            irohService: dnsIrohService,
-          },
+          zone: { ...dnsSettings, ttl: EDGE_CACHE_SECONDS, now: Date.now },
           warn: (message, detail) => log.warn(message, detail),
         })
       : undefined;
     if (dns) {
       release.unshift(() => void dns.close());
-      log.info(`dns listening on ${dns.host}:${dns.port} (udp, tcp) for ${dnsZone}`);
+      log.info(`dns listening on ${dns.host}:${dns.port} (udp, tcp) for ${dnsSettings.zone}`);
     }
     const http = await listen(app.fetch, port, host, tls);
 
     // The same pass as the scheduled Lambda's, every MUSTER_RECONCILE_INTERVAL seconds.
-    const clients = hasSource(reconcileConfig)
-      ? createReconcilerClients(reconcileConfig)
-      : undefined;
-    const reconciler: Scheduled | undefined = clients
-      ? schedule({
-          intervalMs: reconcileConfig.intervalSeconds * 1000,
-          logger: log,
-          run: async (signal) => {
-            const report = await runReconcilePass(
-              { store, config: reconcileConfig, ...clients, logger: log },
-              { signal },
-            ).catch((err) => {
-              metrics.countPass(reconcileConfig, undefined);
-              throw err;
-            });
-            metrics.countPass(reconcileConfig, report);
-          },
-        })
-      : undefined;
-    if (reconciler) {
+    const looping: Scheduled | undefined =
+      passes &&
+      scheduleReconciler(passes, {
+        logger: log,
+        onPass: (report) => metrics.countPass(passes.settings, report),
+      });
+    if (passes) {
       log.info(
-        `reconciler: ${configuredSources(reconcileConfig).join(", ")} every ${reconcileConfig.intervalSeconds}s`,
+        `reconciler: ${passes.sources.join(", ")} every ${passes.settings.intervalSeconds}s`,
       );
     }
 
@@ -168,8 +148,7 @@ export async function serve(env: NodeJS.ProcessEnv): Promise<void> {
       stopping = true;
       log.info(`${signal}: shutting down`);
       // A pass in flight is aborted; its writes are given the drain time to finish.
-      await Promise.race([reconciler?.stop(), new Promise((r) => setTimeout(r, DRAIN_MS))]);
-      clients?.destroy();
+      await Promise.race([looping?.stop(), new Promise((r) => setTimeout(r, DRAIN_MS))]);
       await http.close(DRAIN_MS);
       // Closing commits what is queued; every acknowledged write was already synced.
       releaseAll();

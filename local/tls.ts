@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import { createSecureServer, type SecureServerOptions } from "node:http2";
-import { ConfigError } from "../shared/config.js";
+import type { LocalSettings } from "../shared/settings/local.js";
+import { Env } from "../shared/settings/names.js";
+import { ConfigError } from "../shared/settings/read.js";
 
 /** What `serve` (@hono/node-server) needs for HTTPS, and the scheme to print. */
 export interface TlsServe {
@@ -9,20 +11,11 @@ export interface TlsServe {
 }
 
 /**
- * MUSTER_TLS_CERT and MUSTER_TLS_KEY (PEM files): HTTPS with HTTP/2 and HTTP/1.1 chosen by
- * ALPN on one port. HTTP/2 because dig's DNS over HTTPS speaks nothing else; HTTP/1.1 for
- * clients that do not offer h2. Neither set: undefined (plain HTTP). One without the other is
- * a configuration error, not a silent downgrade.
+ * MUSTER_TLS_CERT and MUSTER_TLS_KEY (PEM files, read by the local settings as a pair): HTTPS
+ * with HTTP/2 and HTTP/1.1 chosen by ALPN on one port. HTTP/2 because dig's DNS over HTTPS
+ * speaks nothing else; HTTP/1.1 for clients that do not offer h2.
  */
-export function readTls(env: NodeJS.ProcessEnv): TlsServe | undefined {
-  const certPath = env.MUSTER_TLS_CERT?.trim();
-  const keyPath = env.MUSTER_TLS_KEY?.trim();
-  if (!certPath && !keyPath) return undefined;
-  if (!certPath || !keyPath) {
-    throw new ConfigError(
-      "invalid configuration: MUSTER_TLS_CERT and MUSTER_TLS_KEY must be set together",
-    );
-  }
+export function tlsServe(paths: NonNullable<LocalSettings["tls"]>): TlsServe {
   const read = (name: string, path: string) => {
     try {
       return readFileSync(path);
@@ -33,8 +26,8 @@ export function readTls(env: NodeJS.ProcessEnv): TlsServe | undefined {
   return {
     createServer: createSecureServer,
     serverOptions: {
-      cert: read("MUSTER_TLS_CERT", certPath),
-      key: read("MUSTER_TLS_KEY", keyPath),
+      cert: read(Env.MUSTER_TLS_CERT, paths.cert),
+      key: read(Env.MUSTER_TLS_KEY, paths.key),
       allowHTTP1: true,
     },
   };

@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { Env } from "../shared/settings/names.js";
 import {
   adminRequest,
   adminTarget,
@@ -17,7 +18,7 @@ Commands:
   list   the live tokens (id, role, services, expiry; never a secret)
   revoke <id>
          delete a token: refused at once by the registry that answers, within
-         MUSTER_TOKEN_CACHE_SECONDS (default 5) by every other warm Lambda container
+         ${Env.MUSTER_TOKEN_CACHE_SECONDS} (default 5) by every other warm Lambda container
 
   --service <s>  repeatable; a service name, or a prefix ending in * ('web-*')
   --expires <d>  lifetime: seconds, or with s/m/h/d (30d); default: never

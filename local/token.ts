@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ConfigError } from "../shared/config.js";
+import { Env } from "../shared/settings/names.js";
+import { ConfigError } from "../shared/settings/read.js";
 
 export interface LocalToken {
   token: string;
@@ -30,7 +31,7 @@ export function localToken(dataDir: string): LocalToken {
     }
     if (token.length < TOKEN_LENGTH || !/^[\x21-\x7e]+$/.test(token)) {
       throw new ConfigError(
-        `${path} does not hold a muster token (at least ${TOKEN_LENGTH} printable characters): delete it to have a new one made, or set MUSTER_TOKENS`,
+        `${path} does not hold a muster token (at least ${TOKEN_LENGTH} printable characters): delete it to have a new one made, or set ${Env.MUSTER_TOKENS}`,
       );
     }
     return { token, created: false, path };

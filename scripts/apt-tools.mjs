@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Installs the real clients the DNS and Prometheus tests speak to: dig (Debian `bind9-dnsutils`),
-// Prometheus (Debian `prometheus`, 2.42 on bookworm), curl and openssl; and what the Rust test
-// program needs to build (scripts/blixard-shapes.mjs): pkg-config and OpenSSL's headers, for
-// Blixard's native-tls HTTP client. Idempotent and fast once installed
+// Prometheus (Debian `prometheus`, 2.42 on bookworm), curl and openssl; etcd (Debian
+// `etcd-server`, 3.4 on bookworm), the store of the kube-apiserver the Kubernetes tests run; and
+// what the Rust test program needs to build (scripts/blixard-shapes.mjs): pkg-config and
+// OpenSSL's headers, for Blixard's native-tls HTTP client. Idempotent and fast once installed
 // (one `which` per tool); `apt-get update` runs only when a package is missing and apt has no
 // candidate for it, so a warm machine never touches the network.
 //
@@ -17,6 +18,9 @@ const TOOLS = [
   // The DoH test's other client, and the maker of its throwaway certificates.
   { what: "curl", test: "command -v curl", pkg: "curl" },
   { what: "openssl", test: "command -v openssl", pkg: "openssl" },
+  // kube-apiserver's store (scripts/engines/kube-apiserver.ts starts one per test file). Where
+  // systemd runs, the package also starts a system etcd on 2379; the tests use their own ports.
+  { what: "etcd", test: "command -v etcd", pkg: "etcd-server" },
   // openssl-sys (under reqwest's native-tls) finds OpenSSL through pkg-config.
   { what: "pkg-config", test: "command -v pkg-config", pkg: "pkg-config" },
   { what: "OpenSSL headers", test: "pkg-config --exists openssl", pkg: "libssl-dev" },

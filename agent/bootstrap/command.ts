@@ -1,7 +1,14 @@
-import { parseArgs } from "node:util";
 import { formatHostPort, parseHostPort } from "../../shared/model/address.js";
 import { serviceName } from "../../shared/model/names.js";
-import { asUsageError, secondsFlag, tokenSource } from "../flags.js";
+import type { TokenSource } from "../client/registry-client.js";
+import {
+  parseCommandLine,
+  readTarget,
+  secondsFlag,
+  TARGET_OPTIONS,
+  type Target,
+  timeoutFlag,
+} from "../flags.js";
 import { type Logger, stderrLogger } from "../log.js";
 import { BOOTSTRAP_USAGE, UsageError } from "../usage.js";
 import { keySource } from "./keys.js";
@@ -9,15 +16,11 @@ import { serveRelay } from "./server.js";
 import { BootstrapUpstream } from "./upstream.js";
 
 const OPTIONS = {
+  ...TARGET_OPTIONS,
   listen: { type: "string" },
-  registry: { type: "string" },
-  service: { type: "string" },
-  "token-file": { type: "string" },
   "join-url": { type: "string" },
   "verify-key": { type: "string", multiple: true },
-  timeout: { type: "string" },
   "max-stale": { type: "string" },
-  help: { type: "boolean", short: "h" },
 } as const;
 
 /** Next to muster's own local port (8787). */
@@ -29,8 +32,9 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/i;
 interface Source {
   url: string;
   base: string;
-  /** Whether the request carries the token (a join URL is its own credential). */
-  bearer: boolean;
+  /** The bearer token; none for a join URL, which is its own credential. */
+  token: TokenSource | undefined;
+  timeoutMs: number;
 }
 
 /** `host:port`; port 0 takes any free port (the listening line says which). */
@@ -42,52 +46,60 @@ function listenAddress(value: string): { host: string; port: number } | undefine
 
 const JOIN_PATH = /^(.*)\/v1\/services\/([^/]+)\/join\/[^/]+(\/bootstrap)?\/?$/;
 
-function source(flags: Record<string, string | undefined>): Source {
-  const join = flags["join-url"];
-  if (join !== undefined) {
-    let url: URL;
-    try {
-      url = new URL(join);
-    } catch {
-      throw new UsageError("--join-url must be a URL");
-    }
-    const m = JOIN_PATH.exec(url.pathname);
-    if (
-      !/^https?:$/.test(url.protocol) ||
-      !m ||
-      !serviceName.safeParse(m[2]).success ||
-      url.search !== ""
-    ) {
-      throw new UsageError(
-        "--join-url must be a join URL: <registry>/v1/services/<service>/join/<…>",
-      );
-    }
-    const base = `${url.origin}${m[1]}`;
-    if (flags.service !== undefined && flags.service !== m[2]) {
-      throw new UsageError(`--service ${flags.service} is not the join URL's service ${m[2]}`);
-    }
-    if (flags.registry !== undefined && flags.registry.replace(/\/+$/, "") !== base) {
-      throw new UsageError(`--registry ${flags.registry} is not the join URL's registry ${base}`);
-    }
-    // Blixard's rule: the URL itself if it ends in /bootstrap, else /bootstrap appended.
-    const path = url.pathname.endsWith("/bootstrap")
-      ? url.pathname
-      : `${url.pathname.replace(/\/+$/, "")}/bootstrap`;
-    return { url: `${url.origin}${path}`, base, bearer: false };
-  }
-  if (!flags.registry) throw new UsageError("--registry is required (or $MUSTER_REGISTRY)");
-  if (!flags.service) throw new UsageError("--service is required");
-  const service = serviceName.safeParse(flags.service);
-  if (!service.success) throw new UsageError("--service must be a service name (a DNS label)");
-  let base: string;
+/** `--join-url`: the service and the registry are the URL's; `--registry`/`--service` must agree. */
+function fromJoinUrl(
+  join: string,
+  flags: { registry?: string; service?: string; timeout?: string },
+): Source {
+  let url: URL;
   try {
-    const u = new URL(flags.registry);
-    if (!/^https?:$/.test(u.protocol)) throw new Error();
-    base = `${u.origin}${u.pathname.replace(/\/+$/, "")}`;
+    url = new URL(join);
   } catch {
-    throw new UsageError("--registry must be an http(s) URL");
+    throw new UsageError("--join-url must be a URL");
   }
-  return { url: `${base}/v1/services/${service.data}/bootstrap`, base, bearer: true };
+  const m = JOIN_PATH.exec(url.pathname);
+  if (
+    !/^https?:$/.test(url.protocol) ||
+    !m ||
+    !serviceName.safeParse(m[2]).success ||
+    url.search !== ""
+  ) {
+    throw new UsageError(
+      "--join-url must be a join URL: <registry>/v1/services/<service>/join/<…>",
+    );
+  }
+  const base = `${url.origin}${m[1]}`;
+  if (flags.service !== undefined && flags.service !== m[2]) {
+    throw new UsageError(`--service ${flags.service} is not the join URL's service ${m[2]}`);
+  }
+  if (flags.registry !== undefined && flags.registry.replace(/\/+$/, "") !== base) {
+    throw new UsageError(`--registry ${flags.registry} is not the join URL's registry ${base}`);
+  }
+  // Blixard's rule: the URL itself if it ends in /bootstrap, else /bootstrap appended.
+  const path = url.pathname.endsWith("/bootstrap")
+    ? url.pathname
+    : `${url.pathname.replace(/\/+$/, "")}/bootstrap`;
+  return {
+    url: `${url.origin}${path}`,
+    base,
+    token: undefined,
+    timeoutMs: timeoutFlag(flags.timeout),
+  };
+}
+
+/** `--registry` and `--service` (the agent's one prelude, as `run` and `watch`): a token is needed. */
+function fromTarget(target: Target): Source {
+  const u = new URL(target.registry);
+  const base = `${u.origin}${u.pathname.replace(/\/+$/, "")}`;
+  if (target.token === undefined) {
+    throw new UsageError("no credential: give --token-file, set MUSTER_TOKEN, or use --join-url");
+  }
+  return {
+    url: `${base}/v1/services/${target.service}/bootstrap`,
+    base,
+    token: target.token,
+    timeoutMs: target.timeoutMs,
+  };
 }
 
 /** `muster-agent bootstrap`: serves until SIGTERM or SIGINT, then exits 0. */
@@ -96,33 +108,21 @@ export async function bootstrapCommand(
   env: NodeJS.ProcessEnv,
   log: Logger = stderrLogger(),
 ): Promise<number> {
-  let flags: ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>["values"];
-  try {
-    flags = parseArgs({ args: argv, options: OPTIONS, strict: true }).values;
-  } catch (err) {
-    throw asUsageError(err);
-  }
-  if (flags.help) {
-    process.stdout.write(BOOTSTRAP_USAGE);
-    return 0;
-  }
+  const flags = parseCommandLine(
+    { args: argv, options: OPTIONS, strict: true },
+    BOOTSTRAP_USAGE,
+  )?.values;
+  if (!flags) return 0;
   const joinUrl = flags["join-url"] ?? (env.MUSTER_JOIN_URL?.trim() || undefined);
   if (joinUrl !== undefined && flags["token-file"] !== undefined) {
     throw new UsageError("give --token-file or --join-url, not both: a join URL needs no token");
   }
-  const from = source({
-    registry: flags.registry ?? (joinUrl ? undefined : env.MUSTER_REGISTRY?.trim() || undefined),
-    service: flags.service,
-    "join-url": joinUrl,
-  });
+  const from =
+    joinUrl !== undefined ? fromJoinUrl(joinUrl, flags) : fromTarget(await readTarget(flags, env));
   const listen = listenAddress(flags.listen ?? DEFAULT_LISTEN);
   if (!listen) throw new UsageError("--listen must be host:port, e.g. 127.0.0.1:8788");
-  const timeoutMs = secondsFlag(flags.timeout, "timeout") ?? 5000;
+  const { timeoutMs, token } = from;
   const maxStaleMs = secondsFlag(flags["max-stale"], "max-stale", 0) ?? 900_000;
-  const token = from.bearer ? await tokenSource(flags["token-file"], env) : undefined;
-  if (from.bearer && token === undefined) {
-    throw new UsageError("no credential: give --token-file, set MUSTER_TOKEN, or use --join-url");
-  }
   const name = new URL(from.base).origin;
   const plain = /^http:/i.test(from.base) && !LOOPBACK.test(new URL(from.base).hostname);
   if (plain)

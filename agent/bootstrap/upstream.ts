@@ -1,7 +1,7 @@
+import { bootstrapInfo } from "../../shared/formats/bootstrap.js";
 import { SIGNATURE_HEADER } from "../../shared/signing/header.js";
 import type { TrustedKeys } from "../../shared/signing/trust.js";
 import type { TokenSource } from "../client/registry-client.js";
-import { bootstrapInfo } from "../join/peers.js";
 import type { Logger } from "../log.js";
 
 /** The trusted keys, and a way to read them again when an answer names a key they lack. */

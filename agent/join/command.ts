@@ -1,6 +1,6 @@
 import { join } from "node:path";
-import { parseArgs } from "node:util";
-import { asUsageError, commaList, secondsFlag, tokenSource } from "../flags.js";
+import { BLIXARD_PEERS_FILE } from "../../shared/formats/peers-json.js";
+import { commaList, parseCommandLine, secondsFlag, tokenSource } from "../flags.js";
 import { type Logger, stderrLogger } from "../log.js";
 import { JOIN_USAGE, UsageError } from "../usage.js";
 import { discoverLayered, joinLayers } from "./layered.js";
@@ -20,26 +20,18 @@ const OPTIONS = {
   help: { type: "boolean", short: "h" },
 } as const;
 
-/** Where Blixard's documentation says it loads its static discovery file from its data folder. */
-export const BLIXARD_PEERS_FILE = "discovery-peers.json";
-
 /** `muster-agent join`: resolves with the exit status. */
 export async function joinCommand(
   argv: string[],
   env: NodeJS.ProcessEnv,
   log: Logger = stderrLogger(),
 ): Promise<number> {
-  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
-  try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: true });
-  } catch (err) {
-    throw asUsageError(err);
-  }
+  const parsed = parseCommandLine(
+    { args: argv, options: OPTIONS, strict: true, allowPositionals: true },
+    JOIN_USAGE,
+  );
+  if (!parsed) return 0;
   const flags = parsed.values;
-  if (flags.help) {
-    process.stdout.write(JOIN_USAGE);
-    return 0;
-  }
   const format = flags.format ?? "json";
   if (format !== "json" && format !== "txt") throw new UsageError("--format is json or txt");
   if (flags.out !== undefined && flags["data-dir"] !== undefined) {

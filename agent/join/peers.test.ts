@@ -44,6 +44,22 @@ describe("parsePeerDocument", () => {
     });
   });
 
+  it("takes any source, and calls one that is missing or not a string static", () => {
+    const entry = { node_id: 1, direct_addresses: ["10.0.0.1:7001"], discovered_at: AT };
+    const doc = [
+      entry,
+      { ...entry, source: 5 },
+      { ...entry, source: null },
+      { ...entry, source: "x" },
+    ];
+    expect(parsePeerDocument(JSON.stringify(doc), "json", "u", AT).map((p) => p.source)).toEqual([
+      "static",
+      "static",
+      "static",
+      "x",
+    ]);
+  });
+
   it("reads a bootstrap answer (a join URL), its hex key back to base64", () => {
     const info = {
       node_id: 3,

@@ -1,41 +1,23 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { stellarFiles, stellarPeers } from "../../shared/formats/stellar.js";
+import type { WatchFiles } from "../../shared/formats/format.js";
 import { writeFileAtomically } from "../join/output.js";
 
-export const WATCH_FORMATS = ["blixard", "stellar", "txt"] as const;
-export type WatchFormat = (typeof WATCH_FORMATS)[number];
-
-/** Where the registry serves a format, under /v1/services/{service}. */
-export const FORMAT_PATHS: Record<WatchFormat, string> = {
-  blixard: "peers.json",
-  txt: "peers.txt",
-  stellar: "stellar/peers.json",
-};
-
 /**
- * The files one answer becomes, by path. Blixard's and the text list are written as served;
- * Stellar's three ConfigMap keys come from one read of peers.json (so they always agree), the
- * other two rendered with the same code the registry serves them with.
+ * The files one answer becomes, by path: a format of one file at `--out`, or under its name in
+ * `--out-dir`; a format of several (Stellar's three ConfigMap keys), under their names.
  */
 export function filesOf(
-  format: WatchFormat,
+  watch: WatchFiles,
   body: string,
   target: { out?: string; outDir?: string },
 ): Map<string, string> {
-  if (format === "stellar") {
-    const dir = target.outDir as string;
-    const peers = stellarPeers.parse(JSON.parse(body));
-    const files = stellarFiles(peers);
-    return new Map([
-      [join(dir, "peers.json"), body],
-      [join(dir, "peers.txt"), files["peers.txt"]],
-      [join(dir, "peer_count"), files.peer_count],
-    ]);
+  const contents = watch.split(body);
+  if (target.out !== undefined && watch.files.length === 1) {
+    return new Map([[target.out, contents[0] as string]]);
   }
-  if (format === "blixard") JSON.parse(body); // a truncated answer is refused, not written
-  const name = format === "blixard" ? "discovery-peers.json" : "peers.txt";
-  return new Map([[target.out ?? join(target.outDir as string, name), body]]);
+  const dir = target.outDir as string;
+  return new Map(watch.files.map((name, i) => [join(dir, name), contents[i] as string]));
 }
 
 /**

@@ -1,14 +1,15 @@
+import type { WatchFiles } from "../../shared/formats/format.js";
 import { Backoff } from "../client/backoff.js";
 import { RegistryError, send } from "../client/http.js";
 import type { TokenSource } from "../client/registry-client.js";
 import type { Logger } from "../log.js";
 import { delay } from "../sleep.js";
-import { filesOf, type WatchFormat, writeChanged } from "./files.js";
+import { filesOf, writeChanged } from "./files.js";
 
 export interface WatchLoopOptions {
   /** Full URL of the read, filters included, no `wait`. */
   url: string;
-  format: WatchFormat;
+  watch: WatchFiles;
   target: { out?: string; outDir?: string };
   token?: TokenSource;
   /** Seconds a blocking read is held; 0 polls. */
@@ -51,7 +52,7 @@ export async function watchLoop(o: WatchLoopOptions): Promise<void> {
       down = false;
       backoff.reset();
       if (answer.status === 200) {
-        const written = await writeChanged(filesOf(o.format, answer.text, o.target));
+        const written = await writeChanged(filesOf(o.watch, answer.text, o.target));
         etag = answer.headers.get("etag") ?? undefined;
         if (written.length > 0) {
           o.log.info(`wrote ${written.join(", ")}`);

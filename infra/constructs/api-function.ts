@@ -4,8 +4,10 @@ import { ApplicationLogLevel } from "aws-cdk-lib/aws-lambda";
 import type * as logs from "aws-cdk-lib/aws-logs";
 import type * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import { Construct } from "constructs";
-import { readConfig } from "../../shared/config.js";
-import { lambdaBlockingReads } from "../../shared/http/blocking.js";
+import { readApiSettings } from "../../shared/settings/api.js";
+import { readDnsSettings } from "../../shared/settings/dns.js";
+import { Env } from "../../shared/settings/names.js";
+import { readSections } from "../../shared/settings/read.js";
 import { MusterFunction, plain } from "./muster-function.js";
 import type { RegistryTable } from "./registry-table.js";
 
@@ -35,23 +37,28 @@ export class ApiFunction extends Construct {
   constructor(scope: Construct, id: string, props: ApiFunctionProps) {
     super(scope, id);
     const environment: Record<string, string> = {
-      MUSTER_TABLE: props.table.table.tableName,
+      [Env.MUSTER_TABLE]: props.table.table.tableName,
       // The ARN only: the tokens themselves are fetched at cold start and never in the
       // template or the environment.
-      MUSTER_TOKENS_SECRET_ARN: props.tokensSecret.secretArn,
+      [Env.MUSTER_TOKENS_SECRET_ARN]: props.tokensSecret.secretArn,
       // Likewise the private signing keys: read, never written, by the function.
-      MUSTER_SIGNING_KEYS_SECRET_ARN: props.signingKeysSecret.secretArn,
+      [Env.MUSTER_SIGNING_KEYS_SECRET_ARN]: props.signingKeysSecret.secretArn,
       // And the presigned-URL keys: loaded only by a request carrying or minting a signature.
-      MUSTER_PRESIGN_KEYS_SECRET_ARN: props.presignKeysSecret.secretArn,
+      [Env.MUSTER_PRESIGN_KEYS_SECRET_ARN]: props.presignKeysSecret.secretArn,
     };
     if (props.publicServices.length > 0) {
-      environment.MUSTER_PUBLIC_SERVICES = props.publicServices.join(",");
+      environment[Env.MUSTER_PUBLIC_SERVICES] = props.publicServices.join(",");
     }
-    if (props.maxWaitSeconds) environment.MUSTER_MAX_WAIT_SECONDS = String(props.maxWaitSeconds);
-    lambdaBlockingReads(environment);
-    // The function reads its environment with the same code at cold start: a bad value fails
-    // synth here instead of every cold start there.
-    readConfig({ MUSTER_TABLE: "synth-check", ...plain(environment) });
+    if (props.maxWaitSeconds) {
+      environment[Env.MUSTER_MAX_WAIT_SECONDS] = String(props.maxWaitSeconds);
+    }
+    // The function reads its environment with the same code at cold start (lambdaApi): a bad
+    // value fails synth here instead of every cold start there.
+    const synthCheck = { [Env.MUSTER_TABLE]: "synth-check", ...plain(environment) };
+    readSections({
+      api: () => readApiSettings(synthCheck),
+      dns: () => readDnsSettings(synthCheck),
+    });
     this.fn = new MusterFunction(this, "Api", {
       entry: "functions/api.ts",
       description: "muster HTTP API",

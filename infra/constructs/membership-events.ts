@@ -4,7 +4,9 @@ import { StartingPosition } from "aws-cdk-lib/aws-lambda";
 import { DynamoEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import type * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
-import { MusterFunction } from "./muster-function.js";
+import { Env } from "../../shared/settings/names.js";
+import { readStreamSettings } from "../../shared/settings/stream.js";
+import { MusterFunction, plain } from "./muster-function.js";
 import type { RegistryTable } from "./registry-table.js";
 
 export interface MembershipEventsProps {
@@ -27,6 +29,10 @@ export class MembershipEvents extends Construct {
   constructor(scope: Construct, id: string, props: MembershipEventsProps) {
     super(scope, id);
     const busName = props.eventBusName ?? "default";
+    const environment = { [Env.MUSTER_EVENT_BUS]: busName };
+    // The function's own parser (functions/stream.ts): a bus name PutEvents would refuse
+    // fails synth, not every batch of the stream.
+    readStreamSettings(plain(environment));
     this.bus = events.EventBus.fromEventBusName(this, "Bus", busName);
     this.fn = new MusterFunction(this, "Fn", {
       entry: "functions/stream.ts",
@@ -34,7 +40,7 @@ export class MembershipEvents extends Construct {
       serviceName: "muster-events",
       memorySize: 256,
       timeout: Duration.seconds(30),
-      environment: { MUSTER_EVENT_BUS: busName },
+      environment,
       logRetention: props.logRetention,
     });
     this.bus.grantPutEventsTo(this.fn.role);

@@ -4,7 +4,8 @@ import * as targets from "aws-cdk-lib/aws-events-targets";
 import * as iam from "aws-cdk-lib/aws-iam";
 import type * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
-import { readReconcileConfig } from "../../shared/reconcile/config.js";
+import { Env } from "../../shared/settings/names.js";
+import { readReconcilerSettings } from "../../shared/settings/reconciler.js";
 import type { CloudMapNamespace } from "./cloud-map.js";
 import { MusterFunction, plain } from "./muster-function.js";
 import type { RegistryTable } from "./registry-table.js";
@@ -49,18 +50,18 @@ export class Reconciler extends Construct {
       throw new Error(`reconcile interval must be a whole number of minutes, got ${interval}s`);
     }
     const environment: Record<string, string> = {
-      MUSTER_TABLE: props.table.table.tableName,
-      MUSTER_RECONCILE_INTERVAL: String(interval),
-      MUSTER_EC2_DISCOVERY: String(props.ec2 !== undefined),
+      [Env.MUSTER_TABLE]: props.table.table.tableName,
+      [Env.MUSTER_RECONCILE_INTERVAL]: String(interval),
+      [Env.MUSTER_EC2_DISCOVERY]: String(props.ec2 !== undefined),
     };
-    if (props.ec2?.filters) environment.MUSTER_EC2_FILTERS = props.ec2.filters;
-    if (props.ec2?.defaultPorts) environment.MUSTER_EC2_DEFAULT_PORTS = props.ec2.defaultPorts;
-    if (props.cloudMap) environment.MUSTER_CLOUDMAP_NAMESPACE = props.cloudMap.namespaceId;
+    if (props.ec2?.filters) environment[Env.MUSTER_EC2_FILTERS] = props.ec2.filters;
+    if (props.ec2?.defaultPorts) environment[Env.MUSTER_EC2_DEFAULT_PORTS] = props.ec2.defaultPorts;
+    if (props.cloudMap) environment[Env.MUSTER_CLOUDMAP_NAMESPACE] = props.cloudMap.namespaceId;
     if (props.safetyRatio !== undefined) {
-      environment.MUSTER_SAFETY_RATIO = String(props.safetyRatio);
+      environment[Env.MUSTER_SAFETY_RATIO] = String(props.safetyRatio);
     }
     // The reconciler's own parser: a typo in a filter or port list fails synth, not every run.
-    readReconcileConfig({ MUSTER_TABLE: "synth-check", ...plain(environment) });
+    readReconcilerSettings({ [Env.MUSTER_TABLE]: "synth-check", ...plain(environment) });
 
     this.fn = new MusterFunction(this, "Reconcile", {
       entry: "functions/reconcile.ts",

@@ -2,7 +2,7 @@ import { RemovalPolicy } from "aws-cdk-lib";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as iam from "aws-cdk-lib/aws-iam";
 import { Construct } from "constructs";
-import { TABLE_KEYS } from "../../shared/store/table.js";
+import { TABLE_KEYS } from "../../shared/store/dynamodb/table.js";
 import { PROVISIONED_DEFAULTS, WARM_THROUGHPUT } from "../defaults.js";
 
 /**

@@ -38,6 +38,8 @@ export interface ChildEngineOptions {
   endpoint: string;
   /** Resolves when the engine answers; throws (or rejects) while it does not yet. */
   probe: () => Promise<unknown>;
+  /** How long to wait for the first answer; 30 s unless the engine is known to be slower. */
+  startTimeoutMs?: number;
 }
 
 /**
@@ -84,7 +86,8 @@ export async function startChildEngine(options: ChildEngineOptions): Promise<Run
     clearTimeout(timer);
   };
 
-  const deadline = Date.now() + START_TIMEOUT_MS;
+  const startTimeoutMs = options.startTimeoutMs ?? START_TIMEOUT_MS;
+  const deadline = Date.now() + startTimeoutMs;
   try {
     for (;;) {
       if (spawnError || !running()) {
@@ -101,7 +104,9 @@ export async function startChildEngine(options: ChildEngineOptions): Promise<Run
         // Not listening yet.
       }
       if (Date.now() > deadline) {
-        throw new Error(`${name} did not answer on ${endpoint} within 30 s\n${output}`);
+        throw new Error(
+          `${name} did not answer on ${endpoint} within ${startTimeoutMs / 1000} s\n${output}`,
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }

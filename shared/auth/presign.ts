@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
+import { formatAt } from "../formats/registry.js";
 import * as z from "../validation/zod.js";
 
 /**
@@ -9,16 +10,6 @@ import * as z from "../validation/zod.js";
  * Other query parameters (`status`, `tag`) are not covered: they only filter within the one
  * signed resource.
  */
-
-/** What may be presigned: the files a joining node reads, and the instance list. */
-export const PRESIGN_FILES = [
-  "registry.json",
-  "peers.json",
-  "peers.txt",
-  "srv",
-  "instances",
-] as const;
-export type PresignFile = (typeof PRESIGN_FILES)[number];
 
 /** Key ids are short and URL-safe; keys long enough that an HMAC over them cannot be guessed. */
 export const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
@@ -62,19 +53,13 @@ export class StaticPresignKeys implements PresignKeys {
   }
 }
 
-/** The path a presigned file lives at. */
-export function presignPath(service: string, file: PresignFile, id?: string): string {
-  if (file === "registry.json") return `/v1/services/${service}/instances/${id}/registry.json`;
-  return `/v1/services/${service}/${file}`;
-}
-
-/** The service a presignable path reads, or undefined for any other path. */
+/**
+ * The service a path reads when it may be presigned: a format the registry presigns with a
+ * query (shared/formats/registry.ts). Undefined for any other path.
+ */
 export function presignedService(path: string): string | undefined {
-  const m =
-    /^\/v1\/services\/([^/]+)\/(?:instances\/[^/]+\/registry\.json|peers\.json|peers\.txt|srv|instances)$/.exec(
-      path,
-    );
-  return m?.[1];
+  const at = formatAt(path);
+  return at?.format.presign === "query" ? at.service : undefined;
 }
 
 function mac(key: Buffer, path: string, expires: number, kid: string): Buffer {

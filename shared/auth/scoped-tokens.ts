@@ -1,6 +1,6 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import type { Principal, Role } from "../model/principal.js";
-import type { TokenItem, TokenStore } from "../store/token-table.js";
+import type { TokenItem, TokenStore } from "../store/store.js";
 import { digest, fingerprint, type TokenVerifier } from "./tokens.js";
 
 /** What a scoped token looks like: only these are looked up, so garbage costs no table read. */
@@ -63,7 +63,7 @@ const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z")
 
 export function toInfo(item: TokenItem): TokenInfo {
   return {
-    id: idOf(item.sk),
+    id: idOf(item.hash),
     fingerprint: item.fingerprint,
     name: item.name,
     role: item.role,
@@ -110,8 +110,8 @@ export class ScopedTokens implements TokenVerifier {
     // decision never rests on the engine's key lookup alone, and leaks nothing through timing.
     const genuine =
       item !== undefined &&
-      item.sk.length === hash.length &&
-      timingSafeEqual(Buffer.from(item.sk, "hex"), Buffer.from(hash, "hex"));
+      item.hash.length === hash.length &&
+      timingSafeEqual(Buffer.from(item.hash, "hex"), Buffer.from(hash, "hex"));
     const live = genuine && (item.expires_at === undefined || item.expires_at * 1000 > nowMs);
     const principal: Principal | undefined = live
       ? {
@@ -134,8 +134,7 @@ export class ScopedTokens implements TokenVerifier {
     const token = `mst_${randomBytes(32).toString("base64url")}`;
     const hash = tokenHash(token);
     const item: TokenItem = {
-      pk: "token",
-      sk: hash,
+      hash,
       name: input.name,
       role: input.role,
       services: input.role === "admin" ? [] : input.services,
@@ -164,7 +163,7 @@ export class ScopedTokens implements TokenVerifier {
    */
   async revoke(id: string): Promise<boolean> {
     const matches = await this.#table.list(id);
-    for (const item of matches) await this.#table.remove(item.sk);
+    for (const item of matches) await this.#table.remove(item.hash);
     for (const hash of this.#cache.keys()) if (hash.startsWith(id)) this.#cache.delete(hash);
     return matches.length > 0;
   }

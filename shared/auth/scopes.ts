@@ -1,3 +1,4 @@
+import { LABEL } from "../model/dns-label.js";
 import { type Principal, ROLES } from "../model/principal.js";
 import * as z from "../validation/zod.js";
 
@@ -12,7 +13,7 @@ export const servicePattern = z
   .string()
   .check(
     z.regex(
-      /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?|[a-z0-9-]{0,62}\*)$/,
+      new RegExp(`^(?:${LABEL}|[a-z0-9-]{0,62}\\*)$`),
       "must be a service name, or a prefix of one followed by *",
     ),
   );

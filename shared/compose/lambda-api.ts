@@ -2,15 +2,18 @@ import { StaticPresignKeys } from "../auth/presign.js";
 import { RotatingPresignKeys } from "../auth/presign-keys.js";
 import { RotatingTokens } from "../auth/secret-tokens.js";
 import { TokenSet } from "../auth/tokens.js";
-import { readConfig } from "../config.js";
-import { readDnsIrohService, readDnsZone } from "../dns/config.js";
 import type { AppOptions } from "../http/app.js";
 import { lambdaBlockingReads } from "../http/blocking.js";
 import type { AppLogger } from "../logging.js";
 import { createSecretsManagerClient, secretLoader } from "../secrets/secrets-manager.js";
+import { readApiSettings } from "../settings/api.js";
+import { readDnsSettings } from "../settings/dns.js";
+import { Env, type Environment } from "../settings/names.js";
+import { readSections } from "../settings/read.js";
 import { ReloadingSigning } from "../signing/source.js";
-import { createDynamoClient } from "../store/client.js";
-import { DynamoStore } from "../store/dynamo-store.js";
+import { createDynamoClient } from "../store/dynamodb/client.js";
+import { DynamoStore } from "../store/dynamodb/store.js";
+import { TokenTable } from "../store/dynamodb/token-table.js";
 import { registryApp } from "./registry-app.js";
 
 /**
@@ -23,11 +26,14 @@ import { registryApp } from "./registry-app.js";
  * MUSTER_PRESIGN_KEYS_SECRET_ARN).
  */
 export function lambdaApi(
-  env: NodeJS.ProcessEnv,
+  env: Environment,
   hooks: { logger: AppLogger; onEvent: NonNullable<AppOptions["onEvent"]> },
 ) {
   const { logger } = hooks;
-  const config = readConfig(env);
+  const { api: config, dns } = readSections({
+    api: () => readApiSettings(env),
+    dns: () => readDnsSettings(env),
+  });
   const warn = (message: string, detail?: Record<string, unknown>) =>
     logger.warn(message, { ...detail });
   const secrets = config.secrets;
@@ -41,7 +47,7 @@ export function lambdaApi(
   const tokenSecret = config.tokens.length === 0 ? fromSecret(secrets.tokens) : undefined;
   if (config.tokens.length === 0 && !tokenSecret) {
     logger.error(
-      "neither MUSTER_TOKENS nor MUSTER_TOKENS_SECRET_ARN is set: every /v1 request will be refused",
+      `neither ${Env.MUSTER_TOKENS} nor ${Env.MUSTER_TOKENS_SECRET_ARN} is set: every /v1 request will be refused`,
     );
   }
   const signingSecret = fromSecret(secrets.signingKeys);
@@ -57,16 +63,15 @@ export function lambdaApi(
     config,
     store,
     tokens: tokenSecret ? new RotatingTokens(tokenSecret) : new TokenSet(config.tokens),
-    tokenTable: { client: dynamo, tableName: config.tableName },
+    tokenStore: new TokenTable(dynamo, config.tableName),
     presign: config.presignKeys
       ? new StaticPresignKeys(config.presignKeys)
       : presignSecret && new RotatingPresignKeys(presignSecret),
     signing: signingSecret && new ReloadingSigning(signingSecret),
     // `?wait=`: refused unless MUSTER_MAX_WAIT_SECONDS allows a short wait (docs/watch.md).
-    blockingReads: lambdaBlockingReads(env),
+    blockingReads: lambdaBlockingReads(config.lambdaMaxWaitSeconds),
     logger,
-    dnsZone: readDnsZone(env),
-    dnsIrohService: readDnsIrohService(env),
+    dns,
     onEvent: hooks.onEvent,
   }).app;
 }

@@ -1,28 +1,27 @@
 import type { Hono } from "hono";
 import type { PresignKeys } from "../auth/presign.js";
 import type { TokenVerifier } from "../auth/tokens.js";
-import type { Config } from "../config.js";
 import { type AppOptions, createApp } from "../http/app.js";
 import type { AppEnv } from "../http/env.js";
 import { securityOptions } from "../http/security.js";
 import type { AppLogger } from "../logging.js";
 import { discoveryFromTable } from "../reconcile/status.js";
-import type { RegistryStore } from "../store/store.js";
+import type { ApiSettings } from "../settings/api.js";
+import type { DnsSettings } from "../settings/dns.js";
+import type { RegistryStore, TokenStore } from "../store/store.js";
 
 /** What differs between the Lambda API and local mode; the rest is read from `config`. */
 export interface RegistryParts
   extends Pick<AppOptions, "signing" | "blockingReads" | "onEvent" | "onRefusal"> {
-  config: Config;
+  config: ApiSettings;
   store: RegistryStore;
   /** The bootstrap tokens: fixed, or reloaded from a secret. */
   tokens: TokenVerifier;
-  /** Where scoped tokens are kept: a store, or the DynamoDB table to keep them in. */
-  tokenTable: Parameters<typeof securityOptions>[1];
+  /** Where scoped tokens are kept: made by the root beside `store`, on the same engine. */
+  tokenStore: TokenStore;
   presign: PresignKeys | undefined;
   logger: AppLogger;
-  dnsZone: string;
-  /** MUSTER_DNS_IROH_SERVICE, when set. */
-  dnsIrohService?: string | undefined;
+  dns: DnsSettings;
   /** The discovery sources this deployment runs (for /v1/discovery/health). Default: none. */
   configuredSources?: string[];
 }
@@ -37,7 +36,7 @@ export function registryApp(parts: RegistryParts): {
   scopedTokens: AppOptions["scopedTokens"];
 } {
   const { config, store } = parts;
-  const security = securityOptions(config, parts.tokenTable, parts.presign);
+  const security = securityOptions(config, parts.tokenStore, parts.presign);
   const app = createApp({
     store,
     tokens: parts.tokens,
@@ -47,8 +46,7 @@ export function registryApp(parts: RegistryParts): {
     signing: parts.signing,
     blockingReads: parts.blockingReads,
     discovery: discoveryFromTable({ store, configured: parts.configuredSources }),
-    dnsZone: parts.dnsZone,
-    dnsIrohService: parts.dnsIrohService,
+    dns: parts.dns,
     onEvent: parts.onEvent,
     onRefusal: parts.onRefusal,
   });

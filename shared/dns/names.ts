@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { DNS_LABEL } from "../model/dns-label.js";
 import { SERVICE_NAME } from "../model/names.js";
 
 /** Private-use top-level domain (ICANN reserved `.internal`), so no public name is shadowed. */
@@ -6,7 +7,6 @@ export const DEFAULT_DNS_ZONE = "muster.internal";
 
 /** Prefix of a hashed id label; a plain id that starts with it is hashed too, so none collide. */
 const HASHED = "h--";
-const PLAIN_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 /**
  * The DNS label of an instance id. An id that already is a lower-case host-name label is its own
  * label (`node-1`, `i-0abc`); any other (upper case, `.`, `_`, `:`, over 63 characters, or
@@ -14,7 +14,7 @@ const PLAIN_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
  * Lower-casing instead would merge `Node-1` and `node-1`, since DNS names ignore case.
  */
 export function idLabel(id: string): string {
-  if (PLAIN_LABEL.test(id) && !id.startsWith(HASHED)) return id;
+  if (DNS_LABEL.test(id) && !id.startsWith(HASHED)) return id;
   return HASHED + createHash("sha256").update(id).digest("hex").slice(0, 32);
 }
 

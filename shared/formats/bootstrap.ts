@@ -1,6 +1,9 @@
 import type { Instance } from "../model/instance.js";
 import { irohHex } from "../model/iroh-node-id.js";
+import * as z from "../validation/zod.js";
 import { type BlixardNode, blixardNodes } from "./blixard.js";
+import { type DiscoveryPeer, parseAt } from "./discovery-peer.js";
+import { JSON_TYPE, jsonRendered, NotRenderable, type ServiceFormat } from "./format.js";
 
 /**
  * What `blixard node --join-address URL` fetches from `URL/bootstrap`: its `BootstrapInfo`
@@ -39,3 +42,56 @@ export function toBootstrapInfo(node: BlixardNode): BootstrapInfo {
     p2p_relay_url: node.instance.relay_url,
   };
 }
+
+/**
+ * A BootstrapInfo as Blixard reads it: the agent's join reads one into a peer, and
+ * `muster-agent bootstrap` checks the registry's answer with it before relaying it.
+ */
+export const bootstrapInfo = z.object({
+  node_id: z.int().check(z.gte(0)),
+  p2p_node_id: z.string().check(z.regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex characters")),
+  p2p_addresses: z.array(z.string()).check(z.maxLength(16)),
+  p2p_relay_url: z._default(z.nullable(z.string()), null),
+}) satisfies z.ZodMiniType<BootstrapInfo, unknown>;
+
+/**
+ * Served at `bootstrap`, and behind join URLs (`join/{capability}[/bootstrap]`), which is how
+ * a Blixard node with `--join-address` reaches it without a token.
+ */
+export const bootstrapFormat = {
+  scope: "service",
+  name: "bootstrap",
+  path: "bootstrap",
+  contentType: JSON_TYPE,
+  hidesCritical: true,
+  presign: "join",
+  publicByDefault: true,
+  render({ service, instances }) {
+    const node = chooseBootstrap(instances);
+    if (!node) {
+      throw new NotRenderable(
+        "no_bootstrap_node",
+        `service ${service} has no live, passing Blixard node (cluster_node_id and a valid iroh_node_id) to join through`,
+      );
+    }
+    return jsonRendered(toBootstrapInfo(node));
+  },
+  read: {
+    label: "bootstrap answer",
+    accepts: (json) => typeof json === "object" && json !== null && "p2p_node_id" in json,
+    read(json, { location, at }): DiscoveryPeer[] {
+      const info = parseAt(bootstrapInfo, json, location);
+      return [
+        {
+          node_id: info.node_id,
+          // Back to the base64 the registry files carry, from the hex iroh spells a NodeId in.
+          iroh_node_id: Buffer.from(info.p2p_node_id, "hex").toString("base64"),
+          direct_addresses: info.p2p_addresses,
+          relay_url: info.p2p_relay_url,
+          source: "static",
+          discovered_at: at,
+        },
+      ];
+    },
+  },
+} satisfies ServiceFormat;

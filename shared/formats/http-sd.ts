@@ -1,4 +1,5 @@
 import type { Instance } from "../model/instance.js";
+import { JSON_TYPE, jsonRendered, type ServicesFormat } from "./format.js";
 
 /** One target group of Prometheus's HTTP service discovery (`http_sd_configs`). */
 export interface TargetGroup {
@@ -34,3 +35,13 @@ export function toTargetGroups(instances: readonly Instance[]): TargetGroup[] {
     return { targets: [i.address], labels };
   });
 }
+
+/** Every live instance the caller may read, critical ones too (see above). */
+export const httpSdFormat = {
+  scope: "services",
+  name: "http_sd",
+  path: "http_sd",
+  contentType: JSON_TYPE,
+  publicByDefault: true,
+  render: (instances) => jsonRendered(toTargetGroups(instances)),
+} satisfies ServicesFormat;

@@ -1,5 +1,8 @@
-import { parseHostPort } from "../model/address.js";
+import { formatHostPort, parseHostPort } from "../model/address.js";
 import type { Instance } from "../model/instance.js";
+import * as z from "../validation/zod.js";
+import { addressPeer, parseAt } from "./discovery-peer.js";
+import { JSON_TYPE, jsonRendered, type ServiceFormat } from "./format.js";
 
 export interface SrvRecord {
   target: string;
@@ -37,3 +40,34 @@ export function toSrv(service: string, instances: Instance[], cacheTtl: number):
   }
   return { name: srvName(service), records };
 }
+
+/** What `join` needs of an answer: its records' targets and ports. */
+const srvAnswer = z.object({
+  records: z.array(
+    z.object({
+      target: z.string().check(z.minLength(1)),
+      port: z.int().check(z.gte(1), z.lte(65535)),
+    }),
+  ),
+});
+
+export const srvFormat = {
+  scope: "service",
+  name: "srv",
+  path: "srv",
+  contentType: JSON_TYPE,
+  hidesCritical: true,
+  presign: "query",
+  publicByDefault: true,
+  render: ({ service, instances, cacheSeconds }) =>
+    jsonRendered(toSrv(service, instances, cacheSeconds)),
+  read: {
+    label: "SRV answer",
+    accepts: (json) => typeof json === "object" && json !== null && "records" in json,
+    read(json, { location, at }) {
+      return parseAt(srvAnswer, json, location).records.map((r) =>
+        addressPeer(formatHostPort({ host: r.target, port: r.port }), at),
+      );
+    },
+  },
+} satisfies ServiceFormat;

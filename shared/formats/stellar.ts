@@ -1,6 +1,7 @@
 import { formatHostPort, parseHostPort } from "../model/address.js";
 import type { Instance } from "../model/instance.js";
 import * as z from "../validation/zod.js";
+import { JSON_TYPE, type ServiceFormat, TEXT_TYPE } from "./format.js";
 
 /**
  * The three keys the Stellar-K8s operator writes into its `stellar-peers` ConfigMap
@@ -86,7 +87,46 @@ export function stellarFiles(peers: readonly StellarPeer[]): StellarFiles {
 }
 
 export const STELLAR_CONTENT_TYPES: Record<StellarFileName, string> = {
-  "peers.json": "application/json; charset=utf-8",
-  "peers.txt": "text/plain; charset=utf-8",
-  peer_count: "text/plain; charset=utf-8",
+  "peers.json": JSON_TYPE,
+  "peers.txt": TEXT_TYPE,
+  peer_count: TEXT_TYPE,
 };
+
+/**
+ * One ConfigMap key as a file of the registry. The files list passing validators whatever
+ * `?status=` says, so the parameter is refused rather than silently ignored.
+ */
+function stellarFormat(name: StellarFileName) {
+  return {
+    scope: "service",
+    name: `stellar/${name}`,
+    path: `stellar/${name}`,
+    contentType: STELLAR_CONTENT_TYPES[name],
+    hidesCritical: true,
+    statusRefused: "the Stellar files list passing validators only",
+    publicByDefault: true,
+    render: ({ instances }) => ({
+      body: stellarFiles(toStellarPeers(instances))[name],
+      contentType: STELLAR_CONTENT_TYPES[name],
+    }),
+  } satisfies ServiceFormat;
+}
+
+export const stellarFormats = [
+  {
+    ...stellarFormat("peers.json"),
+    watch: {
+      as: "stellar",
+      files: STELLAR_FILE_NAMES,
+      // The other two keys from one read of peers.json, so the three always agree, rendered
+      // with the code the registry serves them with.
+      split(body) {
+        const files = stellarFiles(stellarPeers.parse(JSON.parse(body)));
+        return [body, files["peers.txt"], files.peer_count];
+      },
+      help: "--out-dir only: peers.json, peers.txt and peer_count, the keys the\nStellar operator writes into its stellar-peers ConfigMap",
+    },
+  },
+  stellarFormat("peers.txt"),
+  stellarFormat("peer_count"),
+] satisfies ServiceFormat[];

@@ -2,6 +2,7 @@ import type { MiddlewareHandler } from "hono";
 import { checkJoinCapability, JOIN_PATH } from "../auth/join-capability.js";
 import { checkPresigned, type PresignKeys } from "../auth/presign.js";
 import type { TokenVerifier } from "../auth/tokens.js";
+import { formatAt } from "../formats/registry.js";
 import type { AppEnv } from "./env.js";
 import { ApiError } from "./errors.js";
 
@@ -16,6 +17,21 @@ export interface AuthOptions {
 }
 
 const WWW_AUTHENTICATE = { "WWW-Authenticate": 'Bearer realm="muster"' };
+
+/**
+ * Whether a path may be read without a token: a format that is public by default
+ * (shared/formats/registry.ts) of a public service; or, once some service is public, a list
+ * that then shows only those (the services list, and the formats across services).
+ */
+function isPublicRead(path: string, publicServices: ReadonlySet<string>): boolean {
+  if (publicServices.size === 0) return false;
+  if (SERVICES_LIST.test(path)) return true;
+  const at = formatAt(path);
+  if (!at?.format.publicByDefault) return false;
+  return at.service === undefined || publicServices.has(at.service);
+}
+
+const SERVICES_LIST = /^\/v1\/services\/?$/;
 
 export function bearer(header: string | undefined): string | undefined {
   const match = /^Bearer[ ]+([^\s]+)\s*$/i.exec(header ?? "");
@@ -89,15 +105,8 @@ export function requireToken(options: AuthOptions): MiddlewareHandler<AppEnv> {
     const token = bearer(c.req.header("authorization"));
     const principal = token === undefined ? undefined : await tokens.verify(token);
     if (!principal) {
-      const service = /^\/v1\/services\/([^/]+)\//.exec(c.req.path)?.[1];
       const isRead = c.req.method === "GET" || c.req.method === "HEAD";
-      // Without a token: reads of public services, and the lists that then show only those
-      // (the services list, and Prometheus's discovery).
-      const publicList =
-        (/^\/v1\/services\/?$/.test(c.req.path) || c.req.path === "/v1/http_sd") &&
-        publicServices.size > 0;
-      const publicRead = publicList || (service !== undefined && publicServices.has(service));
-      if (!(isRead && publicRead)) {
+      if (!(isRead && isPublicRead(c.req.path, publicServices))) {
         const message =
           // No bootstrap token: nobody can administer the registry, so say so (a scoped admin
           // token made earlier would still be accepted above).

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
-import { ConfigError } from "../config.js";
+import type { Rendered } from "../formats/format.js";
 import type { ChangeFeed } from "../store/change-feed.js";
-import { type BodySigner, cacheable, matches, strongEtag } from "./cacheable.js";
+import { type BodySigner, cacheableRendered, matches, strongEtag } from "./cacheable.js";
 import { ApiError } from "./errors.js";
 
 /**
@@ -24,19 +24,9 @@ export interface BlockingReads {
 export const LOCAL_MAX_WAIT_SECONDS = 300;
 
 /** One rendering of a list read. */
-export interface Rendered {
-  body: string;
-  contentType: string;
+export interface ListRendering extends Rendered {
   /** Epoch ms of the soonest lease end among what was read: an expiry changes the list too. */
   nextExpiryMs?: number;
-  /** Sent with the answer, outside the ETag and the signature (both cover the body). */
-  headers?: Record<string, string>;
-}
-
-function answer(c: Context, r: Rendered, sign?: BodySigner): Response {
-  const res = cacheable(c, r.body, r.contentType, sign);
-  for (const [k, v] of Object.entries(r.headers ?? {})) res.headers.set(k, v);
-  return res;
 }
 
 const WAIT_PATTERN = /^\d{1,6}(\.\d{1,3})?$/;
@@ -67,7 +57,7 @@ export interface BlockingAnswer {
   /** Seconds from `waitParam`; undefined answers at once. */
   waitSeconds: number | undefined;
   blocking: BlockingReads | undefined;
-  render: () => Promise<Rendered>;
+  render: () => Promise<ListRendering>;
   /** Asked only for a 200. */
   signer: () => Promise<BodySigner | undefined>;
   now: () => number;
@@ -82,7 +72,7 @@ export async function blockingAnswer(c: Context, a: BlockingAnswer): Promise<Res
   const ifNoneMatch = c.req.header("if-none-match");
   if (a.waitSeconds === undefined || a.waitSeconds === 0 || !ifNoneMatch || !a.blocking) {
     const r = await a.render();
-    return answer(c, r, await a.signer());
+    return cacheableRendered(c, r, await a.signer());
   }
   const deadline = Date.now() + a.waitSeconds * 1000;
   let dirty = false;
@@ -98,10 +88,10 @@ export async function blockingAnswer(c: Context, a: BlockingAnswer): Promise<Res
       dirty = false;
       const r = await a.render();
       if (!matches(ifNoneMatch, strongEtag(r.body))) {
-        return answer(c, r, await a.signer());
+        return cacheableRendered(c, r, await a.signer());
       }
       const left = deadline - Date.now();
-      if (left <= 0 || aborted.aborted) return answer(c, r);
+      if (left <= 0 || aborted.aborted) return cacheableRendered(c, r);
       if (dirty) continue;
       let sleepMs = left;
       if (r.nextExpiryMs !== undefined) {
@@ -129,24 +119,11 @@ export async function blockingAnswer(c: Context, a: BlockingAnswer): Promise<Res
 }
 
 /**
- * The most a Lambda wait may be set to: the API function's timeout is 15 s, and a held read
- * must end (304) with time to spare for the store's own retries.
- */
-export const LAMBDA_MAX_WAIT_SECONDS = 10;
-
-/**
  * On Lambda a held read is billed function time, and a write lands in another container, so
  * no feed wakes it: it re-reads the table every second. Off unless MUSTER_MAX_WAIT_SECONDS
- * (1-10) is set; `?wait=` is then refused with a 400 pointing to the events.
+ * (1-10, the API settings' `lambdaMaxWaitSeconds`) is set; `?wait=` is then refused with a 400
+ * pointing to the events.
  */
-export function lambdaBlockingReads(env: NodeJS.ProcessEnv): BlockingReads | undefined {
-  const raw = env.MUSTER_MAX_WAIT_SECONDS?.trim();
-  if (!raw || raw === "0") return undefined;
-  const n = Number(raw);
-  if (!/^\d+$/.test(raw) || n < 1 || n > LAMBDA_MAX_WAIT_SECONDS) {
-    throw new ConfigError(
-      `MUSTER_MAX_WAIT_SECONDS must be a whole number of seconds, 0-${LAMBDA_MAX_WAIT_SECONDS}`,
-    );
-  }
-  return { maxWaitSeconds: n, pollMs: 1000 };
+export function lambdaBlockingReads(maxWaitSeconds: number): BlockingReads | undefined {
+  return maxWaitSeconds > 0 ? { maxWaitSeconds, pollMs: 1000 } : undefined;
 }

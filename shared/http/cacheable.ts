@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import type { Context } from "hono";
+import type { Rendered } from "../formats/format.js";
 import { SIGNATURE_HEADER } from "../signing/header.js";
 
 /** Makes the signature header's value for a body (shared/signing); undefined: not signed. */
@@ -75,6 +76,13 @@ export function cacheable(
   if (!gzip) return new Response(body, { status: 200, headers });
   headers["Content-Encoding"] = "gzip";
   return new Response(gzipSync(body), { status: 200, headers });
+}
+
+/** A format's answer (shared/formats), its own headers set over the caching ones. */
+export function cacheableRendered(c: Context, r: Rendered, sign?: BodySigner): Response {
+  const res = cacheable(c, r.body, r.contentType, sign);
+  for (const [k, v] of Object.entries(r.headers ?? {})) res.headers.set(k, v);
+  return res;
 }
 
 export function cacheableJson(

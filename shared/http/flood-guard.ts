@@ -44,18 +44,26 @@ export class FloodGuard {
 
   /**
    * Admits a heartbeat or refuses it with a Retry-After. An admitted one must call `done`
-   * with whether the table accepted it (a write landed).
+   * with whether the table accepted it (a write landed). `floorIntervalMs` is the floor as a
+   * length of time (ttl/10); the store's `floorMs` (shared/store/rules.ts) is a moment: the
+   * latest `last_seen` an unchanged renewal may follow.
    */
-  admit(service: string, id: string, owner: string, hash: string, floorMs: number): Admission {
+  admit(
+    service: string,
+    id: string,
+    owner: string,
+    hash: string,
+    floorIntervalMs: number,
+  ): Admission {
     const key = `${service}\u0000${id}`;
     const now = this.#now();
     const seen = this.#seen.get(key);
     const same = seen !== undefined && seen.owner === owner && seen.hash === hash;
     if (same && seen.inFlight > 0) {
-      return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(floorMs / 1000)) };
+      return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(floorIntervalMs / 1000)) };
     }
-    if (same && now - seen.acceptedAt < floorMs) {
-      const wait = seen.acceptedAt + floorMs - now;
+    if (same && now - seen.acceptedAt < floorIntervalMs) {
+      const wait = seen.acceptedAt + floorIntervalMs - now;
       return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(wait / 1000)) };
     }
     const entry: Seen = same

@@ -16,16 +16,19 @@ export interface GuardDeps {
  * May this request do `action` on `service`? Called by each route after it has validated its
  * input, so a request that is both invalid and out of scope is told it is invalid (400 before
  * 403), then the per-token rate limit (429). Returns the principal (undefined only for an
- * anonymous read of a public service).
+ * anonymous read of a public service). `publicByDefault: false`: a format that a public
+ * service does not make public (shared/formats/format.ts).
  */
 export function authorize(
   c: Context<AppEnv>,
   deps: GuardDeps,
   action: Action,
   service: string,
+  options: { publicByDefault?: boolean } = {},
 ): Principal | undefined {
   const principal = c.get("principal");
-  const publicRead = action === "read" && deps.publicServices.has(service);
+  const publicRead =
+    action === "read" && (options.publicByDefault ?? true) && deps.publicServices.has(service);
   if (!principal) {
     if (publicRead) return undefined;
     throw new ApiError(401, "unauthorized", "missing bearer token");

@@ -1,5 +1,6 @@
 import { matchesPattern } from "../auth/scopes.js";
 import type { Principal } from "../model/principal.js";
+import { Env } from "../settings/names.js";
 import type { LiveRegistration, RegistryStore } from "../store/store.js";
 
 /**
@@ -43,7 +44,7 @@ export type QuotaCheck =
   | { ok: true }
   | {
       ok: false;
-      cap: "MUSTER_MAX_INSTANCES_PER_SERVICE" | "MUSTER_MAX_INSTANCES_PER_TOKEN";
+      cap: typeof Env.MUSTER_MAX_INSTANCES_PER_SERVICE | typeof Env.MUSTER_MAX_INSTANCES_PER_TOKEN;
       limit: number;
     };
 
@@ -118,9 +119,9 @@ export class Quotas {
       .filter((r) => r.owner === principal.fingerprint).length;
     let verdict: QuotaCheck = { ok: true };
     if (maxPerService > 0 && inService >= maxPerService) {
-      verdict = { ok: false, cap: "MUSTER_MAX_INSTANCES_PER_SERVICE", limit: maxPerService };
+      verdict = { ok: false, cap: Env.MUSTER_MAX_INSTANCES_PER_SERVICE, limit: maxPerService };
     } else if (capToken && mine >= maxPerToken) {
-      verdict = { ok: false, cap: "MUSTER_MAX_INSTANCES_PER_TOKEN", limit: maxPerToken };
+      verdict = { ok: false, cap: Env.MUSTER_MAX_INSTANCES_PER_TOKEN, limit: maxPerToken };
     }
     if (!verdict.ok) {
       // Undone before the next decision reads, so that it does not count this one.

@@ -1,5 +1,6 @@
 import { isIPv4, isIPv6 } from "node:net";
 import * as z from "../validation/zod.js";
+import { dnsNamePattern } from "./dns-label.js";
 
 /** A parsed `host:port`; `host` carries no brackets, even for IPv6. */
 export interface HostPort {
@@ -7,9 +8,7 @@ export interface HostPort {
   port: number;
 }
 
-// RFC 1123 host names: labels of 1-63 chars, 253 chars in all.
-const DNS_NAME =
-  /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
+const DNS_NAME = dnsNamePattern({ caseInsensitive: true, trailingDot: true });
 
 /**
  * Parses `host:port` where host is an IPv4 address, a bracketed IPv6 address or a DNS name.

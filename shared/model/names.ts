@@ -1,7 +1,8 @@
 import * as z from "../validation/zod.js";
+import { DNS_LABEL } from "./dns-label.js";
 
 /** Service names are DNS labels so that `_<service>._tcp` is a valid SRV owner name. */
-export const SERVICE_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+export const SERVICE_NAME = DNS_LABEL;
 /**
  * `.` and `..` are left out: URL parsers resolve those path segments away, so such an
  * instance could never be read or deleted by its URL.

@@ -1,11 +1,11 @@
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import type { ServiceDiscoveryClient } from "@aws-sdk/client-servicediscovery";
+import type { ReconcilerSettings } from "../settings/reconciler.js";
 import {
   type AwsClientOptions,
   createCloudMapClient,
   createEc2Client,
 } from "../sources/aws-clients.js";
-import type { ReconcileConfig } from "./config.js";
 import { SOURCES } from "./pass-record.js";
 
 export interface ReconcilerClients {
@@ -20,7 +20,7 @@ export interface ReconcilerClients {
  * `AWS_REGION`, the Lambda role...) unless `options` says otherwise.
  */
 export function createReconcilerClients(
-  config: ReconcileConfig,
+  config: ReconcilerSettings,
   options: AwsClientOptions = {},
 ): ReconcilerClients {
   const ec2 = config.ec2.enabled ? createEc2Client(options) : undefined;
@@ -36,7 +36,7 @@ export function createReconcilerClients(
 }
 
 /** The health entries a configuration turns on. */
-export function configuredSources(config: ReconcileConfig): string[] {
+export function configuredSources(config: ReconcilerSettings): string[] {
   return [
     ...(config.ec2.enabled ? [SOURCES.ec2] : []),
     ...(config.cloudMapNamespace ? [SOURCES.cloudMap, SOURCES.cloudMapExport] : []),

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { readReconcileConfig } from "./config.js";
+import { readReconcilerSettings } from "../settings/reconciler.js";
 import { passMetrics } from "./metrics.js";
 
 describe("passMetrics", () => {
-  const config = readReconcileConfig({
+  const config = readReconcilerSettings({
     MUSTER_TABLE: "muster",
     MUSTER_EC2_DISCOVERY: "true",
     MUSTER_CLOUDMAP_NAMESPACE: "cluster.local",

@@ -1,4 +1,4 @@
-import type { ReconcileConfig } from "./config.js";
+import type { ReconcilerSettings } from "../settings/reconciler.js";
 import { type PassReport, SOURCES } from "./pass-record.js";
 
 /** The metric dimension values; the export's problems count as Cloud Map's. */
@@ -19,7 +19,7 @@ export interface PassMetric {
  * (the registry could not be read), which is an error of every configured source.
  */
 export function passMetrics(
-  config: ReconcileConfig,
+  config: ReconcilerSettings,
   report: PassReport | undefined,
   durationMs: number,
 ): PassMetric[] {

@@ -2,13 +2,14 @@ import type { EC2Client } from "@aws-sdk/client-ec2";
 import type { ServiceDiscoveryClient } from "@aws-sdk/client-servicediscovery";
 import type { AppLogger } from "../logging.js";
 import type { Instance } from "../model/instance.js";
+import type { ReconcilerSettings } from "../settings/reconciler.js";
 import { importCloudMap } from "../sources/cloudmap-import.js";
 import type { ReconcilerStore, ReconcileState } from "../store/store.js";
-import type { ReconcileConfig } from "./config.js";
+import { describeError } from "./outcome.js";
 import { type Outcomes, SOURCES } from "./pass-record.js";
 import type { Scans } from "./pass-scan.js";
 import { syncExport } from "./sync-export.js";
-import { describeError, syncImport } from "./sync-import.js";
+import { syncImport } from "./sync-import.js";
 import { removeTerminated } from "./sync-terminated.js";
 
 /**
@@ -20,7 +21,7 @@ export async function applyScans(input: {
   scans: Scans;
   registry: Instance[];
   store: ReconcilerStore;
-  config: ReconcileConfig;
+  config: ReconcilerSettings;
   previous: ReadonlyMap<string, ReconcileState>;
   ec2: EC2Client | undefined;
   cloudMap: ServiceDiscoveryClient | undefined;

@@ -1,9 +1,10 @@
 import type { AppLogger } from "../logging.js";
 import type { Instance } from "../model/instance.js";
 import type { ReconcilerStore, ReconcileState } from "../store/store.js";
+import { describeError, type SyncOutcome } from "./outcome.js";
 import { emptyState } from "./status.js";
 import type { ExportOutcome } from "./sync-export.js";
-import { describeError, type ImportOutcome } from "./sync-import.js";
+import type { ImportOutcome } from "./sync-import.js";
 
 /** The names a pass reports under, in `/v1/discovery/health` and the state items. */
 export const SOURCES = {
@@ -49,10 +50,7 @@ export async function recordPass(input: {
 }): Promise<PassReport> {
   const { store, outcomes, previous, startedAt, logger } = input;
   const nextRun = startedAt + input.intervalSeconds * 1000;
-  const state = (
-    name: string,
-    outcome: ImportOutcome | ExportOutcome | undefined,
-  ): ReconcileState => {
+  const state = (name: string, outcome: SyncOutcome | undefined): ReconcileState => {
     if (!outcome) return emptyState(name, false, previous.get(name)?.last_run ?? null);
     return {
       name,

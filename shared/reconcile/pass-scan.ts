@@ -1,5 +1,6 @@
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import type { ServiceDiscoveryClient } from "@aws-sdk/client-servicediscovery";
+import type { ReconcilerSettings } from "../settings/reconciler.js";
 import {
   type NamespaceSnapshot,
   resolveNamespace,
@@ -7,7 +8,6 @@ import {
 } from "../sources/cloudmap-namespace.js";
 import type { SourceScan } from "../sources/discovered.js";
 import { discoverEc2 } from "../sources/ec2.js";
-import type { ReconcileConfig } from "./config.js";
 
 /** What the sources said, each answer or failure on its own. */
 export interface Scans {
@@ -32,7 +32,7 @@ async function settle<T>(
  * step turns into "changed nothing, reported".
  */
 export async function scanSources(input: {
-  config: ReconcileConfig;
+  config: ReconcilerSettings;
   ec2: EC2Client | undefined;
   cloudMap: ServiceDiscoveryClient | undefined;
   ec2PageSize: number | undefined;

@@ -2,8 +2,8 @@ import type { EC2Client } from "@aws-sdk/client-ec2";
 import type { ServiceDiscoveryClient } from "@aws-sdk/client-servicediscovery";
 import type { AppLogger } from "../logging.js";
 import { silentLogger } from "../logging.js";
+import type { ReconcilerSettings } from "../settings/reconciler.js";
 import type { ReconcilerStore } from "../store/store.js";
-import type { ReconcileConfig } from "./config.js";
 import { applyScans } from "./pass-apply.js";
 import { type PassReport, recordPass } from "./pass-record.js";
 import { scanSources } from "./pass-scan.js";
@@ -11,7 +11,7 @@ import { registrySnapshot } from "./registry.js";
 
 export interface PassDeps {
   store: ReconcilerStore;
-  config: ReconcileConfig;
+  config: ReconcilerSettings;
   /** The EC2 client; the EC2 source runs when this is given and `config.ec2.enabled`. */
   ec2?: EC2Client;
   /** The Cloud Map client; import and export run when this is given and a namespace is set. */

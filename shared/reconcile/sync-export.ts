@@ -2,8 +2,8 @@ import type { ServiceDiscoveryClient } from "@aws-sdk/client-servicediscovery";
 import type { Instance } from "../model/instance.js";
 import { applyExport, planExport } from "../sinks/cloudmap-export.js";
 import type { NamespaceSnapshot } from "../sources/cloudmap-namespace.js";
+import { describeError, type SyncOutcome } from "./outcome.js";
 import { judgeDrop } from "./safety.js";
-import { describeError } from "./sync-import.js";
 
 export interface ExportInput {
   client: ServiceDiscoveryClient;
@@ -16,18 +16,10 @@ export interface ExportInput {
   signal?: AbortSignal;
 }
 
-export interface ExportOutcome {
-  ok: boolean;
-  error: string | null;
-  found: number | null;
-  /** Instances Cloud Map holds from muster after the pass. */
-  instances: number;
-  accepted: number;
-  heldPasses: number;
+export interface ExportOutcome extends SyncOutcome {
   created: number;
   registered: number;
   deregistered: number;
-  skipped: string[];
 }
 
 /** At most this many failed calls are named in the health report; the rest are counted. */

@@ -4,6 +4,7 @@ import type { Discovered, SourceScan } from "../sources/discovered.js";
 import { EC2_INSTANCE_METADATA } from "../sources/ec2.js";
 import { contentHash } from "../store/item.js";
 import { type DiscoverySource, type ReconcilerStore, sourceOwner } from "../store/store.js";
+import { describeError, type SyncOutcome } from "./outcome.js";
 import { instanceKey } from "./registry.js";
 import { judgeDrop } from "./safety.js";
 
@@ -23,26 +24,11 @@ export interface ImportInput {
   signal?: AbortSignal;
 }
 
-export interface ImportOutcome {
-  ok: boolean;
-  error: string | null;
-  found: number | null;
-  /** Instances of this source in the registry after the pass. */
-  instances: number;
-  accepted: number;
-  heldPasses: number;
+export interface ImportOutcome extends SyncOutcome {
   written: number;
   removed: number;
   /** Ids held live by someone else (a node's own heartbeat): left to them. */
   conflicts: number;
-  skipped: string[];
-}
-
-export function describeError(err: unknown): string {
-  const e = err as { name?: string; message?: string; Code?: string };
-  const name = e.Code ?? e.name ?? "Error";
-  const text = e.message ?? String(err);
-  return text.startsWith(name) ? text : `${name}: ${text}`;
 }
 
 function fieldsOf(i: Instance): InstanceFields {

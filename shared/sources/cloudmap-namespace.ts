@@ -6,6 +6,7 @@ import {
   type ServiceDiscoveryClient,
 } from "@aws-sdk/client-servicediscovery";
 import { mapLimit } from "../map-limit.js";
+import { Env } from "../settings/names.js";
 import { MAX_PAGES, TooManyPagesError } from "./discovered.js";
 
 export interface CloudMapNamespace {
@@ -79,7 +80,7 @@ export async function resolveNamespace(
   if (matches.length === 0) throw new Error(`no Cloud Map namespace named ${idOrName}`);
   if (matches.length > 1) {
     throw new Error(
-      `${matches.length} Cloud Map namespaces are named ${idOrName}; set MUSTER_CLOUDMAP_NAMESPACE to the id of one`,
+      `${matches.length} Cloud Map namespaces are named ${idOrName}; set ${Env.MUSTER_CLOUDMAP_NAMESPACE} to the id of one`,
     );
   }
   const ns = matches[0] as (typeof matches)[number];

@@ -1,3 +1,4 @@
+import { WRITE_METHOD_NAMES, writeOutcome } from "./methods.js";
 import type { Store } from "./store.js";
 import { wrapMethods } from "./wrap-methods.js";
 
@@ -42,43 +43,16 @@ export class ChangeFeed {
 }
 
 /**
- * The writes that may change what a service lists, and when each one did (by its result).
- * Everything else on the store passes through untouched, so a method added to `Store` later
- * needs nothing here unless it writes instances.
- */
-const WRITES: Record<string, (result: unknown) => boolean> = {
-  heartbeat: (r) => {
-    const kind = (r as { kind?: string }).kind;
-    return kind === "created" || kind === "renewed";
-  },
-  deregister: (r) => r === "deleted",
-  withdraw: (r) => r === true,
-  upsertSourced: (r) => r === "written",
-  remove: (r) => r === true,
-};
-
-function serviceOf(method: string, args: unknown[]): string | undefined {
-  const first = args[0];
-  if (method === "heartbeat" || method === "upsertSourced") {
-    return (first as { service?: string } | undefined)?.service;
-  }
-  return typeof first === "string" ? first : undefined;
-}
-
-/**
- * `store` that signals `feed` after each successful write to a service: heartbeats, deletes,
- * the caps' withdrawals and the reconciler's writes. The Store interface is unchanged; wrap
- * the one store the app and the reconciler share.
+ * `store` that signals `feed` after each write that changed a service: every write of
+ * STORE_METHODS (methods.ts) whose result says it wrote and that names a service — heartbeats,
+ * deletes, the caps' withdrawals and the reconciler's writes. The Store interface is
+ * unchanged; wrap the one store the app and the reconciler share.
  */
 export function notifyingStore<S extends Store>(store: S, feed: ChangeFeed): S {
-  return wrapMethods(store, (property, method) => {
-    const wrote = typeof property === "string" ? WRITES[property] : undefined;
-    if (!wrote) return method;
-    return async (...args: unknown[]) => {
-      const result = await method(...args);
-      const service = serviceOf(property as string, args);
-      if (service !== undefined && wrote(result)) feed.notify(service);
-      return result;
-    };
+  return wrapMethods(store, WRITE_METHOD_NAMES, (name, method) => async (...args: unknown[]) => {
+    const result = await method(...args);
+    const { wrote, service } = writeOutcome(name, args, result);
+    if (wrote && service !== undefined) feed.notify(service);
+    return result;
   });
 }

@@ -8,12 +8,10 @@ import {
 } from "../model/instance.js";
 
 /**
- * An instance as the table holds it. Times are epoch numbers so conditions can compare them;
- * `expires_at` is in seconds because it is the table's TTL attribute.
+ * An instance as every engine stores it, whatever its keys. Times are epoch numbers so the
+ * rules can compare them; `expires_at` is in seconds because it is DynamoDB's TTL attribute.
  */
-export interface InstanceItem extends InstanceFields {
-  pk: string;
-  sk: string;
+export interface InstanceRecord extends InstanceFields {
   service: string;
   id: string;
   source: Source;
@@ -44,7 +42,7 @@ export function contentHash(fields: InstanceFields & { ttl: number }): string {
   return hash("sha256", canonical, "base64url").slice(0, 22);
 }
 
-export function toInstance(item: InstanceItem): Instance {
+export function toInstance(item: InstanceRecord): Instance {
   return {
     service: item.service,
     id: item.id,

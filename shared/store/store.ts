@@ -1,4 +1,11 @@
 import type { Instance, InstanceFields, Source } from "../model/instance.js";
+import type { Role } from "../model/principal.js";
+
+/**
+ * The store's ports: what muster asks of a storage engine, in no engine's terms. Each engine
+ * lives in its own folder (`dynamodb/`, `sqlite/`) and implements these; `open-store.ts` picks
+ * one by name. Nothing here knows a key layout, a table or a file.
+ */
 
 /**
  * A registry store: what the HTTP app needs, and the reconciler's side. `DynamoStore` and the
@@ -98,10 +105,7 @@ export interface RemoveExpectation {
   metadata?: Record<string, string>;
 }
 
-/**
- * One reconciler source's state between passes (`pk = reconcile`, `sk = name`). Times are
- * epoch ms.
- */
+/** One reconciler source's state between passes, one per source name. Times are epoch ms. */
 export interface ReconcileState {
   /** `ec2`, `cloudmap` (import) or `cloudmap-export`. */
   name: string;
@@ -178,3 +182,70 @@ export class StoreUnavailableError extends Error {
     super(message, options);
   }
 }
+
+/** A scoped token as kept: its hash (never the token) and what it may do. */
+export interface TokenItem {
+  /** Hex SHA-256 of the token, domain-separated. Its first 16 characters are the token's id. */
+  hash: string;
+  name: string;
+  role: Role;
+  /** Service patterns; empty for admins (every service). */
+  services: string[];
+  /** The ownership fingerprint instances registered with this token carry (`registered_by`). */
+  fingerprint: string;
+  /** Epoch seconds; an expired token no longer verifies, and the engine may delete it. */
+  expires_at?: number;
+  /** Epoch milliseconds. */
+  created_at: number;
+  /** Fingerprint of the admin that made it. */
+  created_by: string;
+}
+
+/** Where scoped tokens are kept. Reads and writes only, nothing about what a token means. */
+export interface TokenStore {
+  /** Writes a new token; refuses to replace one (a 256-bit collision would be a bug). */
+  put(item: TokenItem): Promise<void>;
+  /**
+   * One token by its hash. Strongly consistent: a token revoked a moment ago in another
+   * process must not verify from a stale replica.
+   */
+  get(hash: string): Promise<TokenItem | undefined>;
+  /** Every token item whose hash starts with `idPrefix`, expired or not. */
+  list(idPrefix?: string): Promise<TokenItem[]>;
+  remove(hash: string): Promise<void>;
+}
+
+/**
+ * What opening a store needs. One shape for every engine: each reads the fields it uses and
+ * ignores the rest, so the caller never branches on the engine.
+ */
+export interface StoreSettings {
+  /** The data folder: an engine that keeps a file keeps it here (SQLite: `muster.db`). */
+  dataDir: string;
+  /** The table an engine with tables keeps the registry in (DynamoDB); made if missing. */
+  tableName: string;
+  /** The engine's address when not its client's default (DynamoDB: the SDK's variables, else AWS). */
+  endpoint?: string | undefined;
+  /** The region an engine's client signs for; default: its client's. */
+  region?: string | undefined;
+  /**
+   * How often an engine without its own expiry deletes expired items (SQLite). Default 60 s;
+   * 0: never (tests, whose clocks are not the machine's).
+   */
+  sweepIntervalMs?: number | undefined;
+  /** The most items one request of a paged read asks for; default: the engine's own (tests make small tables paginate). */
+  pageLimit?: number | undefined;
+}
+
+/** An open store: the registry, its scoped tokens beside it, and how to let them go. */
+export interface OpenedStore {
+  store: Store;
+  tokens: TokenStore;
+  /** What the registry is stored in, for the listening line. */
+  where: string;
+  /** Releases what the engine holds (a file, connections); what was acknowledged stays written. */
+  close(): void;
+}
+
+/** How an engine is opened: each engine's folder exports one, and `open-store.ts` lists them. */
+export type StoreOpener = (settings: StoreSettings) => Promise<OpenedStore>;

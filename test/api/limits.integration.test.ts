@@ -1,4 +1,3 @@
-import type { ConsumedCapacity } from "@aws-sdk/client-dynamodb";
 import { describe, expect, it } from "vitest";
 import { TokenSet } from "../../shared/auth/tokens.js";
 import { createApp } from "../../shared/http/app.js";
@@ -6,13 +5,13 @@ import { engines } from "../engines/index.js";
 import { json, type TestRegistry, TOKEN_A, TOKEN_B, testRegistry } from "../support/registry.js";
 
 /** Another process (a second Lambda container) on the same table and clock, with its own memory. */
-function secondProcess(
+async function secondProcess(
   r: TestRegistry,
   floodGuard: boolean,
-  onConsumedCapacity: (op: string, c: ConsumedCapacity) => void,
+  onWrite: (method: string) => void,
 ) {
   const app = createApp({
-    store: r.another({ onConsumedCapacity }).store,
+    store: (await r.another({ onWrite })).store,
     tokens: new TokenSet([TOKEN_A]),
     now: () => r.clock.ms,
     floodGuard,
@@ -94,8 +93,8 @@ describe.each(engines())("abuse limits on $name", (engine) => {
   it("never rewrites an instance more than once per floor interval under a heartbeat flood", async () => {
     const writes: number[] = [];
     const count = (op: string) => op === "heartbeat" && writes.push(r.clock.ms);
-    const r = await testRegistry(engine, { store: { onConsumedCapacity: count } });
-    const other = secondProcess(r, true, count);
+    const r = await testRegistry(engine, { store: { onWrite: count } });
+    const other = await secondProcess(r, true, count);
     // Half the flood through each process, all at once.
     const flood = () =>
       Promise.all(
@@ -125,9 +124,9 @@ describe.each(engines())("abuse limits on $name", (engine) => {
     const count = (op: string) => op === "heartbeat" && writes++;
     const r = await testRegistry(engine, {
       security: { floodGuard: false },
-      store: { onConsumedCapacity: count },
+      store: { onWrite: count },
     });
-    const other = secondProcess(r, false, count);
+    const other = await secondProcess(r, false, count);
     const node = { ...NODE, id: "n7" };
     const res = await Promise.all(
       Array.from({ length: FLOOD }, (_, i) => (i % 2 ? other(node) : r.heartbeat("a", node))),

@@ -1,7 +1,7 @@
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
-import { createDynamoClient, documentClient } from "../../shared/store/client.js";
-import { classifyStoreError } from "../../shared/store/errors.js";
+import { createDynamoClient, documentClient } from "../../shared/store/dynamodb/client.js";
+import { classifyStoreError } from "../../shared/store/dynamodb/errors.js";
 import { StoreUnavailableError } from "../../shared/store/store.js";
 import { engine, engines } from "../engines/index.js";
 import { json, TOKEN_A, testRegistry } from "../support/registry.js";

@@ -158,7 +158,7 @@ describe.each(engines())("registry files and peer lists on $name", (engine) => {
 
   it("follows every page of every shard", async () => {
     // Pages of 7 items make 300 instances paginate dozens of times on each of the 8 shards.
-    const r = await testRegistry(engine, { store: { queryPageLimit: 7 } });
+    const r = await testRegistry(engine, { store: { pageLimit: 7 } });
     const ids = Array.from({ length: 300 }, (_, i) => `n${String(i).padStart(3, "0")}`);
     for (let i = 0; i < ids.length; i += 25) {
       await Promise.all(

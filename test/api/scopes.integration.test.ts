@@ -121,7 +121,7 @@ describe.each(engines())("scoped tokens on $name", (engine) => {
     expect((await r.get("/v1/services/a/peers.json", {}, token)).status).toBe(200);
     // Another container revokes: through the same table, not through this app's cache.
     const elsewhere = new ScopedTokens({
-      table: r.another().tokens,
+      table: (await r.another()).tokens,
       cacheSeconds: 0,
       now: () => r.clock.ms,
     });

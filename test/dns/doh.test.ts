@@ -3,8 +3,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { TokenSet } from "../../shared/auth/tokens.js";
 import { idLabel } from "../../shared/dns/names.js";
 import { createApp } from "../../shared/http/app.js";
-import { createDynamoClient } from "../../shared/store/client.js";
-import { DynamoStore } from "../../shared/store/dynamo-store.js";
+import { createDynamoClient } from "../../shared/store/dynamodb/client.js";
+import { DynamoStore } from "../../shared/store/dynamodb/store.js";
 import { engine } from "../engines/index.js";
 import { json, type TestRegistry, TOKEN_A, testRegistry } from "../support/registry.js";
 

@@ -1,7 +1,6 @@
 import * as packet from "dns-packet";
 import { describe, expect, it } from "vitest";
 import type { DnsSource, ZoneOptions } from "../../shared/dns/answer.js";
-import { readDnsIrohService } from "../../shared/dns/config.js";
 import { respond } from "../../shared/dns/wire.js";
 import type { Instance } from "../../shared/model/instance.js";
 import { irohBase32 } from "../../shared/model/iroh-base32.js";
@@ -141,14 +140,5 @@ describe("DNS for Blixard nodes: NodeId-named SRV targets and node= addr= TXT re
     // Unmapped, `_iroh._tcp` is the SRV name of a service called iroh, as any other.
     const unmapped = await ask(nodes, "_iroh._tcp.muster.internal", "SRV");
     expect((unmapped as { rcode?: string }).rcode).toBe("NXDOMAIN");
-  });
-
-  it("reads MUSTER_DNS_IROH_SERVICE as a service name, blank as unset", () => {
-    expect(readDnsIrohService({})).toBeUndefined();
-    expect(readDnsIrohService({ MUSTER_DNS_IROH_SERVICE: " " })).toBeUndefined();
-    expect(readDnsIrohService({ MUSTER_DNS_IROH_SERVICE: "blixard" })).toBe("blixard");
-    expect(() => readDnsIrohService({ MUSTER_DNS_IROH_SERVICE: "_bad." })).toThrow(
-      /MUSTER_DNS_IROH_SERVICE/,
-    );
   });
 });

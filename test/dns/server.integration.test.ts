@@ -1,11 +1,10 @@
 import { connect } from "node:net";
 import * as packet from "dns-packet";
 import { describe, expect, it } from "vitest";
-import { readDnsListen, startDnsServer } from "../../local/dns-server.js";
-import { readTls } from "../../local/tls.js";
-import { readDnsZone } from "../../shared/dns/config.js";
-import { createDynamoClient } from "../../shared/store/client.js";
-import { DynamoStore } from "../../shared/store/dynamo-store.js";
+import { startDnsServer } from "../../local/dns-server.js";
+import { tlsServe } from "../../local/tls.js";
+import { createDynamoClient } from "../../shared/store/dynamodb/client.js";
+import { DynamoStore } from "../../shared/store/dynamodb/store.js";
 import { engine } from "../engines/index.js";
 import { freshStorage } from "../support/stores.js";
 import { run } from "../support/tls.js";
@@ -110,22 +109,11 @@ describe("local DNS server configuration and faults", () => {
     }
   });
 
-  it("reads MUSTER_DNS_PORT, MUSTER_DNS_HOST, MUSTER_DNS_ZONE and the TLS pair, refusing bad values by name", () => {
-    expect(readDnsListen({})).toBeUndefined();
-    expect(readDnsListen({ MUSTER_DNS_PORT: "5353" })).toEqual({ host: "127.0.0.1", port: 5353 });
-    expect(readDnsListen({ MUSTER_DNS_PORT: "53", MUSTER_DNS_HOST: "0.0.0.0" })).toEqual({
-      host: "0.0.0.0",
-      port: 53,
-    });
-    expect(() => readDnsListen({ MUSTER_DNS_PORT: "70000" })).toThrow(/MUSTER_DNS_PORT/);
-    expect(() => readDnsListen({ MUSTER_DNS_PORT: "dns" })).toThrow(/MUSTER_DNS_PORT/);
-    expect(readDnsZone({})).toBe("muster.internal");
-    expect(readDnsZone({ MUSTER_DNS_ZONE: "Svc.Example.Internal." })).toBe("svc.example.internal");
-    expect(() => readDnsZone({ MUSTER_DNS_ZONE: "bad_zone" })).toThrow(/MUSTER_DNS_ZONE/);
-    expect(readTls({})).toBeUndefined();
-    expect(() => readTls({ MUSTER_TLS_CERT: "/x.pem" })).toThrow(/MUSTER_TLS_KEY/);
-    expect(() =>
-      readTls({ MUSTER_TLS_CERT: "/nope/c.pem", MUSTER_TLS_KEY: "/nope/k.pem" }),
-    ).toThrow(/MUSTER_TLS_CERT: cannot read/);
+  // What MUSTER_DNS_PORT, MUSTER_DNS_HOST, MUSTER_DNS_ZONE and the TLS pair may be:
+  // shared/settings/local.test.ts and dns.test.ts.
+  it("names the TLS file it cannot read", () => {
+    expect(() => tlsServe({ cert: "/nope/c.pem", key: "/nope/k.pem" })).toThrow(
+      /MUSTER_TLS_CERT: cannot read/,
+    );
   });
 });

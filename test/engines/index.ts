@@ -1,14 +1,23 @@
 import { inject } from "vitest";
+import type { StoreKind } from "../../shared/store/open-store.js";
 
 /**
  * A store engine the tests run against: local mode's SQLite (a fresh file per registry, no
- * server) or DynamoDB Local (one server for the run, a fresh table per registry).
+ * server) or DynamoDB Local (one server for the run, a fresh table per registry). `kind` is
+ * the engine's name in the store registry (shared/store/open-store.ts); `endpoint` where its
+ * server answers, for an engine that has one. The list the tests run on is in ./start.ts:
+ * nothing here names an engine but the two that tests ask for by name.
  */
-export type Engine = { name: "sqlite" } | DynamoEngine;
+export interface Engine {
+  name: string;
+  kind: StoreKind;
+  endpoint?: string | undefined;
+}
 
 /** An engine that speaks DynamoDB's API; tests that need the raw client ask for this one. */
-export interface DynamoEngine {
+export interface DynamoEngine extends Engine {
   name: "dynamodb-local";
+  kind: "dynamodb";
   endpoint: string;
 }
 
@@ -20,7 +29,7 @@ declare module "vitest" {
   }
 }
 
-const SQLITE: Engine = { name: "sqlite" };
+const SQLITE: Engine = { name: "sqlite", kind: "sqlite" };
 
 /**
  * Every engine the integration project's global set-up (test/global-setup.ts) started; tests
@@ -50,9 +59,11 @@ export function motoEndpoint(): string {
  * One engine by name, for tests that need only one (fuzzing, the reconciler, the agent).
  * SQLite is in-process and needs no set-up, so it is there in both projects.
  */
-export function engine<N extends Engine["name"]>(name: N): Extract<Engine, { name: N }> {
-  if (name === "sqlite") return SQLITE as Extract<Engine, { name: N }>;
+export function engine(name: "dynamodb-local"): DynamoEngine;
+export function engine(name: string): Engine;
+export function engine(name: string): Engine {
+  if (name === SQLITE.name) return SQLITE;
   const found = engines().find((e) => e.name === name);
   if (!found) throw new Error(`engine ${name} was not provided`);
-  return found as Extract<Engine, { name: N }>;
+  return found;
 }

@@ -1,6 +1,6 @@
 import { randomInt, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { DescribeTableCommand, UpdateTableCommand } from "@aws-sdk/client-dynamodb";
+import { DescribeTableCommand, DynamoDBClient, UpdateTableCommand } from "@aws-sdk/client-dynamodb";
 import {
   DescribeStreamCommand,
   DynamoDBStreamsClient,
@@ -61,15 +61,17 @@ function inAccount<C extends { middlewareStack: unknown }>(client: C, account: s
 
 /** The table's stream on DynamoDB Local, read onwards from where the last read stopped. */
 async function streamOf(r: TestRegistry) {
-  const client = r.client;
-  if (!client) throw new Error("the stream tests need DynamoDB Local");
+  const { endpoint, tableName } = r.settings;
+  if (!endpoint) throw new Error("the stream tests need DynamoDB Local");
+  const client = new DynamoDBClient({ endpoint, region: REGION, credentials: CREDENTIALS });
   await client.send(
     new UpdateTableCommand({
-      TableName: r.tableName,
+      TableName: tableName,
       StreamSpecification: { StreamEnabled: true, StreamViewType: "NEW_AND_OLD_IMAGES" },
     }),
   );
-  const table = await client.send(new DescribeTableCommand({ TableName: r.tableName }));
+  const table = await client.send(new DescribeTableCommand({ TableName: tableName }));
+  client.destroy();
   const streams = new DynamoDBStreamsClient({
     endpoint: engine("dynamodb-local").endpoint,
     region: REGION,

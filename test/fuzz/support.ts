@@ -5,15 +5,17 @@ import { TokenSet } from "../../shared/auth/tokens.js";
 import { createApp } from "../../shared/http/app.js";
 import { newKeySet, SigningKeys, serializeKeySet } from "../../shared/signing/keys.js";
 import { fixedSigning } from "../../shared/signing/source.js";
-import { engine } from "../engines/index.js";
+import type { Engine } from "../engines/index.js";
 import { irohNodeId } from "../support/iroh-keys.js";
 import { TOKEN_A, TOKEN_B } from "../support/registry.js";
 import { freshStorage } from "../support/stores.js";
 
 /**
- * The property-based suite's common parts. It runs on SQLite only: the point is what the
- * app does with hostile input, and the store's conformance is what the engines tests cover
- * on both engines; a second engine would double the suite's time for no new input.
+ * The property-based suite's common parts. The properties (reads.ts, writes.ts,
+ * regressions.ts) take the engine they run on: every one runs on SQLite in the unit project
+ * (`*.test.ts`, the full run counts) and on every other engine in the integration project
+ * (`*.integration.test.ts`, a share of the runs that keeps DynamoDB Local under a minute), so
+ * the ownership rules are fuzzed on each engine's own copy of them.
  *
  * FUZZ_SEED fixes the seed (default below, so CI is reproducible); FUZZ_RUNS multiplies
  * every property's run count (e.g. FUZZ_RUNS=20 for a long local session).
@@ -21,9 +23,13 @@ import { freshStorage } from "../support/stores.js";
 export const SEED = Number(process.env.FUZZ_SEED ?? 20261121);
 const SCALE = Number(process.env.FUZZ_RUNS ?? 1);
 
-/** Options for fc.assert: the seed, the runs (scaled), and no shrinking budget blow-up. */
-export function fuzzOptions(runs: number): fc.Parameters<unknown> {
-  const numRuns = Math.max(1, Math.round(runs * (Number.isFinite(SCALE) ? SCALE : 1)));
+/**
+ * Options for fc.assert: the seed, the runs (scaled by FUZZ_RUNS and by `share`, the part of
+ * the full count an engine runs), and no shrinking budget blow-up.
+ */
+export function fuzzOptions(runs: number, share = 1): fc.Parameters<unknown> {
+  const scale = (Number.isFinite(SCALE) ? SCALE : 1) * share;
+  const numRuns = Math.max(1, Math.round(runs * scale));
   // Inputs the Request constructor refuses are skipped, not counted; allow plenty of them.
   return {
     seed: SEED,
@@ -34,12 +40,16 @@ export function fuzzOptions(runs: number): fc.Parameters<unknown> {
   };
 }
 
-/** The clock every fuzzed registry uses: fixed, so no lease lapses during a property. */
-export const NOW = Date.parse("2026-11-21T12:00:00Z");
+/**
+ * The clock every fuzzed registry uses: fixed, so no lease lapses during a property, and in
+ * the future, so no engine's own expiry (DynamoDB Local deletes an item by its TTL attribute
+ * within a second of the machine's clock passing it) removes what a property wrote.
+ */
+export const NOW = Date.parse("2036-11-21T12:00:00Z");
 
-/** The real app over a fresh SQLite store, two bootstrap tokens, signing on. */
-export async function fuzzRegistry() {
-  const { store } = await freshStorage(engine("sqlite"));
+/** The real app over a fresh store on `engine`, two bootstrap tokens, signing on. */
+export async function fuzzRegistry(engine: Engine) {
+  const { store, close } = await freshStorage(engine);
   const app = createApp({
     store,
     tokens: new TokenSet([TOKEN_A, TOKEN_B]),
@@ -47,7 +57,7 @@ export async function fuzzRegistry() {
     now: () => NOW,
     signing: fixedSigning(SigningKeys.parse(serializeKeySet(newKeySet(NOW)))),
   });
-  return { app, store };
+  return { app, store, close };
 }
 
 export interface FuzzRequest {

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { LocalMetrics, readMetricsPublic } from "../../local/metrics.js";
+import { LocalMetrics } from "../../local/metrics.js";
 import { AnyToken } from "../../shared/auth/scoped-tokens.js";
 import { TokenSet } from "../../shared/auth/tokens.js";
 import { createApp } from "../../shared/http/app.js";
+import { readLocalSettings } from "../../shared/settings/local.js";
 import { engine } from "../engines/index.js";
 import { TOKEN_A } from "../support/registry.js";
 import { freshStorage } from "../support/stores.js";
@@ -54,10 +55,9 @@ describe("local /metrics (prom-client)", () => {
   it("is open to anyone with MUSTER_METRICS_PUBLIC=true, and refuses a value that is not a boolean", async () => {
     const { app } = await metricsApp(true);
     expect((await app.request("/metrics")).status).toBe(200);
-    expect(readMetricsPublic({ MUSTER_METRICS_PUBLIC: "true" })).toBe(true);
-    expect(readMetricsPublic({})).toBe(false);
-    expect(() => readMetricsPublic({ MUSTER_METRICS_PUBLIC: "yes" })).toThrow(
-      /MUSTER_METRICS_PUBLIC/,
-    );
+    const metricsPublic = (env: Record<string, string>) => readLocalSettings(env).metricsPublic;
+    expect(metricsPublic({ MUSTER_METRICS_PUBLIC: "true" })).toBe(true);
+    expect(metricsPublic({})).toBe(false);
+    expect(() => metricsPublic({ MUSTER_METRICS_PUBLIC: "yes" })).toThrow(/MUSTER_METRICS_PUBLIC/);
   });
 });

@@ -1,10 +1,12 @@
 import { DatabaseSync } from "node:sqlite";
 import { PutItemCommand } from "@aws-sdk/client-dynamodb";
-import { describe, expect, it } from "vitest";
-import type { ReconcileState } from "../../shared/store/store.js";
-import { engines } from "../engines/index.js";
+import { describe, expect, it, onTestFinished } from "vitest";
+import { createDynamoClient } from "../../shared/store/dynamodb/client.js";
+import { databasePath } from "../../shared/store/sqlite/index.js";
+import type { ReconcileState, Store } from "../../shared/store/store.js";
+import { engine, engines } from "../engines/index.js";
 import { instanceFields } from "../support/instances.js";
-import { freshStorage } from "../support/stores.js";
+import { freshStorage, type TestStorage } from "../support/stores.js";
 
 const FIELDS = instanceFields({
   address: "10.0.0.5:7946",
@@ -13,29 +15,7 @@ const FIELDS = instanceFields({
 });
 
 describe.each(engines())("the reconciler's side of the store on $name", (engine) => {
-  const fresh = async () => {
-    const storage = await freshStorage(engine);
-    /** Writes a state row as some other version might have left it: no `enabled`, a string count. */
-    const legacy = async (name: string) => {
-      if (storage.client && storage.tableName) {
-        await storage.client.send(
-          new PutItemCommand({
-            TableName: storage.tableName,
-            Item: { pk: { S: "reconcile" }, sk: { S: name }, instances: { S: "many" } },
-          }),
-        );
-      } else {
-        const db = new DatabaseSync(storage.path as string);
-        db.exec("PRAGMA busy_timeout = 5000");
-        db.prepare("INSERT INTO reconcile_states (name, state) VALUES (?, ?)").run(
-          name,
-          JSON.stringify({ instances: "many" }),
-        );
-        db.close();
-      }
-    };
-    return Object.assign(storage.store, { legacy });
-  };
+  const fresh = async () => (await freshStorage(engine)).store;
 
   it("writes a source's instance under an owner no token can be, and never over a live heartbeat", async () => {
     const store = await fresh();
@@ -129,28 +109,72 @@ describe.each(engines())("the reconciler's side of the store on $name", (engine)
     expect(await store.remove("engram", "node-1", {})).toBe(false);
   });
 
-  it("keeps the reconcile state of each source, and ignores an item it cannot read", async () => {
+  it("keeps the reconcile state of each source", async () => {
     const store = await fresh();
-    const ec2: ReconcileState = {
-      name: "ec2",
-      enabled: true,
-      last_run: 1_700_000_000_000,
-      next_run: 1_700_000_060_000,
-      ok: false,
-      error: `UnauthorizedOperation: ${"x".repeat(5_000)}`,
-      found: null,
-      instances: 3,
-      accepted: 3,
-      held_passes: 0,
-    };
-    const off: ReconcileState = { ...ec2, name: "cloudmap", enabled: false, ok: null, error: null };
-    await store.putReconcileState(ec2);
-    await store.putReconcileState(off);
-    await store.putReconcileState({ ...ec2, instances: 4 });
-    await store.legacy("legacy");
+    await writeStates(store);
     const states = await store.reconcileStates();
     expect(states.map((s) => s.name)).toEqual(["cloudmap", "ec2"]);
     expect(states[1]).toMatchObject({ instances: 4, ok: false });
     expect(states[1]?.error).toHaveLength(2048);
+  });
+});
+
+/** Two sources' states, the second written twice; its error is cut to 2048 characters. */
+async function writeStates(store: Store): Promise<void> {
+  const ec2: ReconcileState = {
+    name: "ec2",
+    enabled: true,
+    last_run: 1_700_000_000_000,
+    next_run: 1_700_000_060_000,
+    ok: false,
+    error: `UnauthorizedOperation: ${"x".repeat(5_000)}`,
+    found: null,
+    instances: 3,
+    accepted: 3,
+    held_passes: 0,
+  };
+  const off: ReconcileState = { ...ec2, name: "cloudmap", enabled: false, ok: null, error: null };
+  await store.putReconcileState(ec2);
+  await store.putReconcileState(off);
+  await store.putReconcileState({ ...ec2, instances: 4 });
+}
+
+/**
+ * A state row as some other version might have left it (no `enabled`, a string count) is
+ * dropped, not served. Written through each engine's own raw access, so one test per engine.
+ */
+describe("the reconciler's state ignores an item it cannot read", () => {
+  const ignoresLegacy = async (storage: TestStorage, writeLegacy: () => Promise<void>) => {
+    await writeStates(storage.store);
+    await writeLegacy();
+    expect((await storage.store.reconcileStates()).map((s) => s.name)).toEqual(["cloudmap", "ec2"]);
+  };
+
+  it("on dynamodb-local", async () => {
+    const dynamo = engine("dynamodb-local");
+    const storage = await freshStorage(dynamo);
+    const client = createDynamoClient({ endpoint: dynamo.endpoint, region: "us-east-1" });
+    onTestFinished(() => client.destroy());
+    await ignoresLegacy(storage, async () => {
+      await client.send(
+        new PutItemCommand({
+          TableName: storage.settings.tableName,
+          Item: { pk: { S: "reconcile" }, sk: { S: "legacy" }, instances: { S: "many" } },
+        }),
+      );
+    });
+  });
+
+  it("on sqlite", async () => {
+    const storage = await freshStorage(engine("sqlite"));
+    await ignoresLegacy(storage, async () => {
+      const db = new DatabaseSync(databasePath(storage.settings.dataDir));
+      db.exec("PRAGMA busy_timeout = 5000");
+      db.prepare("INSERT INTO reconcile_states (name, state) VALUES (?, ?)").run(
+        "legacy",
+        JSON.stringify({ instances: "many" }),
+      );
+      db.close();
+    });
   });
 });

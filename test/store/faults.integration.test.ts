@@ -9,11 +9,11 @@ import { afterEach, describe, expect, it } from "vitest";
 import { startDynamoDBLocal } from "../../scripts/engines/dynamodb-local.js";
 import { TokenSet } from "../../shared/auth/tokens.js";
 import { createApp } from "../../shared/http/app.js";
-import { createDynamoClient } from "../../shared/store/client.js";
-import { DynamoStore } from "../../shared/store/dynamo-store.js";
+import { createDynamoClient } from "../../shared/store/dynamodb/client.js";
+import { DynamoStore } from "../../shared/store/dynamodb/store.js";
+import { ensureTable } from "../../shared/store/dynamodb/table.js";
 import { openSqlite } from "../../shared/store/sqlite/index.js";
 import type { Store } from "../../shared/store/store.js";
-import { ensureTable } from "../../shared/store/table.js";
 import { json, TOKEN_A } from "../support/registry.js";
 
 const AUTH = { Authorization: `Bearer ${TOKEN_A}` };

@@ -1,9 +1,9 @@
 import type { DiscoveryHealth } from "../../shared/discovery/health.js";
 import { configuredSources } from "../../shared/reconcile/clients.js";
-import { readReconcileConfig } from "../../shared/reconcile/config.js";
 import { type PassOptions, runReconcilePass } from "../../shared/reconcile/pass.js";
 import type { PassReport } from "../../shared/reconcile/pass-record.js";
 import { discoveryFromTable } from "../../shared/reconcile/status.js";
+import { readReconcilerSettings } from "../../shared/settings/reconciler.js";
 import type { Engine } from "../engines/index.js";
 import type { MotoAccount } from "./moto.js";
 import { json, TOKEN_A, testRegistry } from "./registry.js";
@@ -22,7 +22,7 @@ export async function reconcilerHarness(
   const registry = await testRegistry(engine, {
     discovery: () => (discovery as () => Promise<DiscoveryHealth>)(),
   });
-  const config = readReconcileConfig({ MUSTER_TABLE: registry.tableName ?? "muster", ...env });
+  const config = readReconcilerSettings({ MUSTER_TABLE: registry.settings.tableName, ...env });
   discovery = discoveryFromTable({
     store: registry.store,
     now: () => registry.clock.ms,

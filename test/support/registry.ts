@@ -11,7 +11,7 @@ export const TOKEN_B = "token-b-0123456789abcdef";
 
 export interface RegistryOptions {
   publicServices?: string[];
-  /** DynamoDB store options; on SQLite only `onConsumedCapacity` applies (a unit per write). */
+  /** The store's write hook and page size (test/support/stores.ts). */
   store?: StoreOptions;
   /** What `/v1/discovery/health` serves; the reconciler's tests pass theirs. */
   discovery?: AppOptions["discovery"];
@@ -29,7 +29,6 @@ export interface RegistryOptions {
  */
 export async function testRegistry(engine: Engine, options: RegistryOptions = {}) {
   const storage = await freshStorage(engine, options.store);
-  const { client, tableName } = storage;
   const clock = { ms: Date.now() };
   const changes = new ChangeFeed();
   const store = notifyingStore(storage.store, changes);
@@ -93,9 +92,8 @@ export async function testRegistry(engine: Engine, options: RegistryOptions = {}
     changes,
     scopedTokens,
     mint,
-    /** Only on DynamoDB engines (use `engine("dynamodb-local")` when a test needs them). */
-    client,
-    tableName,
+    /** What the store was opened with (the table name, the engine's endpoint…). */
+    settings: storage.settings,
     /** The same storage through another process's store and token store. */
     another: storage.another,
     engine,

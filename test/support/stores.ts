@@ -1,71 +1,86 @@
+import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { ConsumedCapacity, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { onTestFinished } from "vitest";
-import { DynamoStore, type DynamoStoreOptions } from "../../shared/store/dynamo-store.js";
-import { openSqlite } from "../../shared/store/sqlite/index.js";
-import type { Store } from "../../shared/store/store.js";
-import { type TokenStore, TokenTable } from "../../shared/store/token-table.js";
+import {
+  WRITE_METHOD_NAMES,
+  type WriteMethodName,
+  writeOutcome,
+} from "../../shared/store/methods.js";
+import { openStore } from "../../shared/store/open-store.js";
+import type { OpenedStore, Store, StoreSettings, TokenStore } from "../../shared/store/store.js";
+import { wrapMethods } from "../../shared/store/wrap-methods.js";
 import type { Engine } from "../engines/index.js";
-import { freshTable } from "./table.js";
 
-export type StoreOptions = Partial<Omit<DynamoStoreOptions, "client" | "tableName">>;
+export interface StoreOptions {
+  /**
+   * Called after each write of the Store that changed what it serves, with the method's name
+   * (shared/store/methods.ts), on every engine alike: the tests count writes with it.
+   */
+  onWrite?: (method: WriteMethodName) => void;
+  /** StoreSettings.pageLimit: small values make a small table paginate. */
+  pageLimit?: number;
+}
 
 export interface TestStorage {
   store: Store;
   tokens: TokenStore;
-  /** Only on DynamoDB engines: the raw client and the fresh table's name. */
-  client?: DynamoDBClient;
-  tableName?: string;
-  /** Only on SQLite: the database file. */
-  path?: string;
+  /** What the store was opened with: its data folder, table name and the engine's endpoint. */
+  settings: StoreSettings;
   /**
    * The same storage as another process sees it (another Lambda container, another
    * connection to the file): its own memory, its own caches.
    */
-  another(options?: StoreOptions): { store: Store; tokens: TokenStore };
+  another(options?: StoreOptions): Promise<{ store: Store; tokens: TokenStore }>;
+  /** Closes every store opened on it and deletes the data folder (at the test's end by itself). */
+  close(): void;
 }
 
 /**
- * A fresh, empty store on the engine. SQLite: a new file in a temporary folder, closed and
- * deleted when the test ends. DynamoDB: a new table on the run's engine. `onConsumedCapacity`
- * is reported on SQLite too, with one unit per committed write, so write-counting tests run
- * on both.
+ * A fresh, empty store on the engine, opened through the store registry like local mode's:
+ * a new data folder (SQLite's file) and a new table name (DynamoDB's table, made on open),
+ * so no engine needs code of its own here. Closed, and the folder deleted, when the test ends.
  */
 export async function freshStorage(
   engine: Engine,
   options: StoreOptions = {},
 ): Promise<TestStorage> {
-  if (engine.name !== "sqlite") {
-    const { client, tableName } = await freshTable(engine);
-    const make = (o: StoreOptions = {}) => ({
-      store: new DynamoStore({ client, tableName, ...o }),
-      tokens: new TokenTable(client, tableName),
-    });
-    return { ...make(options), client, tableName, another: make };
-  }
-  const dir = mkdtempSync(join(tmpdir(), "muster-sqlite-"));
-  const path = join(dir, "muster.db");
-  const opened: { close(): void }[] = [];
-  const make = (o: StoreOptions = {}) => {
-    const report = o.onConsumedCapacity;
-    const unit: ConsumedCapacity = { CapacityUnits: 1, WriteCapacityUnits: 1 };
-    const registry = openSqlite(path, {
-      sweepIntervalMs: 0,
-      ...(report ? { onWrite: (operation: string) => report(operation, unit) } : {}),
-    });
-    opened.push(registry);
-    return { store: registry.store, tokens: registry.tokens };
+  const dataDir = mkdtempSync(join(tmpdir(), "muster-store-"));
+  const settings: StoreSettings = {
+    dataDir,
+    tableName: `muster-test-${randomUUID().slice(0, 8)}`,
+    endpoint: engine.endpoint,
+    region: "us-east-1",
+    // The tests' clocks are not the machine's: nothing is swept behind their back.
+    sweepIntervalMs: 0,
   };
-  const first = make(options);
+  const opened: OpenedStore[] = [];
+  const make = async (o: StoreOptions = {}) => {
+    const storage = await openStore(engine.kind, { ...settings, pageLimit: o.pageLimit });
+    opened.push(storage);
+    const store = o.onWrite ? reportingWrites(storage.store, o.onWrite) : storage.store;
+    return { store, tokens: storage.tokens };
+  };
+  const close = () => {
+    for (const storage of opened.splice(0)) storage.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  const first = await make(options);
   try {
-    onTestFinished(() => {
-      for (const r of opened) r.close();
-      rmSync(dir, { recursive: true, force: true });
-    });
+    onTestFinished(close);
   } catch {
-    // Called outside a test (beforeAll): the OS's temporary folder keeps the file.
+    // Called outside a test (beforeAll): the caller closes it (afterAll), or the OS's
+    // temporary folder keeps the file.
   }
-  return { ...first, path, another: make };
+  return { ...first, settings, another: make, close };
+}
+
+/** `store` calling `onWrite` after each of its writes that wrote (methods.ts says which). */
+function reportingWrites<S extends Store>(store: S, onWrite: (method: WriteMethodName) => void): S {
+  return wrapMethods(store, WRITE_METHOD_NAMES, (name, method) => async (...args: unknown[]) => {
+    const result = await method(...args);
+    if (writeOutcome(name, args, result).wrote) onWrite(name);
+    return result;
+  });
 }

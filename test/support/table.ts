@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { createDynamoClient } from "../../shared/store/client.js";
-import { ensureTable } from "../../shared/store/table.js";
+import { createDynamoClient } from "../../shared/store/dynamodb/client.js";
+import { ensureTable } from "../../shared/store/dynamodb/table.js";
 import type { DynamoEngine } from "../engines/index.js";
 
 /**

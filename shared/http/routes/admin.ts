@@ -1,14 +1,10 @@
 import { Hono } from "hono";
 import { joinCapabilityPath } from "../../auth/join-capability.js";
-import {
-  baseUrl,
-  PRESIGN_FILES,
-  type PresignKeys,
-  presignPath,
-  presignUrl,
-} from "../../auth/presign.js";
+import { baseUrl, type PresignKeys, presignUrl } from "../../auth/presign.js";
 import { type ScopedTokens, TOKEN_ID } from "../../auth/scoped-tokens.js";
 import { role, servicePattern } from "../../auth/scopes.js";
+import type { Format } from "../../formats/format.js";
+import { formatPath, PRESIGNABLE } from "../../formats/registry.js";
 import { instanceId, serviceName } from "../../model/names.js";
 import * as z from "../../validation/zod.js";
 import type { AppEnv } from "../env.js";
@@ -66,8 +62,11 @@ const newToken = z
 const presignRequest = z
   .strictObject({
     service: serviceName,
-    /** `bootstrap`: a join URL for `blixard node --join-address` (shared/auth/join-capability.ts). */
-    file: z.enum([...PRESIGN_FILES, "bootstrap"]),
+    /** A format's name; one presigned as `join` gets a join URL (shared/auth/join-capability.ts). */
+    file: z.pipe(
+      z.enum(PRESIGNABLE.map((f) => f.name) as [string, ...string[]]),
+      z.transform((name) => PRESIGNABLE.find((f) => f.name === name) as Format),
+    ),
     id: z.optional(instanceId),
     /** Seconds the URL works for. */
     ttl: z._default(z.int().check(z.gte(60), z.lte(MAX_PRESIGN_SECONDS)), 86_400),
@@ -79,18 +78,18 @@ const presignRequest = z
   })
   .check(
     z.superRefine((p, ctx) => {
-      if (p.file === "registry.json" && p.id === undefined) {
+      if (p.file.scope === "instance" && p.id === undefined) {
         ctx.addIssue({
           code: "custom",
           path: ["id"],
-          message: "registry.json needs the instance id",
+          message: `${p.file.name} needs the instance id`,
         });
       }
-      if (p.file !== "registry.json" && p.id !== undefined) {
+      if (p.file.scope !== "instance" && p.id !== undefined) {
         ctx.addIssue({
           code: "custom",
           path: ["id"],
-          message: `${p.file} is per service; leave id out`,
+          message: `${p.file.name} is per service; leave id out`,
         });
       }
     }),
@@ -157,12 +156,12 @@ export function adminRoutes(deps: AdminDeps): Hono<AppEnv> {
     const expiresAt = Math.floor(now() / 1000) + ttl;
     const origin = base_url ?? deps.baseUrl ?? new URL(c.req.url).origin;
     const url =
-      file === "bootstrap"
+      file.presign === "join"
         ? `${origin.replace(/\/+$/, "")}${joinCapabilityPath(deps.presign, service, expiresAt)}`
         : presignUrl({
             keys: deps.presign,
             baseUrl: origin,
-            path: presignPath(service, file, id),
+            path: formatPath(file, service, id),
             expiresAt,
           });
     c.header("Cache-Control", "no-store");

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { mapLimit } from "../../map-limit.js";
 import { serviceName } from "../../model/names.js";
 import { StoreUnavailableError } from "../../store/store.js";
 import * as z from "../../validation/zod.js";
@@ -59,16 +60,6 @@ export function batchRoutes(deps: WriteDeps): Hono<AppEnv> {
     const parsed = batchBody.safeParse(json);
     if (!parsed.success) throw invalidInput(parsed.error);
     if (!c.get("principal")) throw new ApiError(401, "unauthorized", "missing bearer token");
-    const items = parsed.data.heartbeats;
-    const results: ItemResult[] = new Array(items.length);
-    let next = 0;
-    const worker = async () => {
-      while (next < items.length) {
-        const index = next++;
-        const { service, ...body } = items[index] as { service: string };
-        results[index] = await one(c, service, body);
-      }
-    };
     const one = async (ctx: typeof c, service: string, body: unknown): Promise<ItemResult> => {
       try {
         // The single endpoint's body cap holds per item.
@@ -94,8 +85,13 @@ export function batchRoutes(deps: WriteDeps): Hono<AppEnv> {
         throw err;
       }
     };
-    const concurrency = deps.quotas ? 1 : CONCURRENCY;
-    await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+    // Nothing aborts a batch, so every item has its result.
+    const results = (await mapLimit(
+      parsed.data.heartbeats,
+      deps.quotas ? 1 : CONCURRENCY,
+      undefined,
+      ({ service, ...body }) => one(c, service, body),
+    )) as ItemResult[];
     c.header("Cache-Control", "no-store");
     return c.json({ results });
   });

@@ -1,8 +1,10 @@
 import { type Context, Hono } from "hono";
 import { heartbeatBody, heartbeatInterval, type Lease } from "../../model/heartbeat.js";
 import { isoSeconds } from "../../model/instance.js";
+import { Env } from "../../settings/names.js";
 import { contentHash } from "../../store/item.js";
-import { FLOOR_FRACTION, type RegistryStore } from "../../store/store.js";
+import { floorIntervalMs } from "../../store/rules.js";
+import type { RegistryStore } from "../../store/store.js";
 import type { AppEvent } from "../app-event.js";
 import type { AppEnv } from "../env.js";
 import { ApiError, invalidInput } from "../errors.js";
@@ -58,7 +60,7 @@ export async function heartbeatOne(
     id,
     owner,
     contentHash({ ...fields, ttl }),
-    ttl * 1000 * FLOOR_FRACTION,
+    floorIntervalMs(ttl),
   );
   if (admission && !admission.ok) throw tooSoon(admission.retryAfterSeconds);
   let accepted = false;
@@ -86,7 +88,7 @@ export async function heartbeatOne(
           if (!check.ok) {
             accepted = false;
             const which =
-              check.cap === "MUSTER_MAX_INSTANCES_PER_SERVICE"
+              check.cap === Env.MUSTER_MAX_INSTANCES_PER_SERVICE
                 ? `service ${service} has`
                 : "this token has";
             throw new ApiError(

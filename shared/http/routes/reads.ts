@@ -1,21 +1,22 @@
 import { type Context, Hono } from "hono";
 import { inScope } from "../../auth/scopes.js";
-import { chooseBootstrap, toBootstrapInfo } from "../../formats/bootstrap.js";
-import { OMITTED_HEADER, toPeersJson } from "../../formats/peers-json.js";
-import { toPeersTxt } from "../../formats/peers-txt.js";
-import { toRegistryFile } from "../../formats/registry-json.js";
-import { toSrv } from "../../formats/srv.js";
 import {
-  STELLAR_CONTENT_TYPES,
-  STELLAR_FILE_NAMES,
-  stellarFiles,
-  toStellarPeers,
-} from "../../formats/stellar.js";
+  type InstanceFormat,
+  NotRenderable,
+  type Rendered,
+  type ServiceFormat,
+} from "../../formats/format.js";
+import { FORMATS } from "../../formats/registry.js";
 import type { Instance } from "../../model/instance.js";
 import { type SigningSource, SigningUnavailableError } from "../../signing/source.js";
 import { type InstancePage, InvalidCursorError, type RegistryStore } from "../../store/store.js";
-import { type BlockingReads, blockingAnswer, type Rendered, waitParam } from "../blocking.js";
-import { type BodySigner, cacheableJson, EDGE_CACHE_SECONDS } from "../cacheable.js";
+import { type BlockingReads, blockingAnswer, waitParam } from "../blocking.js";
+import {
+  type BodySigner,
+  cacheableJson,
+  cacheableRendered,
+  EDGE_CACHE_SECONDS,
+} from "../cacheable.js";
 import type { AppEnv } from "../env.js";
 import { ApiError } from "../errors.js";
 import { authorize, type GuardDeps, rateLimit } from "../guard.js";
@@ -30,14 +31,14 @@ export interface ReadDeps extends GuardDeps {
   blocking?: BlockingReads;
 }
 
-const TEXT = "text/plain; charset=utf-8";
-
-function json(value: unknown, pretty = false): Omit<Rendered, "nextExpiryMs"> {
-  return {
-    body: pretty ? `${JSON.stringify(value, null, 2)}\n` : JSON.stringify(value),
-    contentType: "application/json; charset=utf-8",
-  };
-}
+/**
+ * Where a join URL (shared/auth/join-capability.ts) serves its format, under the service: Blixard
+ * GETs the URL it was given, or that URL with the format's path appended.
+ */
+const JOIN_ROUTES = (format: ServiceFormat) => [
+  "join/:capability",
+  `join/:capability/${format.path}`,
+];
 
 function soonestExpiry(instances: readonly Instance[]): number | undefined {
   let soonest: number | undefined;
@@ -48,6 +49,19 @@ function soonestExpiry(instances: readonly Instance[]): number | undefined {
   return soonest;
 }
 
+function rendered(render: () => Rendered): Rendered {
+  try {
+    return render();
+  } catch (err) {
+    if (err instanceof NotRenderable) throw new ApiError(404, err.code, err.message);
+    throw err;
+  }
+}
+
+/**
+ * `/v1/services`: the services list, and every format of a service or of an instance in the
+ * registry (shared/formats/registry.ts), each at its path.
+ */
 export function readRoutes(deps: ReadDeps): Hono<AppEnv> {
   const { store, now, signing } = deps;
   const app = new Hono<AppEnv>();
@@ -71,15 +85,11 @@ export function readRoutes(deps: ReadDeps): Hono<AppEnv> {
    * A list read of the requested service: authorised and charged once, then rendered from
    * the store as often as a blocking read needs (`?wait=`).
    */
-  const listRead = async (
-    c: Context<AppEnv>,
-    hideCritical: boolean,
-    shape: (service: string, instances: Instance[]) => Omit<Rendered, "nextExpiryMs">,
-  ): Promise<Response> => {
+  const listRead = async (c: Context<AppEnv>, format: ServiceFormat): Promise<Response> => {
     const service = serviceParam(c);
     const filters = filtersOf(c);
     const waitSeconds = waitParam(c, deps.blocking);
-    authorize(c, deps, "read", service);
+    authorize(c, deps, "read", service, { publicByDefault: format.publicByDefault });
     return blockingAnswer(c, {
       service,
       waitSeconds,
@@ -88,12 +98,71 @@ export function readRoutes(deps: ReadDeps): Hono<AppEnv> {
       now,
       render: async () => {
         const live = await store.list(service, now());
+        const instances = applyFilters(live, filters, format.hidesCritical);
         return {
-          ...shape(service, applyFilters(live, filters, hideCritical)),
+          ...rendered(() =>
+            format.render({ service, instances, cacheSeconds: EDGE_CACHE_SECONDS }),
+          ),
           nextExpiryMs: soonestExpiry(live),
         };
       },
     });
+  };
+
+  /** With ?limit= or ?cursor=: one page and the cursor of the next (null at the end). */
+  const pageRead = async (
+    c: Context<AppEnv>,
+    format: ServiceFormat,
+    page: NonNullable<ReturnType<typeof pageOf>>,
+  ): Promise<Response> => {
+    const service = serviceParam(c);
+    const filters = filtersOf(c);
+    authorize(c, deps, "read", service, { publicByDefault: format.publicByDefault });
+    let answer: InstancePage;
+    try {
+      answer = await store.listPage(service, now(), page);
+    } catch (err) {
+      if (!(err instanceof InvalidCursorError)) throw err;
+      throw new ApiError(400, "invalid_input", "invalid cursor", [
+        { path: "cursor", message: err.message },
+      ]);
+    }
+    // The filters apply within the page, so a filtered page may hold fewer than `limit`.
+    const instances = applyFilters(answer.instances, filters, format.hidesCritical);
+    const file = rendered(() =>
+      format.render({
+        service,
+        instances,
+        cacheSeconds: EDGE_CACHE_SECONDS,
+        nextCursor: answer.cursor ?? null,
+      }),
+    );
+    return cacheableRendered(c, file, await signer());
+  };
+
+  const serviceRead = (format: ServiceFormat) => (c: Context<AppEnv>) => {
+    if (format.statusRefused !== undefined && c.req.query("status") !== undefined) {
+      throw new ApiError(400, "invalid_input", "invalid status", [
+        { path: "status", message: format.statusRefused },
+      ]);
+    }
+    const page = format.pageable ? pageOf(c) : undefined;
+    return page ? pageRead(c, format, page) : listRead(c, format);
+  };
+
+  const instanceRead = (format: InstanceFormat) => async (c: Context<AppEnv>) => {
+    const service = serviceParam(c);
+    const id = idParam(c);
+    authorize(c, deps, "read", service, { publicByDefault: format.publicByDefault });
+    const instance = await store.get(service, id, now());
+    if (!instance) {
+      throw new ApiError(404, "not_found", `no live instance ${id} in service ${service}`);
+    }
+    return cacheableRendered(
+      c,
+      rendered(() => format.render(instance)),
+      await signer(),
+    );
   };
 
   // Every principal may list services, but sees only those it may read and the public ones;
@@ -107,97 +176,13 @@ export function readRoutes(deps: ReadDeps): Hono<AppEnv> {
     return cacheableJson(c, { services }, false, await signer());
   });
 
-  // With ?limit= or ?cursor=, one page and the cursor of the next (null at the end); the
-  // filters apply within the page, so a filtered page may hold fewer than `limit`.
-  app.get("/:service/instances", async (c) => {
-    const page = pageOf(c);
-    if (!page) return listRead(c, false, (service, instances) => json({ service, instances }));
-    const service = serviceParam(c);
-    const filters = filtersOf(c);
-    authorize(c, deps, "read", service);
-    let answer: InstancePage;
-    try {
-      answer = await store.listPage(service, now(), page);
-    } catch (err) {
-      if (!(err instanceof InvalidCursorError)) throw err;
-      throw new ApiError(400, "invalid_input", "invalid cursor", [
-        { path: "cursor", message: err.message },
-      ]);
+  for (const format of FORMATS) {
+    if (format.scope === "service") {
+      const paths = [format.path, ...(format.presign === "join" ? JOIN_ROUTES(format) : [])];
+      for (const path of paths) app.get(`/:service/${path}`, serviceRead(format));
+    } else if (format.scope === "instance") {
+      app.get(`/:service/${format.path.replace("{id}", ":id")}`, instanceRead(format));
     }
-    const body = {
-      service,
-      instances: applyFilters(answer.instances, filters, false),
-      next_cursor: answer.cursor ?? null,
-    };
-    return cacheableJson(c, body, false, await signer());
-  });
-
-  app.get("/:service/instances/:id/registry.json", async (c) => {
-    const service = serviceParam(c);
-    const id = idParam(c);
-    authorize(c, deps, "read", service);
-    const instance = await store.get(service, id, now());
-    if (!instance)
-      throw new ApiError(404, "not_found", `no live instance ${id} in service ${service}`);
-    const file = toRegistryFile(instance);
-    if (!file) {
-      throw new ApiError(
-        404,
-        "not_blixard",
-        `instance ${id} in service ${service} is not a Blixard node: it has no cluster_node_id or no valid iroh_node_id`,
-      );
-    }
-    return cacheableJson(c, file, true, await signer());
-  });
-
-  app.get("/:service/peers.json", (c) =>
-    listRead(c, true, (_, instances) => {
-      const { peers, omitted } = toPeersJson(instances);
-      // Instances that are not Blixard nodes stay in peers.txt, srv and /instances.
-      return { ...json(peers, true), headers: { [OMITTED_HEADER]: String(omitted) } };
-    }),
-  );
-
-  /** A joining Blixard node's `BootstrapInfo` (shared/formats/bootstrap.ts). */
-  const bootstrap = (c: Context<AppEnv>) =>
-    listRead(c, true, (service, instances) => {
-      const node = chooseBootstrap(instances);
-      if (!node) {
-        throw new ApiError(
-          404,
-          "no_bootstrap_node",
-          `service ${service} has no live, passing Blixard node (cluster_node_id and a valid iroh_node_id) to join through`,
-        );
-      }
-      return json(toBootstrapInfo(node));
-    });
-  app.get("/:service/bootstrap", bootstrap);
-  // Join URLs (shared/auth/join-capability.ts): checked by the auth middleware.
-  app.get("/:service/join/:capability", bootstrap);
-  app.get("/:service/join/:capability/bootstrap", bootstrap);
-
-  app.get("/:service/peers.txt", (c) =>
-    listRead(c, true, (_, instances) => ({ body: toPeersTxt(instances), contentType: TEXT })),
-  );
-
-  app.get("/:service/srv", (c) =>
-    listRead(c, true, (service, instances) => json(toSrv(service, instances, EDGE_CACHE_SECONDS))),
-  );
-
-  // Stellar's ConfigMap keys. The files list passing validators whatever `?status=` says, so
-  // the parameter is refused rather than silently ignored.
-  for (const name of STELLAR_FILE_NAMES) {
-    app.get(`/:service/stellar/${name}`, (c) => {
-      if (c.req.query("status") !== undefined) {
-        throw new ApiError(400, "invalid_input", "invalid status", [
-          { path: "status", message: "the Stellar files list passing validators only" },
-        ]);
-      }
-      return listRead(c, true, (_, instances) => ({
-        body: stellarFiles(toStellarPeers(instances))[name],
-        contentType: STELLAR_CONTENT_TYPES[name],
-      }));
-    });
   }
 
   return app;

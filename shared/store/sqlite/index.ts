@@ -1,5 +1,7 @@
+import { join } from "node:path";
+import type { StoreOpener } from "../store.js";
 import { SqliteDatabase } from "./database.js";
-import { SqliteStore, type SqliteStoreOptions } from "./sqlite-store.js";
+import { SqliteStore } from "./sqlite-store.js";
 import { SqliteTokenStore } from "./token-store.js";
 
 export { DamagedDatabaseError } from "./schema.js";
@@ -14,7 +16,7 @@ export interface SqliteRegistry {
   close(): void;
 }
 
-export interface OpenSqliteOptions extends SqliteStoreOptions {
+export interface OpenSqliteOptions {
   /** How often expired instances and tokens are deleted; 0: never (tests call sweep). */
   sweepIntervalMs?: number;
   /** How long a write waits for another connection's lock before failing (503). Default 5 s. */
@@ -27,7 +29,7 @@ export interface OpenSqliteOptions extends SqliteStoreOptions {
  */
 export function openSqlite(path: string, options: OpenSqliteOptions = {}): SqliteRegistry {
   const db = new SqliteDatabase(path, options.busyTimeoutMs ?? 5000);
-  const store = new SqliteStore(db, options);
+  const store = new SqliteStore(db);
   const tokens = new SqliteTokenStore(db);
   const interval = options.sweepIntervalMs ?? 60_000;
   const timer =
@@ -50,3 +52,21 @@ export function openSqlite(path: string, options: OpenSqliteOptions = {}): Sqlit
     },
   };
 }
+
+/** The SQLite file in a data folder. */
+export function databasePath(dataDir: string): string {
+  return join(dataDir, "muster.db");
+}
+
+/** The engine's opener (open-store.ts): `muster.db` in the data folder. */
+export const openSqliteStore: StoreOpener = async (settings) => {
+  const sqlite = openSqlite(databasePath(settings.dataDir), {
+    sweepIntervalMs: settings.sweepIntervalMs,
+  });
+  return {
+    store: sqlite.store,
+    tokens: sqlite.tokens,
+    where: `SQLite ${sqlite.path}`,
+    close: () => sqlite.close(),
+  };
+};

@@ -1,12 +1,14 @@
 import type { Instance } from "../../model/instance.js";
 import { INSTANCE_ID } from "../../model/names.js";
-import { type InstanceItem, isLive, toInstance } from "../item.js";
+import { type InstanceRecord, isLive, toInstance } from "../item.js";
 import {
   type Holder,
   heartbeatAllowed,
   heartbeatRefusal,
   leaseValues,
   ownerMayReplace,
+  removalExpected,
+  stillAsWritten,
 } from "../rules.js";
 import {
   type DeregisterResult,
@@ -27,14 +29,6 @@ import type { SqliteDatabase } from "./database.js";
 import { ListCache } from "./list-cache.js";
 import { readReconcileStates, writeReconcileState } from "./reconcile-states.js";
 
-export interface SqliteStoreOptions {
-  /**
-   * Called after each committed write with its operation name (the names DynamoStore reports
-   * capacity under); the tests count writes with it.
-   */
-  onWrite?: (operation: string) => void;
-}
-
 type Row = Holder & { registered_at: number; item: string };
 
 const SELECT_ONE =
@@ -48,12 +42,11 @@ const nowSeconds = (nowMs: number) => Math.floor(nowMs / 1000);
 
 /**
  * The Store on local mode's SQLite file, with the DynamoDB store's rules (shared/store/rules.ts):
- * each write reads the row it would replace and decides inside its transaction, which is what
- * DynamoDB's condition expressions do in one request.
+ * each write reads the row it would replace and decides with the rule's predicate inside its
+ * transaction, where DynamoDB evaluates the same rule's condition in one request.
  */
 export class SqliteStore implements Store {
   readonly #db: SqliteDatabase;
-  readonly #onWrite: SqliteStoreOptions["onWrite"];
   /** Only this connection writes through here, so it knows when a cached list goes stale. */
   readonly #lists = new ListCache();
   /**
@@ -62,9 +55,8 @@ export class SqliteStore implements Store {
    */
   readonly #catalogued = new Set<string>();
 
-  constructor(db: SqliteDatabase, options: SqliteStoreOptions = {}) {
+  constructor(db: SqliteDatabase) {
     this.#db = db;
-    this.#onWrite = options.onWrite;
   }
 
   async heartbeat(input: HeartbeatInput): Promise<HeartbeatResult> {
@@ -73,22 +65,21 @@ export class SqliteStore implements Store {
     const result = await this.#db.write((): HeartbeatResult => {
       const current = this.#row(service, id);
       const write = { owner, content_hash: values.content_hash, ttl, nowMs };
-      if (!heartbeatAllowed(current, write)) return heartbeatRefusal(current, owner, ttl, nowMs);
+      if (!heartbeatAllowed.allows(current, write)) {
+        return heartbeatRefusal(current, owner, ttl, nowMs);
+      }
       const live = current !== undefined && isLive(current, nowMs);
       this.#put({ ...values, registered_at: live ? current.registered_at : nowMs });
       return { kind: live ? "renewed" : "created", expiresAt: values.expires_at };
     });
-    if (result.kind === "created" || result.kind === "renewed") {
-      this.#catalogued.add(service);
-      this.#onWrite?.("heartbeat");
-    }
+    if (result.kind === "created" || result.kind === "renewed") this.#catalogued.add(service);
     return result;
   }
 
   deregister(service: string, id: string, owner: string, nowMs: number): Promise<DeregisterResult> {
     return this.#db.write(() => {
       const current = this.#row(service, id);
-      if (!ownerMayReplace(current, owner, nowMs)) return "forbidden";
+      if (!ownerMayReplace.allows(current, { owner, nowMs })) return "forbidden";
       if (!current) return "absent";
       this.#db.statement(DELETE_ONE).run(service, id);
       this.#lists.invalidate(service);
@@ -112,7 +103,7 @@ export class SqliteStore implements Store {
         .statement("SELECT expires_at, item FROM instances WHERE service = ? AND expires_at > ?")
         .all(service, nowS) as { expires_at: number; item: string }[];
       const instances = rows
-        .map((r) => toInstance(JSON.parse(r.item) as InstanceItem))
+        .map((r) => toInstance(JSON.parse(r.item) as InstanceRecord))
         .sort((a, b) => byKey(a.id, b.id));
       this.#lists.set(
         service,
@@ -159,7 +150,7 @@ export class SqliteStore implements Store {
       const taken = more ? rows.slice(0, page.limit) : rows;
       const last = taken.at(-1);
       return {
-        instances: taken.map((r) => toInstance(JSON.parse(r.item) as InstanceItem)),
+        instances: taken.map((r) => toInstance(JSON.parse(r.item) as InstanceRecord)),
         cursor:
           more && last
             ? Buffer.from(`${CURSOR_PREFIX}${last.id}`).toString("base64url")
@@ -181,13 +172,10 @@ export class SqliteStore implements Store {
 
   withdraw(service: string, id: string, owner: string, lastSeenMs: number): Promise<boolean> {
     return this.#db.write(() => {
-      const out = this.#db
-        .statement(
-          "DELETE FROM instances WHERE service = ? AND id = ? AND owner = ? AND last_seen = ?",
-        )
-        .run(service, id, owner, lastSeenMs);
+      if (!stillAsWritten.allows(this.#row(service, id), { owner, lastSeenMs })) return false;
+      this.#db.statement(DELETE_ONE).run(service, id);
       this.#lists.invalidate(service);
-      return Number(out.changes) > 0;
+      return true;
     });
   }
 
@@ -203,26 +191,24 @@ export class SqliteStore implements Store {
     const owner = sourceOwner(source);
     const values = leaseValues({ service, id, fields, source, owner, ttl: leaseSeconds, nowMs });
     const result = await this.#db.write(() => {
-      if (!ownerMayReplace(this.#row(service, id), owner, nowMs)) return "conflict" as const;
+      if (!ownerMayReplace.allows(this.#row(service, id), { owner, nowMs })) {
+        return "conflict" as const;
+      }
       this.#put({ ...values, registered_at: registeredAtMs });
       return "written" as const;
     });
-    if (result === "written") {
-      this.#catalogued.add(service);
-      this.#onWrite?.("upsertSourced");
-    }
+    if (result === "written") this.#catalogued.add(service);
     return result;
   }
 
   remove(service: string, id: string, expect: RemoveExpectation): Promise<boolean> {
     return this.#db.write(() => {
       const row = this.#row(service, id);
-      if (!row) return false;
-      if (expect.owner !== undefined && row.owner !== expect.owner) return false;
-      const metadata = (JSON.parse(row.item) as InstanceItem).metadata ?? {};
-      for (const [key, value] of Object.entries(expect.metadata ?? {})) {
-        if (!Object.hasOwn(metadata, key) || metadata[key] !== value) return false;
-      }
+      const current = row && {
+        ...row,
+        metadata: (JSON.parse(row.item) as InstanceRecord).metadata,
+      };
+      if (!removalExpected.allows(current, expect)) return false;
       this.#db.statement(DELETE_ONE).run(service, id);
       this.#lists.invalidate(service);
       return true;
@@ -255,10 +241,12 @@ export class SqliteStore implements Store {
     return this.#db.statement(SELECT_ONE).get(service, id) as Row | undefined;
   }
 
-  #put(item: Omit<InstanceItem, "pk" | "sk">): void {
+  #put(item: InstanceRecord): void {
     this.#lists.invalidate(item.service);
-    // The catalog: every service ever written, as DynamoStore keeps it. Known only once the
-    // write is committed (a rolled-back savepoint takes the row with it), hence the callers.
+    // The catalog: every service ever written, as DynamoStore keeps it, and in the same order
+    // (before the instance; DynamoStore.#ensureCatalogued says why), though here one
+    // transaction holds both. Known only once the write is committed (a rolled-back savepoint
+    // takes the row with it), hence the callers.
     if (!this.#catalogued.has(item.service)) {
       this.#db.statement("INSERT OR IGNORE INTO services (name) VALUES (?)").run(item.service);
     }

@@ -1,5 +1,22 @@
-import type { TokenItem, TokenStore } from "../token-table.js";
+import type { TokenItem, TokenStore } from "../store.js";
 import type { SqliteDatabase } from "./database.js";
+
+/**
+ * A row's item as TokenItem: the hash from its key column. Rows written before the item lost
+ * its DynamoDB keys still carry `pk` and `sk` in their JSON; they are dropped here.
+ */
+function fromRow(row: { hash: string; item: string }): TokenItem {
+  const {
+    pk: _pk,
+    sk: _sk,
+    hash: _hash,
+    ...rest
+  } = JSON.parse(row.item) as TokenItem & {
+    pk?: unknown;
+    sk?: unknown;
+  };
+  return { ...rest, hash: row.hash };
+}
 
 /** Scoped tokens in local mode's SQLite file: the item as JSON, keyed by the token's hash. */
 export class SqliteTokenStore implements TokenStore {
@@ -10,20 +27,21 @@ export class SqliteTokenStore implements TokenStore {
   }
 
   put(item: TokenItem): Promise<void> {
+    const { hash, ...rest } = item;
     return this.#db.write(() => {
       // A plain INSERT: a second token with the same hash is refused, as in DynamoDB.
       this.#db
         .statement("INSERT INTO tokens (hash, expires_at, item) VALUES (?, ?, ?)")
-        .run(item.sk, item.expires_at ?? null, JSON.stringify(item));
+        .run(hash, item.expires_at ?? null, JSON.stringify(rest));
     });
   }
 
   get(hash: string): Promise<TokenItem | undefined> {
     return this.#db.read(() => {
-      const row = this.#db.statement("SELECT item FROM tokens WHERE hash = ?").get(hash) as
-        | { item: string }
+      const row = this.#db.statement("SELECT hash, item FROM tokens WHERE hash = ?").get(hash) as
+        | { hash: string; item: string }
         | undefined;
-      return row ? (JSON.parse(row.item) as TokenItem) : undefined;
+      return row ? fromRow(row) : undefined;
     });
   }
 
@@ -31,9 +49,9 @@ export class SqliteTokenStore implements TokenStore {
     return this.#db.read(() => {
       // substr, not LIKE: a prefix typed by an admin may hold % or _.
       const rows = this.#db
-        .statement("SELECT item FROM tokens WHERE substr(hash, 1, ?) = ? ORDER BY hash")
-        .all(idPrefix.length, idPrefix) as { item: string }[];
-      return rows.map((r) => JSON.parse(r.item) as TokenItem);
+        .statement("SELECT hash, item FROM tokens WHERE substr(hash, 1, ?) = ? ORDER BY hash")
+        .all(idPrefix.length, idPrefix) as { hash: string; item: string }[];
+      return rows.map(fromRow);
     });
   }
 
