@@ -2,7 +2,7 @@ import { isIPv4, isIPv6 } from "node:net";
 import type { Answer, Question, RecordType } from "dns-packet";
 import { parseHostPort } from "../model/address.js";
 import type { Instance } from "../model/instance.js";
-import { irohLabel } from "../model/iroh-base32.js";
+import { IROH_BASE32, irohLabel } from "../model/iroh-base32.js";
 import { IROH_SRV_SERVICE, irohOwner, irohTxt } from "./iroh-records.js";
 import { idLabel, instanceOwner, normalizeZone, parseName, type ZoneName } from "./names.js";
 
@@ -70,9 +70,6 @@ interface NameRecords {
 }
 
 const NONE: NameRecords = { exists: false, records: [], additionals: [] };
-
-/** A NodeId in base32 (shared/model/iroh-base32.ts): only such a label is looked up as one. */
-const IROH_LABEL = /^[a-z2-7]{52}$/;
 
 /** `_iroh._tcp.<zone>` stands for the mapped service's SRV name, when one is mapped. */
 function mapped(name: ZoneName, o: ZoneOptions): ZoneName {
@@ -152,8 +149,9 @@ async function recordsOf(qname: string, source: DnsSource, o: ZoneOptions): Prom
     return { exists: true, records, additionals: [] };
   }
 
-  // A base32 NodeId names its node first; an id label that happens to spell one comes after.
-  const byNodeId = IROH_LABEL.test(name.label)
+  // A base32 NodeId names its node first (only such a label is looked up as one); an id label
+  // that happens to spell one comes after.
+  const byNodeId = IROH_BASE32.test(name.label)
     ? live.find((i) => irohLabel(i) === name.label)
     : undefined;
   const instance = byNodeId ?? live.find((i) => idLabel(i.id) === name.label);

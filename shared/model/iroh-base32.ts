@@ -13,6 +13,9 @@ export function irohBase32(key: Uint8Array): string {
   return base32nopad.encode(key).toLowerCase();
 }
 
+/** What `irohBase32` spells: 52 of a-z and 2-7 (32 bytes, 256 bits, in 5-bit characters). */
+export const IROH_BASE32 = /^[a-z2-7]{52}$/;
+
 /** The base32 NodeId of an instance with a valid `iroh_node_id`, else undefined. */
 export function irohLabel(instance: Pick<Instance, "iroh_node_id">): string | undefined {
   const key = irohKey(instance.iroh_node_id);
