@@ -160,6 +160,24 @@ describe("muster-agent bootstrap's upstream: verified, revalidated, stale while 
     });
   });
 
+  it("refuses a signed answer that is not a BootstrapInfo (a URL that names another file)", async () => {
+    const peers = new BootstrapUpstream({
+      url: "https://registry.test/v1/services/blixard/peers.json",
+      name: "https://registry.test",
+      token: TOKEN_A,
+      keys: fixedKeys(r.document),
+      timeoutMs: 2000,
+      maxStaleMs: 60_000,
+      log: silentLogger,
+      fetch: r.fetch,
+    });
+    expect(await peers.answer()).toMatchObject({
+      kind: "none",
+      code: "invalid_answer",
+      message: expect.stringContaining("https://registry.test's answer is not a BootstrapInfo"),
+    });
+  });
+
   it("reads the keys again when the answer is signed by a key they do not list (a rotation)", async () => {
     const other = await registry();
     let reads = 0;
