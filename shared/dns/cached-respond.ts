@@ -1,7 +1,6 @@
 import type { AnswerCache } from "../http/answer-cache.js";
 import type { Instance } from "../model/instance.js";
-import type { DnsSource, ZoneOptions } from "./answer.js";
-import { parseName } from "./names.js";
+import { type DnsSource, type ZoneOptions, zoneName } from "./answer.js";
 import { respond, type WireAnswer } from "./wire.js";
 
 const HEADER = 12;
@@ -94,7 +93,7 @@ export class CachedResponder {
         qname === undefined
           ? null
           : (() => {
-              const name = parseName(qname, options.zone);
+              const name = zoneName(qname, options);
               return { service: "service" in name ? name.service : undefined };
             })();
       if (this.#named.size >= NAMED_MAX) this.#named.clear();

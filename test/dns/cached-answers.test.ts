@@ -1,6 +1,12 @@
 import * as packet from "dns-packet";
 import { describe, expect, it } from "vitest";
+import type { DnsSource } from "../../shared/dns/answer.js";
+import { CachedResponder } from "../../shared/dns/cached-respond.js";
+import { AnswerCache } from "../../shared/http/answer-cache.js";
+import type { Instance } from "../../shared/model/instance.js";
+import { ChangeFeed } from "../../shared/store/change-feed.js";
 import { engine } from "../engines/index.js";
+import { instance } from "../support/instances.js";
 import { type TestRegistry, TOKEN_A, testRegistry } from "../support/registry.js";
 
 const ZONE = "muster.internal";
@@ -106,5 +112,33 @@ describe("DNS answers from the answer cache (local mode's)", () => {
       expect(message.questions?.[0]?.name).toBe(name);
       expect(message.answers?.map((a) => a.name)).toEqual([name]);
     }
+  });
+
+  it("keys `_iroh._tcp` on the service it is mapped to: a write there changes the answer", async () => {
+    const feed = new ChangeFeed();
+    const responder = new CachedResponder(new AnswerCache({ versions: feed }));
+    const members: Instance[] = [instance({ service: "bx", id: "n-1", address: "10.0.0.1:7001" })];
+    const source: DnsSource = {
+      mayRead: () => true,
+      list: async (service) => members.filter((i) => i.service === service),
+    };
+    const zone = { zone: ZONE, ttl: 5, now: () => 1_000_000, irohService: "bx" };
+    const srv = async (id: number) => {
+      const query = packet.encode({
+        type: "query",
+        id,
+        questions: [{ name: `_iroh._tcp.${ZONE}`, type: "SRV", class: "IN" }],
+      });
+      return packet.decode((await responder.respond(query, source, zone, "stream")).message);
+    };
+    expect((await srv(1)).answers).toHaveLength(1);
+    members.push(instance({ service: "bx", id: "n-2", address: "10.0.0.2:7001" }));
+    // Kept until the mapped service's version moves...
+    expect((await srv(2)).answers).toHaveLength(1);
+    feed.notify("iroh");
+    expect((await srv(3)).answers).toHaveLength(1);
+    // ...which a write to it does.
+    feed.notify("bx");
+    expect((await srv(4)).answers).toHaveLength(2);
   });
 });
