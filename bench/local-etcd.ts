@@ -37,7 +37,7 @@ export async function etcdRates(
   const restRss = rss(pid);
 
   let seq = 1;
-  const puts = await rounds("etcd put under a lease", { pid, requests }, async () => {
+  const put = async () => {
     seq++;
     const { perSecond, statuses } = await throughput(requests, IN_FLIGHT, (i) =>
       etcdPut(
@@ -49,14 +49,19 @@ export async function etcdRates(
     );
     expectOnly("etcd put", statuses, [200]);
     return perSecond;
-  });
-  const keepalives = await rounds("etcd lease keepalive", { pid, requests }, async () => {
+  };
+  const keepalive = async () => {
     const { perSecond, statuses } = await throughput(requests, IN_FLIGHT, (i) =>
       etcdKeepalive(etcd, leases[i % NODES] as string),
     );
     expectOnly("etcd keepalive", statuses, [200]);
     return perSecond;
-  });
+  };
+  // Warmed up on both write paths before either is measured, as muster is (local-muster.ts).
+  await put();
+  await keepalive();
+  const puts = await rounds("etcd put under a lease", { pid, requests }, put);
+  const keepalives = await rounds("etcd lease keepalive", { pid, requests }, keepalive);
   const check = new ListCheck(
     { what: "etcd range", entries: NODES, count: etcdRangeEntries },
     false,
