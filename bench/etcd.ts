@@ -12,7 +12,8 @@ export interface RunningEtcd {
   version: string;
   /** The etcd process, for its CPU time. */
   pid: number;
-  post(path: string, body: unknown): Promise<Answer>;
+  /** `same`: the bytes the answer is expected to be (HttpClient.send). */
+  post(path: string, body: unknown, same?: Buffer): Promise<Answer>;
   stop(): Promise<void>;
 }
 
@@ -59,7 +60,8 @@ export async function startEtcd(client: HttpClient): Promise<RunningEtcd> {
   child.stderr?.on("data", (d) => {
     stderr += d;
   });
-  const post = (path: string, body: unknown) => client.post(`${url}${path}`, body);
+  const post = (path: string, body: unknown, same?: Buffer) =>
+    client.post(`${url}${path}`, body, {}, same);
   const deadline = Date.now() + 20_000;
   for (;;) {
     try {
@@ -106,10 +108,14 @@ export const etcdKeepalive = (etcd: RunningEtcd, lease: string) =>
   etcd.post("/v3/lease/keepalive", { ID: lease });
 
 /** Every key under `prefix`: the etcd way to list a service's instances. */
-export const etcdRange = (etcd: RunningEtcd, prefix: string) =>
-  etcd.post("/v3/kv/range", {
-    key: b64(prefix),
-    range_end: b64(
-      prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1),
-    ),
-  });
+export const etcdRange = (etcd: RunningEtcd, prefix: string, same?: Buffer) =>
+  etcd.post(
+    "/v3/kv/range",
+    {
+      key: b64(prefix),
+      range_end: b64(
+        prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1),
+      ),
+    },
+    same,
+  );

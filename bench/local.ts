@@ -1,31 +1,34 @@
 /**
  * Local mode as an operator runs it (`muster serve`: a real HTTP server over SQLite in its
- * data folder) side by side with etcd on the same machine, with the same HTTP client
- * (bench/http-client.ts) and the same number of requests in flight; plus the issue's goals
- * that are not rates.
+ * data folder) side by side with etcd and NSD on the same machine, with the same clients and
+ * the same load; plus the goals that are not rates. Every list answer is checked (status,
+ * entry count, bytes) as it arrives: a figure of answers that are not what it says fails the run.
  */
-import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { loadavg, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type LocalServer, startLocal, stopLocal } from "../test/support/local-server.js";
-import {
-  etcdKeepalive,
-  etcdPut,
-  etcdRange,
-  etcdVersion,
-  grantLease,
-  type RunningEtcd,
-  startEtcd,
-} from "./etcd.js";
+import { type DnsRun, dnsFigure } from "./dns.js";
+import { etcdVersion, startEtcd } from "./etcd.js";
 import { HttpClient } from "./http-client.js";
-import { expectOnly, median, throughput } from "./throughput.js";
-
-const TOKEN = "bench-local-token-0123456789abcdef";
-const AUTH = { Authorization: `Bearer ${TOKEN}` };
-export const IN_FLIGHT = 32;
-const POOL = 1000;
-const ROUNDS = 3;
+import { ListCheck, peersJsonEntries } from "./list-checks.js";
+import { blixardBody, NODES, plainBody } from "./local-bodies.js";
+import { type EtcdRates, etcdRates } from "./local-etcd.js";
+import { goals } from "./local-goals.js";
+import {
+  BLIXARD,
+  IN_FLIGHT,
+  list,
+  type MusterRates,
+  musterRates,
+  PLAIN,
+  seed,
+  TOKEN,
+} from "./local-muster.js";
+import { ensureDnsTools } from "./nsd.js";
+import { load, mb, rss } from "./proc.js";
+import { type Figure, rate } from "./rounds.js";
+import { RENEWALS_PER_SECOND, WAITERS, type WaitersFigure, waitersFigure } from "./waiters.js";
 
 export interface LocalRow {
   what: string;
@@ -35,163 +38,173 @@ export interface LocalRow {
   goal: string;
 }
 
+/** What the run measured, for the table and for cost/measured.json's local figures. */
+export interface LocalResults {
+  muster: MusterRates;
+  etcd: EtcdRates | undefined;
+  waiters: WaitersFigure;
+  dns: { muster: DnsRun; nsd: DnsRun; nsdVersion: string } | undefined;
+  restRss: number;
+  afterRss: number;
+}
+
 const progress = (message: string) => process.stderr.write(`bench: ${message}\n`);
-const rate = (n: number) => `${Math.round(n).toLocaleString("en")}/s`;
+const x = (a: number, b: number | undefined) => (b ? `${(a / b).toFixed(2)}×` : "—");
+const us = (f: Figure) => `${Math.round(f.cpuPerRequest)} µs`;
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`;
+const roundsOf = (f: Figure) => f.rounds.map((r) => Math.round(r).toLocaleString("en")).join(" / ");
 
-function instanceBody(i: number, seq: number) {
-  return {
-    id: `node-${i}`,
-    address: `10.0.${i >> 8}.${i & 255}:7001`,
-    direct_addresses: [`10.0.${i >> 8}.${i & 255}:7001`],
-    cluster_node_id: i,
-    ttl: 3600,
-    metadata: { seq: String(seq) },
-  };
+function rows(r: LocalResults, g: Awaited<ReturnType<typeof goals>>): LocalRow[] {
+  const { muster: m, etcd: e, waiters: w, dns } = r;
+  const best = e ? Math.max(e.puts.perSecond, e.keepalives.perSecond) : undefined;
+  const etcdWrites = e
+    ? `put under a lease ${rate(e.puts.perSecond)}, keepalive ${rate(e.keepalives.perSecond)}`
+    : "—";
+  const range = e ? `range of 1,000 keys ${rate(e.range.perSecond)} (${kb(e.rangeBytes)})` : "—";
+  return [
+    {
+      what: `heartbeats of Blixard nodes (own Iroh keys, new metadata.seq), ${IN_FLIGHT} in flight`,
+      muster: rate(m.blixardBeats.perSecond),
+      etcd: etcdWrites,
+      ratio: x(m.blixardBeats.perSecond, best),
+      goal: "≥ 1.2× etcd's best",
+    },
+    {
+      what: `heartbeats of plain instances (no Iroh key), ${IN_FLIGHT} in flight`,
+      muster: rate(m.plainBeats.perSecond),
+      etcd: etcdWrites,
+      ratio: x(m.plainBeats.perSecond, best),
+      goal: "—",
+    },
+    {
+      what: "server CPU per heartbeat, all threads (Blixard / plain)",
+      muster: `${us(m.blixardBeats)} / ${us(m.plainBeats)}`,
+      etcd: e ? `put ${us(e.puts)}, keepalive ${us(e.keepalives)}` : "—",
+      ratio: e
+        ? x(
+            m.blixardBeats.cpuPerRequest,
+            Math.min(e.puts.cpuPerRequest, e.keepalives.cpuPerRequest),
+          )
+        : "—",
+      goal: "—",
+    },
+    {
+      what: `peers.json of ${NODES.toLocaleString("en")} Blixard nodes (signed, ${kb(m.peersJsonBytes)}), ${IN_FLIGHT} in flight`,
+      muster: rate(m.peersJson.perSecond),
+      etcd: range,
+      ratio: x(m.peersJson.perSecond, e?.range.perSecond),
+      goal: "≥ 10× etcd",
+    },
+    {
+      what: `peers.txt of ${NODES.toLocaleString("en")} plain instances (signed, ${kb(m.peersTxtBytes)}), ${IN_FLIGHT} in flight`,
+      muster: rate(m.peersTxt.perSecond),
+      etcd: range,
+      ratio: x(m.peersTxt.perSecond, e?.range.perSecond),
+      goal: "—",
+    },
+    {
+      what: "server CPU per list read (peers.json / range)",
+      muster: us(m.peersJson),
+      etcd: e ? us(e.range) : "—",
+      ratio: e ? x(m.peersJson.cpuPerRequest, e.range.cpuPerRequest) : "—",
+      goal: "—",
+    },
+    {
+      what: "DNS over UDP, queries/s (dnsperf; SRV of 3, A of 3, A, NXDOMAIN)",
+      muster: dns ? rate(dns.muster.perSecond) : "—",
+      etcd: dns ? `NSD ${dns.nsdVersion} ${rate(dns.nsd.perSecond)}` : "—",
+      ratio: dns ? x(dns.muster.perSecond, dns.nsd.perSecond) : "—",
+      goal: "≥ 0.25× NSD",
+    },
+    {
+      what: `heartbeat latency, median (p99), ${WAITERS.toLocaleString("en")} waiting reads of a 300-line peers.txt, ${RENEWALS_PER_SECOND} renewals/s`,
+      muster: `${w.renewalMedianMs.toFixed(1)} ms (${w.renewalP99Ms.toFixed(1)} ms)`,
+      etcd: "—",
+      ratio: "—",
+      goal: "≤ 10 ms",
+    },
+    {
+      what: "waiting reads answered by those renewals (file unchanged) / by one change",
+      muster: `${w.wokenByRenewals} / ${w.answeredByChange.toLocaleString("en")}`,
+      etcd: "—",
+      ratio: "—",
+      goal: `0 / ${WAITERS.toLocaleString("en")}`,
+    },
+    {
+      what: `RSS at rest, ${NODES.toLocaleString("en")} nodes registered (etcd: 1,000 keys, 1,000 leases)`,
+      muster: mb(r.restRss),
+      etcd: e ? mb(e.restRss) : "—",
+      ratio: e ? x(r.restRss, e.restRss) : "—",
+      goal: "≤ 120 MB",
+    },
+    {
+      what: "RSS after the rates (and, for muster, the waiting reads and DNS)",
+      muster: mb(r.afterRss),
+      etcd: e ? mb(e.afterRss) : "—",
+      ratio: e ? x(r.afterRss, e.afterRss) : "—",
+      goal: "≤ 250 MB",
+    },
+    {
+      what: "5xx among 128 concurrent writes + 128 concurrent reads",
+      muster: String(g.fiveXX),
+      etcd: "—",
+      ratio: "—",
+      goal: "0",
+    },
+    {
+      what: `RSS growth over 20,000 list reads after 10,000 (328 instances; ${rate(g.listRate)})`,
+      muster: `${(g.growth / 1048576).toFixed(1)} MB`,
+      etcd: "—",
+      ratio: "—",
+      goal: "< 60 MB",
+    },
+    {
+      what: "acknowledged heartbeats present after kill -9 and restart",
+      muster: `${g.present} of ${g.acknowledged}`,
+      etcd: "—",
+      ratio: "—",
+      goal: "all",
+    },
+  ];
 }
 
-const client = new HttpClient(IN_FLIGHT);
-
-const heartbeat = (url: string, service: string, body: unknown) =>
-  client.post(`${url}/v1/services/${service}/heartbeats`, body, AUTH);
-
-const list = (url: string, service: string, file: string) =>
-  client.send("GET", `${url}/v1/services/${service}/${file}`, AUTH);
-
-async function seed(url: string, service: string, count: number) {
-  const { statuses } = await throughput(count, IN_FLIGHT, (i) =>
-    heartbeat(url, service, instanceBody(i, 0)),
-  );
-  expectOnly(`seeding ${service}`, statuses, [201, 200]);
-}
-
-function rss(pid: number): number {
-  const kb = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]);
-  return kb * 1024;
-}
-
-/** CPU time a process has used, all its threads, in µs (Linux: /proc/<pid>/stat, 10 ms ticks). */
-function cpuMicros(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-  return (Number(fields[11]) + Number(fields[12])) * 10_000;
-}
-
-/** A figure: the median rate of its rounds, and the server's CPU per request over them. */
-interface Figure {
-  perSecond: number;
-  cpuPerRequest: number;
-}
-
-async function rounds(
-  label: string,
-  server: { pid: number; requests: number },
-  run: () => Promise<number>,
-): Promise<Figure> {
-  // One round unmeasured first: the rate of code the JIT has not optimised yet is no rate.
-  await run();
-  const results: number[] = [];
-  const cpuBefore = cpuMicros(server.pid);
-  for (let r = 0; r < ROUNDS; r++) results.push(await run());
-  const cpuPerRequest = (cpuMicros(server.pid) - cpuBefore) / (ROUNDS * server.requests);
-  progress(`${label}: ${results.map(rate).join(", ")}; ${Math.round(cpuPerRequest)} µs CPU each`);
-  return { perSecond: median(results), cpuPerRequest };
-}
-
-async function musterRates(url: string, pid: number, requests: number) {
-  await seed(url, "bench-hb", POOL);
-  await seed(url, "bench-peers", 1000);
-  let seq = 1;
-  const heartbeats = await rounds("muster heartbeats", { pid, requests }, async () => {
-    seq++;
-    const { perSecond, statuses } = await throughput(requests, IN_FLIGHT, (i) =>
-      heartbeat(url, "bench-hb", instanceBody(i % POOL, seq * requests + i)),
-    );
-    expectOnly("muster heartbeats", statuses, [200]);
-    return perSecond;
-  });
-  const reads = Math.max(50, Math.round(requests / 10));
-  const peers = await rounds("muster peers.json", { pid, requests: reads }, async () => {
-    const { perSecond, statuses } = await throughput(reads, IN_FLIGHT, () =>
-      list(url, "bench-peers", "peers.json"),
-    );
-    expectOnly("muster peers.json", statuses, [200]);
-    return perSecond;
-  });
-  return { heartbeats, peers, reads };
-}
-
-async function etcdRates(etcd: RunningEtcd, requests: number, reads: number) {
-  const leases = await Promise.all(Array.from({ length: POOL }, () => grantLease(etcd, 3600)));
-  const value = (i: number) => JSON.stringify(instanceBody(i, 0));
-  const { pid } = etcd;
-  const puts = await rounds("etcd put under a lease", { pid, requests }, async () => {
-    const { perSecond, statuses } = await throughput(requests, IN_FLIGHT, (i) =>
-      etcdPut(etcd, `/hb/node-${i % POOL}`, value(i), leases[i % POOL]),
-    );
-    expectOnly("etcd put", statuses, [200]);
-    return perSecond;
-  });
-  const keepalives = await rounds("etcd lease keepalive", { pid, requests }, async () => {
-    const { perSecond, statuses } = await throughput(requests, IN_FLIGHT, (i) =>
-      etcdKeepalive(etcd, leases[i % POOL] as string),
-    );
-    expectOnly("etcd keepalive", statuses, [200]);
-    return perSecond;
-  });
-  await throughput(1000, IN_FLIGHT, (i) => etcdPut(etcd, `/peers/node-${i}`, value(i)));
-  const range = await rounds("etcd range of 1,000 keys", { pid, requests: reads }, async () => {
-    const { perSecond, statuses } = await throughput(reads, IN_FLIGHT, () =>
-      etcdRange(etcd, "/peers/"),
-    );
-    expectOnly("etcd range", statuses, [200]);
-    return perSecond;
-  });
-  return { puts, keepalives, range };
-}
-
-async function goals(start: (dir: string) => Promise<LocalServer>, dir: () => Promise<string>) {
-  // 128 writes and 128 reads at once.
-  let server = await start(await dir());
-  await seed(server.url, "busy", 200);
-  // A connection each, so that all 256 are in flight at once.
-  const burst = new HttpClient(256);
-  const all = await Promise.all([
-    ...Array.from({ length: 128 }, (_, i) =>
-      burst.post(`${server.url}/v1/services/busy/heartbeats`, instanceBody(1000 + i, 0), AUTH),
-    ),
-    ...Array.from({ length: 128 }, () =>
-      burst.send("GET", `${server.url}/v1/services/busy/peers.json`, AUTH),
-    ),
-  ]).finally(() => burst.close());
-  const fiveXX = all.filter((r) => r.status >= 500).length;
-  // RSS over 20,000 list reads of a 200-instance service, after a warm-up.
-  const paths = ["peers.json", "peers.txt", "srv", "instances"];
-  const read = (i: number) => list(server.url, "busy", paths[i % 4] as string);
-  // V8 sizes its heap over the first ~10,000 reads; the baseline is taken after that.
-  await throughput(10_000, IN_FLIGHT, read);
+/** The muster half: rates, waiting reads and DNS on one server, with its memory at rest and after. */
+async function musterSide(
+  client: HttpClient,
+  server: LocalServer,
+  requests: number,
+  listRequests: number,
+  notes: string[],
+) {
+  const { url } = server;
   const pid = server.child.pid as number;
-  const before = rss(pid);
-  const listed = await throughput(20_000, IN_FLIGHT, read);
-  expectOnly("list reads", listed.statuses, [200]);
-  const growth = rss(pid) - before;
-  await stopLocal(server);
-  // kill -9 after acknowledged heartbeats.
-  const data = await dir();
-  server = await start(data);
-  let acknowledged = 0;
-  await throughput(1000, IN_FLIGHT, async (i) => {
-    const res = await heartbeat(server.url, "durable", instanceBody(i, 0));
-    if (res.status === 201) acknowledged++;
-    return res;
-  });
-  await stopLocal(server, "SIGKILL");
-  server = await start(data);
-  const res = await list(server.url, "durable", "instances");
-  const present = (JSON.parse(res.body.toString()) as { instances: unknown[] }).instances.length;
-  await stopLocal(server);
-  return { fiveXX, growth, listRate: listed.perSecond, acknowledged, present };
+  await seed(client, url, BLIXARD, NODES, blixardBody);
+  // At rest: the nodes registered and their list read once (checked), then nothing for 3 s.
+  const check = new ListCheck(
+    { what: "peers.json", entries: NODES, count: peersJsonEntries },
+    true,
+  );
+  check.check(await list(client, url, BLIXARD, "peers.json"));
+  await new Promise((r) => setTimeout(r, 3000));
+  const restRss = rss(pid);
+  await seed(client, url, PLAIN, NODES, plainBody);
+  const muster = await musterRates(client, url, pid, requests, listRequests);
+  progress(`${WAITERS} waiting reads and ${RENEWALS_PER_SECOND} renewals/s`);
+  const waiters = await waitersFigure(url);
+  const missing = ensureDnsTools();
+  let dns: LocalResults["dns"];
+  if (missing) notes.push(`No DNS figure: ${missing}.`);
+  else {
+    const dnsPort = Number(/dns listening on 127\.0\.0\.1:(\d+)/.exec(server.stderr())?.[1]);
+    progress("DNS: muster against NSD, dnsperf");
+    dns = await dnsFigure(client, url, { pid, dnsPort });
+  }
+  return { muster, waiters, dns, restRss, afterRss: rss(pid) };
 }
 
-export async function benchLocal(requests: number): Promise<{ rows: LocalRow[]; notes: string[] }> {
+export async function benchLocal(
+  requests: number,
+): Promise<{ rows: LocalRow[]; notes: string[]; results: LocalResults }> {
   const dirs: string[] = [];
   const dir = async () => {
     const d = await mkdtemp(join(tmpdir(), "muster-bench-local-"));
@@ -199,93 +212,67 @@ export async function benchLocal(requests: number): Promise<{ rows: LocalRow[]; 
     return d;
   };
   // One token drives the whole load: its rate limit (500/s by default) is switched off.
-  const start = (d: string) =>
-    startLocal({ MUSTER_DATA_DIR: d, MUSTER_TOKENS: TOKEN, MUSTER_RATE_LIMIT: "0" });
+  const start = (d: string, extra: Record<string, string> = {}) =>
+    startLocal({ MUSTER_DATA_DIR: d, MUSTER_TOKENS: TOKEN, MUSTER_RATE_LIMIT: "0", ...extra });
+  const client = new HttpClient(IN_FLIGHT);
   const notes: string[] = [];
-  const load = () => loadavg()[0]?.toFixed(1) ?? "?";
-  const loadAtStart = load();
+  // Lists are cheaper than writes for muster and dearer for etcd: rounds long enough for both.
+  const listRequests = Math.max(300, Math.round(requests / 2));
+  const etcdListRequests = Math.max(50, Math.round(requests / 10));
   try {
+    const loadAtStart = load();
     progress(
-      `muster serve: a warm-up round, then ${ROUNDS} rounds of ${requests} heartbeats and of peers.json reads`,
+      `muster serve: a warm-up round, then 3 rounds of ${requests} heartbeats and ${listRequests} list reads`,
     );
-    const server = await start(await dir());
-    const m = await musterRates(server.url, server.child.pid as number, requests).finally(() =>
+    const server = await start(await dir(), {
+      MUSTER_DNS_PORT: "0",
+      MUSTER_PUBLIC_SERVICES: "bench-dns",
+    });
+    const side = await musterSide(client, server, requests, listRequests, notes).finally(() =>
       stopLocal(server),
     );
-    let e: Awaited<ReturnType<typeof etcdRates>> | undefined;
+    let etcd: EtcdRates | undefined;
     const version = etcdVersion();
     if (version) {
       progress(`etcd ${version}: the same`);
-      const etcd = await startEtcd(client);
-      e = await etcdRates(etcd, requests, m.reads).finally(() => etcd.stop());
+      const running = await startEtcd(client);
+      etcd = await etcdRates(running, requests, etcdListRequests).finally(() => running.stop());
       notes.push(
         `etcd ${version} (single member, data on the same disk), through its HTTP/JSON gateway.`,
       );
     } else {
       notes.push("etcd is not on PATH (Debian: apt-get install etcd-server), so no side-by-side.");
     }
-    progress("goals: 128 + 128 concurrent, RSS over 20,000 list reads, kill -9");
     notes.push(
       `load average (1 min) on this machine: ${loadAtStart} at the start of the rates, ${load()} at their end.`,
     );
-    const g = await goals(start, dir);
-    const best = e ? Math.max(e.puts.perSecond, e.keepalives.perSecond) : undefined;
-    const x = (a: number, b: number | undefined) => (b ? `${(a / b).toFixed(2)}×` : "—");
-    const us = (f: Figure) => `${Math.round(f.cpuPerRequest)} µs`;
-    const rows: LocalRow[] = [
-      {
-        what: `heartbeat renewals (new metadata.seq), ${IN_FLIGHT} in flight`,
-        muster: rate(m.heartbeats.perSecond),
-        etcd: e
-          ? `put under a lease ${rate(e.puts.perSecond)}, keepalive ${rate(e.keepalives.perSecond)}`
-          : "—",
-        ratio: x(m.heartbeats.perSecond, best),
-        goal: "≥ 1.5× etcd's best",
-      },
-      {
-        // What the rates leave out: the machine's two cores are shared by the client and the
-        // server, and etcd spreads its work over both while muster runs on one thread.
-        what: "server CPU per heartbeat, all threads (the same rounds)",
-        muster: us(m.heartbeats),
-        etcd: e ? `put ${us(e.puts)}, keepalive ${us(e.keepalives)}` : "—",
-        ratio: e
-          ? x(
-              m.heartbeats.cpuPerRequest,
-              Math.min(e.puts.cpuPerRequest, e.keepalives.cpuPerRequest),
-            )
-          : "—",
-        goal: "—",
-      },
-      {
-        what: `peers.json of 1,000 instances (signed), ${IN_FLIGHT} in flight`,
-        muster: rate(m.peers.perSecond),
-        etcd: e ? `range of 1,000 keys ${rate(e.range.perSecond)}` : "—",
-        ratio: x(m.peers.perSecond, e?.range.perSecond),
-        goal: "≥ 2× etcd",
-      },
-      {
-        what: "5xx among 128 concurrent writes + 128 concurrent reads",
-        muster: String(g.fiveXX),
-        etcd: "—",
-        ratio: "—",
-        goal: "0",
-      },
-      {
-        what: `RSS growth over 20,000 list reads after 10,000 (328 instances; ${rate(g.listRate)})`,
-        muster: `${(g.growth / 1048576).toFixed(1)} MB`,
-        etcd: "—",
-        ratio: "—",
-        goal: "< 60 MB",
-      },
-      {
-        what: "acknowledged heartbeats present after kill -9 and restart",
-        muster: `${g.present} of ${g.acknowledged}`,
-        etcd: "—",
-        ratio: "—",
-        goal: "all",
-      },
-    ];
-    return { rows, notes };
+    const m = side.muster;
+    notes.push(
+      `Rounds (after the warm-up): muster heartbeats, Blixard ${roundsOf(m.blixardBeats)}, plain ${roundsOf(m.plainBeats)}; ` +
+        `peers.json ${roundsOf(m.peersJson)}; peers.txt ${roundsOf(m.peersTxt)}` +
+        (etcd
+          ? `; etcd put ${roundsOf(etcd.puts)}, keepalive ${roundsOf(etcd.keepalives)}, range ${roundsOf(etcd.range)}`
+          : "") +
+        (side.dns
+          ? `; DNS muster ${side.dns.muster.rounds.map((q) => Math.round(q)).join(" / ")}, NSD ${side.dns.nsd.rounds.map((q) => Math.round(q)).join(" / ")}`
+          : "") +
+        ".",
+    );
+    notes.push(
+      `Every list answer was checked as it came: status 200, and ${NODES.toLocaleString("en")} entries, counted in the first body ` +
+        `and every answer compared byte for byte with it (${m.checked.toLocaleString("en")} answers; etcd's ranges alike).`,
+    );
+    if (side.dns) {
+      notes.push(
+        `DNS: dnsperf 5 s rounds, every query answered with the set's codes (75% NOERROR, 25% NXDOMAIN), ` +
+          `${side.dns.muster.responseBytes} B average answer from muster, ${side.dns.nsd.responseBytes} B from NSD (a zone of muster's own answers); ` +
+          `server CPU per query: muster ${side.dns.muster.cpuPerQuery.toFixed(1)} µs, NSD ${side.dns.nsd.cpuPerQuery.toFixed(1)} µs.`,
+      );
+    }
+    progress("goals: 128 + 128 concurrent, RSS over 20,000 list reads, kill -9");
+    const g = await goals((d) => start(d), dir);
+    const results: LocalResults = { ...side, etcd };
+    return { rows: rows(results, g), notes, results };
   } finally {
     client.close();
     for (const d of dirs) await rm(d, { recursive: true, force: true });
@@ -296,8 +283,8 @@ export function renderLocal(rows: LocalRow[]): string {
   const head: LocalRow = {
     what: "what (median of 3 rounds)",
     muster: "muster (SQLite)",
-    etcd: "etcd",
-    ratio: "muster ÷ etcd",
+    etcd: "etcd / NSD",
+    ratio: "muster ÷ them",
     goal: "goal",
   };
   const all = [head, ...rows];

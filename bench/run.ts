@@ -302,8 +302,9 @@ async function main(): Promise<number> {
 
   const cpu = cpus();
   const lines = [
-    `Local mode: muster serve over SQLite and etcd, each on 127.0.0.1, ${options.localRequests} ` +
-      "requests per heartbeat round (a tenth for list reads), the same node:http keep-alive client for both (bench/http-client.ts).",
+    `Local mode: muster serve over SQLite, etcd and NSD, each on 127.0.0.1, ${options.localRequests} ` +
+      "requests per heartbeat round (half that for muster's list reads, a tenth for etcd's), the same node:http keep-alive " +
+      "client for muster and etcd (bench/http-client.ts), dnsperf for muster's DNS and NSD.",
     "",
     renderLocal(local.rows),
     "",

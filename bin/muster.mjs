@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // The `muster` command. Plain JavaScript that any Node can parse, so that an older Node
 // stops here with one line instead of a stack trace from a module it lacks (node:sqlite).
-// It then loads TypeScript in this same process (tsx's loader, registered in-process), so
-// the pid a supervisor started is the server itself and its signals reach it.
+// It then runs the CLI in this same process, from a bundle of the TypeScript built once and
+// kept until the source changes (bin/local-bundle.mjs), so the pid a supervisor started is the
+// server itself and its signals reach it.
 const [major] = process.versions.node.split(".").map(Number);
 if (major < 24) {
   console.error(
@@ -10,6 +11,5 @@ if (major < 24) {
   );
   process.exit(1);
 }
-const { register } = await import("tsx/esm/api");
-register();
-await import("../local/cli.ts");
+const { loadMuster } = await import("./local-bundle.mjs");
+await loadMuster();

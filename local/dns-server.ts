@@ -1,13 +1,14 @@
 import { createSocket, type Socket as UdpSocket } from "node:dgram";
 import { createServer, isIPv6, type Server, type Socket } from "node:net";
 import type { DnsSource, ZoneOptions } from "../shared/dns/answer.js";
+import { CachedResponder } from "../shared/dns/cached-respond.js";
 import {
   DnsFormatError,
   formatError,
   MAX_STREAM_MESSAGE,
-  respond,
   serverFailure,
 } from "../shared/dns/wire.js";
+import type { AnswerCache } from "../shared/http/answer-cache.js";
 
 export interface DnsServerOptions {
   host: string;
@@ -15,6 +16,8 @@ export interface DnsServerOptions {
   port: number;
   source: DnsSource;
   zone: ZoneOptions;
+  /** Answers kept until their service changes, shared with the HTTP reads; default: none. */
+  answers?: AnswerCache | undefined;
   warn?: (message: string, detail?: Record<string, unknown>) => void;
 }
 
@@ -29,17 +32,34 @@ const TCP_IDLE_MS = 10_000;
 /** Queries one TCP connection may have waiting for their answers. */
 const MAX_PIPELINED = 64;
 
-async function answer(query: Buffer, options: DnsServerOptions, transport: "udp" | "stream") {
+type Reply = Buffer | undefined;
+type Responding = DnsServerOptions & { responder: CachedResponder };
+
+function failed(err: unknown, query: Buffer, options: DnsServerOptions): Reply {
+  if (err instanceof DnsFormatError) return formatError(query);
+  options.warn?.("dns: cannot answer", { reason: String(err) });
+  return serverFailure(query);
+}
+
+/** The reply to one query: at once when the answer is kept (answer cache), else later. */
+function answer(
+  query: Buffer,
+  options: Responding,
+  transport: "udp" | "stream",
+): Reply | Promise<Reply> {
   try {
-    return (await respond(query, options.source, options.zone, transport)).message;
+    const r = options.responder.respond(query, options.source, options.zone, transport);
+    if (!(r instanceof Promise)) return r.message;
+    return r.then(
+      (a) => a.message,
+      (err) => failed(err, query, options),
+    );
   } catch (err) {
-    if (err instanceof DnsFormatError) return formatError(query);
-    options.warn?.("dns: cannot answer", { reason: String(err) });
-    return serverFailure(query);
+    return failed(err, query, options);
   }
 }
 
-function serveTcp(socket: Socket, options: DnsServerOptions): void {
+function serveTcp(socket: Socket, options: Responding): void {
   let pending = Buffer.alloc(0);
   // Answers go out in the order asked: each waits for the one before.
   let queue: Promise<unknown> = Promise.resolve();
@@ -70,12 +90,15 @@ function serveTcp(socket: Socket, options: DnsServerOptions): void {
   });
 }
 
-function listenUdp(options: DnsServerOptions, port: number): Promise<UdpSocket> {
+function listenUdp(options: Responding, port: number): Promise<UdpSocket> {
   const udp = createSocket(isIPv6(options.host) ? "udp6" : "udp4");
   udp.on("message", (query, remote) => {
-    void answer(query, options, "udp").then((message) => {
+    const send = (message: Reply) => {
       if (message) udp.send(message, remote.port, remote.address);
-    });
+    };
+    const reply = answer(query, options, "udp");
+    if (reply instanceof Promise) void reply.then(send);
+    else send(reply);
   });
   return new Promise((resolve, reject) => {
     udp.once("error", reject);
@@ -93,7 +116,7 @@ interface TcpListener {
   open: Set<Socket>;
 }
 
-function listenTcp(options: DnsServerOptions, port: number): Promise<TcpListener> {
+function listenTcp(options: Responding, port: number): Promise<TcpListener> {
   const open = new Set<Socket>();
   const server = createServer((socket) => {
     open.add(socket);
@@ -113,7 +136,8 @@ function listenTcp(options: DnsServerOptions, port: number): Promise<TcpListener
  * Plain DNS on UDP and TCP, one port. A free port (0) is taken on UDP first and then asked of
  * TCP; if TCP has it in use, another is tried, a few times.
  */
-export async function startDnsServer(options: DnsServerOptions): Promise<RunningDnsServer> {
+export async function startDnsServer(given: DnsServerOptions): Promise<RunningDnsServer> {
+  const options: Responding = { ...given, responder: new CachedResponder(given.answers) };
   for (let attempt = 0; ; attempt++) {
     const udp = await listenUdp(options, options.port);
     const port = udp.address().port;

@@ -4,14 +4,15 @@ import { StaticPresignKeys } from "../shared/auth/presign.js";
 import { localPresignKeys } from "../shared/auth/presign-keys.js";
 import { AnyToken } from "../shared/auth/scoped-tokens.js";
 import { TokenSet } from "../shared/auth/tokens.js";
-import { reconciler, scheduleReconciler } from "../shared/compose/reconciler.js";
 import { registryApp } from "../shared/compose/registry-app.js";
+import { AnswerCache } from "../shared/http/answer-cache.js";
 import { LOCAL_MAX_WAIT_SECONDS } from "../shared/http/blocking.js";
 import { EDGE_CACHE_SECONDS } from "../shared/http/cacheable.js";
 import type { Scheduled } from "../shared/reconcile/scheduler.js";
 import { readLocalModeSettings } from "../shared/settings/local.js";
 import type { Environment } from "../shared/settings/names.js";
 import { ConfigError } from "../shared/settings/read.js";
+import { hasSource } from "../shared/settings/reconciler.js";
 import { SigningKeys } from "../shared/signing/keys.js";
 import { ReloadingSigning } from "../shared/signing/source.js";
 import { ChangeFeed, notifyingStore } from "../shared/store/change-feed.js";
@@ -94,7 +95,15 @@ export async function serve(env: Environment): Promise<void> {
     // One store for the app and the reconciler, signalling every write to the waiting reads.
     const changes = new ChangeFeed();
     const store = notifyingStore(metrics.instrument(local.store), changes);
-    const passes = reconciler({ settings: settings.reconciler, store, logger: log });
+    // Renderings kept until their service changes: only when this process hears every write,
+    // i.e. the registry is in the data folder it holds the lock on.
+    const answers = local.inDataDir ? new AnswerCache({ versions: changes }) : undefined;
+    // Imported only when a source is configured: the AWS SDK's EC2 and Cloud Map clients it
+    // brings cost some 60 MB of memory in a registry that never reconciles.
+    const composed = hasSource(settings.reconciler)
+      ? await import("../shared/compose/reconciler.js")
+      : undefined;
+    const passes = composed?.reconciler({ settings: settings.reconciler, store, logger: log });
     if (passes) release.unshift(() => passes.destroy());
     const { app, scopedTokens } = registryApp({
       config,
@@ -105,6 +114,7 @@ export async function serve(env: Environment): Promise<void> {
       logger: log,
       signing,
       blockingReads: { maxWaitSeconds: LOCAL_MAX_WAIT_SECONDS, feed: changes },
+      answers,
       configuredSources: passes?.sources,
       dns: dnsSettings,
       onEvent: metrics.onEvent,
@@ -120,6 +130,7 @@ export async function serve(env: Environment): Promise<void> {
             list: (service) => store.list(service, Date.now()),
           },
           zone: { ...dnsSettings, ttl: EDGE_CACHE_SECONDS, now: Date.now },
+          answers,
           warn: (message, detail) => log.warn(message, detail),
         })
       : undefined;
@@ -132,7 +143,7 @@ export async function serve(env: Environment): Promise<void> {
     // The same pass as the scheduled Lambda's, every MUSTER_RECONCILE_INTERVAL seconds.
     const looping: Scheduled | undefined =
       passes &&
-      scheduleReconciler(passes, {
+      composed?.scheduleReconciler(passes, {
         logger: log,
         onPass: (report) => metrics.countPass(passes.settings, report),
       });

@@ -7,7 +7,11 @@
 // (one `which` per tool); `apt-get update` runs only when a package is missing and apt has no
 // candidate for it, so a warm machine never touches the network.
 //
-// Usage: node scripts/apt-tools.mjs install
+// `install --bench` adds what only `npm run bench` uses: NSD (Debian `nsd`, the authoritative
+// DNS server muster's DNS is compared with) and dnsperf (Debian `dnsperf`, the load generator).
+// The tests never need them.
+//
+// Usage: node scripts/apt-tools.mjs install [--bench]
 
 import { execFileSync, spawnSync } from "node:child_process";
 
@@ -26,6 +30,12 @@ const TOOLS = [
   { what: "OpenSSL headers", test: "pkg-config --exists openssl", pkg: "libssl-dev" },
 ];
 
+/** Only for `npm run bench` (bench/dns.ts). */
+const BENCH_TOOLS = [
+  { what: "nsd", test: "command -v nsd", pkg: "nsd" },
+  { what: "dnsperf", test: "command -v dnsperf", pkg: "dnsperf" },
+];
+
 const has = (tool) => spawnSync("sh", ["-c", tool.test], { stdio: "ignore" }).status === 0;
 
 function hasCandidate(pkg) {
@@ -36,11 +46,11 @@ function hasCandidate(pkg) {
 // Other apt users on the machine hold the lock for a while: wait for it rather than fail.
 const APT = ["-o", "DPkg::Lock::Timeout=600", "-o", "Acquire::Retries=3"];
 
-function install() {
-  const missing = TOOLS.filter((t) => !has(t)).map((t) => t.pkg);
+function install(tools) {
+  const missing = tools.filter((t) => !has(t)).map((t) => t.pkg);
   if (missing.length === 0) {
     console.log(
-      `apt-tools: ${TOOLS.map((t) => t.what).join(", ")} already installed, nothing to do`,
+      `apt-tools: ${tools.map((t) => t.what).join(", ")} already installed, nothing to do`,
     );
     return;
   }
@@ -57,16 +67,18 @@ function install() {
     stdio: ["ignore", "ignore", "inherit"],
     env,
   });
-  for (const t of TOOLS) {
+  for (const t of tools) {
     if (!has(t)) throw new Error(`apt-tools: ${t.pkg} installed but \`${t.test}\` still fails`);
   }
   console.log(`apt-tools: installed ${missing.join(", ")}`);
 }
 
-const [command] = process.argv.slice(2);
-if (command === "install") {
-  install();
+const [command, ...flags] = process.argv.slice(2);
+if (command === "install" && flags.length === 0) {
+  install(TOOLS);
+} else if (command === "install" && flags.length === 1 && flags[0] === "--bench") {
+  install(BENCH_TOOLS);
 } else {
-  console.error("usage: node scripts/apt-tools.mjs install");
+  console.error("usage: node scripts/apt-tools.mjs install [--bench]");
   process.exit(2);
 }

@@ -33,6 +33,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const kube = fileURLToPath(new URL("../scripts/kube-apiserver.mjs", import.meta.url));
   execFileSync(process.execPath, [kube, "build"], { stdio: ["ignore", "ignore", "inherit"] });
 
+  // The bundle `muster serve` runs (bin/local-bundle.mjs): built once here when the source
+  // changed, rather than by the first servers the test files start, all at once.
+  const bundle = fileURLToPath(new URL("../bin/local-bundle.mjs", import.meta.url));
+  execFileSync(process.execPath, [bundle], { stdio: ["ignore", "ignore", "inherit"] });
+
   // Started side by side: the JVM and moto take a couple of seconds each. The store engines
   // are listed in test/engines/start.ts (SQLite needs no server: every test registry opens its
   // own file).

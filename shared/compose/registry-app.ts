@@ -12,7 +12,7 @@ import type { RegistryStore, TokenStore } from "../store/store.js";
 
 /** What differs between the Lambda API and local mode; the rest is read from `config`. */
 export interface RegistryParts
-  extends Pick<AppOptions, "signing" | "blockingReads" | "onEvent" | "onRefusal"> {
+  extends Pick<AppOptions, "signing" | "blockingReads" | "answers" | "onEvent" | "onRefusal"> {
   config: ApiSettings;
   store: RegistryStore;
   /** The bootstrap tokens: fixed, or reloaded from a secret. */
@@ -45,6 +45,7 @@ export function registryApp(parts: RegistryParts): {
     logger: parts.logger,
     signing: parts.signing,
     blockingReads: parts.blockingReads,
+    answers: parts.answers,
     discovery: discoveryFromTable({ store, configured: parts.configuredSources }),
     dns: parts.dns,
     onEvent: parts.onEvent,

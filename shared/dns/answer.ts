@@ -79,8 +79,13 @@ function mapped(name: ZoneName, o: ZoneOptions): ZoneName {
   return name;
 }
 
+/** What a query name stands for under the zone, `_iroh._tcp` mapped (the answer cache keys on it). */
+export function zoneName(qname: string, o: ZoneOptions): ZoneName {
+  return mapped(parseName(qname, o.zone), o);
+}
+
 async function recordsOf(qname: string, source: DnsSource, o: ZoneOptions): Promise<NameRecords> {
-  const name = mapped(parseName(qname, o.zone), o);
+  const name = zoneName(qname, o);
   const owner = qname.replace(/\.$/, "");
   switch (name.kind) {
     case "outside":
@@ -92,8 +97,11 @@ async function recordsOf(qname: string, source: DnsSource, o: ZoneOptions): Prom
     case "tcp":
       return { exists: true, records: [], additionals: [] };
   }
-  // Refused whether or not the service exists, so DNS never tells which services there are.
-  if (!source.mayRead(name.service)) return { ...NONE, refused: true };
+  // A service the asker may not read is a name that does not exist, as one with no live
+  // instance is: the same NXDOMAIN either way, so DNS never tells which services there are.
+  // (REFUSED would make a resolver take this server for broken: it would try the next one,
+  // cache nothing, and hand the application SERVFAIL.)
+  if (!source.mayRead(name.service)) return NONE;
   const all = await source.list(name.service);
   if (all.length === 0) return NONE;
   // Critical instances are left out, as the peer lists leave them out.
@@ -164,8 +172,9 @@ async function recordsOf(qname: string, source: DnsSource, o: ZoneOptions): Prom
 /**
  * Answers one question from the registry: the records of the asked type, NODATA (NOERROR,
  * no answer, the SOA in authority) for a name that exists without that type, NXDOMAIN with
- * the SOA for a name that does not, REFUSED outside the zone or for a service the asker may
- * not read. Store failures are thrown for the caller to map (SERVFAIL, or HTTP 503).
+ * the SOA for a name in the zone that does not exist or that the asker may not read, REFUSED
+ * only outside the zone (muster is not authoritative there). Store failures are thrown for
+ * the caller to map (SERVFAIL, or HTTP 503).
  */
 export async function answerQuestion(
   question: Question,

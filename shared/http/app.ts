@@ -10,6 +10,7 @@ import { type AppLogger, silentLogger } from "../logging.js";
 import type { DnsSettings } from "../settings/dns.js";
 import type { SigningSource } from "../signing/source.js";
 import { type RegistryStore, StoreUnavailableError } from "../store/store.js";
+import type { AnswerCache } from "./answer-cache.js";
 import type { AppEvent } from "./app-event.js";
 import { requireToken } from "./auth.js";
 import type { BlockingReads } from "./blocking.js";
@@ -72,6 +73,13 @@ export interface AppOptions {
    * waiting reads at once. Default: refused with 400 `wait_unsupported`.
    */
   blockingReads?: BlockingReads;
+  /**
+   * Keeps list reads' and DNS answers' renderings until their service changes
+   * (answer-cache.ts), its versions being those of the feed the store was wrapped with. Only
+   * where that feed hears every write: local mode over its own SQLite file. Default: none,
+   * every read renders.
+   */
+  answers?: AnswerCache;
   /**
    * What DNS over HTTPS answers for: the zone (MUSTER_DNS_ZONE) and the service `_iroh._tcp`
    * maps to (MUSTER_DNS_IROH_SERVICE). Default: `muster.internal`, no mapping.
@@ -138,6 +146,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
       now,
       signing: options.signing,
       blocking: options.blockingReads,
+      answers: options.answers,
     }),
   );
   app.route("/v1", crossServiceRoutes({ ...guard, store, now }));
@@ -148,6 +157,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
       store,
       now,
       tokens: new AnyToken(tokens, options.scopedTokens),
+      answers: options.answers,
       zone: { ...(options.dns ?? { zone: DEFAULT_DNS_ZONE }), ttl: EDGE_CACHE_SECONDS },
     }),
   );

@@ -1,8 +1,9 @@
 import type { Context } from "hono";
-import type { Rendered } from "../formats/format.js";
 import type { ChangeFeed } from "../store/change-feed.js";
-import { type BodySigner, cacheableRendered, matches, strongEtag } from "./cacheable.js";
+import { answerResponse, type BodySigner, matches } from "./cacheable.js";
 import { ApiError } from "./errors.js";
+import type { RenderedAnswer } from "./rendered-answer.js";
+import type { WaitingReads } from "./waiting-reads.js";
 
 /**
  * Blocking reads (`?wait=<seconds>` with If-None-Match): where they are served and for how
@@ -18,16 +19,15 @@ export interface BlockingReads {
    * the reconciler function) signal no feed here. Default: only the feed and lease ends.
    */
   pollMs?: number;
+  /**
+   * Where the held reads wait (made with the same feed and poll); the app makes its own when
+   * absent. Given by whoever wants to count them (the tests).
+   */
+  waits?: WaitingReads;
 }
 
 /** Local mode: five minutes, woken by the in-process feed. */
 export const LOCAL_MAX_WAIT_SECONDS = 300;
-
-/** One rendering of a list read. */
-export interface ListRendering extends Rendered {
-  /** Epoch ms of the soonest lease end among what was read: an expiry changes the list too. */
-  nextExpiryMs?: number;
-}
 
 const WAIT_PATTERN = /^\d{1,6}(\.\d{1,3})?$/;
 
@@ -54,68 +54,53 @@ export function waitParam(c: Context, blocking: BlockingReads | undefined): numb
 
 export interface BlockingAnswer {
   service: string;
+  /**
+   * What the answer depends on besides the service's content (the format, the filters):
+   * waiting reads of one key share each rendering (waiting-reads.ts).
+   */
+  key: string;
   /** Seconds from `waitParam`; undefined answers at once. */
   waitSeconds: number | undefined;
   blocking: BlockingReads | undefined;
-  render: () => Promise<ListRendering>;
+  /** The held reads of this app; present when `blocking` is. */
+  waits: WaitingReads | undefined;
+  render: () => Promise<RenderedAnswer>;
   /** Asked only for a 200. */
   signer: () => Promise<BodySigner | undefined>;
-  now: () => number;
 }
 
 /**
  * Answers a list read. With a wait and an If-None-Match, holds the request until what it
- * would serve has another ETag (200), or the wait ends (304). Each wake (a write signalled
- * by the feed, a lease ending, the poll) renders again and compares: the signal is a hint.
+ * would serve has another ETag (200), or the wait ends (304). Held reads of the same answer
+ * wait together: each write to the service (a hint, never the change itself), lease end or
+ * poll renders once for all of them, and answers those whose ETag it no longer matches.
  */
 export async function blockingAnswer(c: Context, a: BlockingAnswer): Promise<Response> {
   const ifNoneMatch = c.req.header("if-none-match");
-  if (a.waitSeconds === undefined || a.waitSeconds === 0 || !ifNoneMatch || !a.blocking) {
+  const waits = a.waits;
+  if (!a.waitSeconds || !ifNoneMatch || !a.blocking || !waits) {
     const r = await a.render();
-    return cacheableRendered(c, r, await a.signer());
+    return answerResponse(c, r, await a.signer());
   }
-  const deadline = Date.now() + a.waitSeconds * 1000;
-  let dirty = false;
-  let wake: (() => void) | undefined;
-  // Subscribed before the first render, so a write landing in between is not lost.
-  const unsubscribe = a.blocking.feed?.subscribe(a.service, () => {
-    dirty = true;
-    wake?.();
+  // Read before rendering: a write from here on makes the group render again once joined.
+  const version = a.blocking.feed?.version(a.service);
+  const current = await a.render();
+  if (!matches(ifNoneMatch, current.etag)) {
+    return answerResponse(c, current, await a.signer());
+  }
+  const changed = await waits.wait({
+    key: a.key,
+    service: a.service,
+    ifNoneMatch,
+    current,
+    version,
+    waitMs: a.waitSeconds * 1000,
+    signal: c.req.raw.signal,
+    render: a.render,
   });
-  const aborted = c.req.raw.signal;
-  try {
-    for (;;) {
-      dirty = false;
-      const r = await a.render();
-      if (!matches(ifNoneMatch, strongEtag(r.body))) {
-        return cacheableRendered(c, r, await a.signer());
-      }
-      const left = deadline - Date.now();
-      if (left <= 0 || aborted.aborted) return cacheableRendered(c, r);
-      if (dirty) continue;
-      let sleepMs = left;
-      if (r.nextExpiryMs !== undefined) {
-        // A few ms past the lease end, so the next read no longer counts it live; a lease
-        // still listed past its end (a store rounding otherwise) is looked at once a second.
-        const untilEnd = r.nextExpiryMs - a.now();
-        sleepMs = Math.min(sleepMs, untilEnd > 0 ? untilEnd + 5 : 1000);
-      }
-      if (a.blocking.pollMs) sleepMs = Math.min(sleepMs, a.blocking.pollMs);
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          aborted.removeEventListener("abort", done);
-          wake = undefined;
-          resolve();
-        };
-        const timer = setTimeout(done, sleepMs);
-        aborted.addEventListener("abort", done, { once: true });
-        wake = done;
-      });
-    }
-  } finally {
-    unsubscribe?.();
-  }
+  // Unchanged until the wait ended: 304 with the ETag the reader has.
+  if (!changed) return answerResponse(c, current);
+  return answerResponse(c, changed, await a.signer());
 }
 
 /**

@@ -1,11 +1,9 @@
-import { createHash } from "node:crypto";
-import { gzipSync } from "node:zlib";
 import type { Context } from "hono";
 import type { Rendered } from "../formats/format.js";
 import { SIGNATURE_HEADER } from "../signing/header.js";
+import { type BodySigner, RenderedAnswer } from "./rendered-answer.js";
 
-/** Makes the signature header's value for a body (shared/signing); undefined: not signed. */
-export type BodySigner = (body: string) => string;
+export { type BodySigner, strongEtag } from "./rendered-answer.js";
 
 /**
  * How long an edge cache may keep a read. Browsers and agents revalidate every time (cheap:
@@ -14,10 +12,6 @@ export type BodySigner = (body: string) => string;
  */
 export const EDGE_CACHE_SECONDS = 5;
 const CACHE_CONTROL = `max-age=0, s-maxage=${EDGE_CACHE_SECONDS}`;
-
-export function strongEtag(body: string): string {
-  return `"${createHash("sha256").update(body).digest("base64url").slice(0, 32)}"`;
-}
 
 /** Bodies smaller than this go as they are: gzip saves nothing worth the CPU on them. */
 export const GZIP_MIN_BYTES = 1024;
@@ -45,44 +39,51 @@ export function matches(ifNoneMatch: string | undefined, etag: string): boolean 
 }
 
 /**
- * Answers a read with a strong ETag, honouring If-None-Match with a bodiless 304. With `sign`,
- * a 200 carries the body's detached signature; a 304 has no body, so nothing to sign (a cache
- * keeps the signature it stored with the body, and the ETag is unchanged by signing).
+ * Answers a read with a strong ETag, honouring If-None-Match with a bodiless 304. With a
+ * signer, a 200 carries the body's detached signature; a 304 has no body, so nothing to sign
+ * (a cache keeps the signature it stored with the body, and the ETag is unchanged by signing).
  *
  * A client that sends `Accept-Encoding: gzip` gets a body over 1 KiB gzipped: a 100,000-instance
  * peers.json fits a Lambda response (6 MB) only so. The ETag and the signature are both of
  * the identity body, the bytes a client has after decoding; the gzipped representation's ETag
  * carries a `-gzip` suffix (it is another representation, RFC 9110 §8.8.3), and
- * If-None-Match accepts either form.
+ * If-None-Match accepts either form. The answer's own headers (a format's) are set over these.
+ *
+ * Everything is taken from `answer` as made once (rendered-answer.ts): a cached answer is
+ * served without hashing, gzipping or signing again.
  */
-export function cacheable(
-  c: Context,
-  body: string,
-  contentType: string,
-  sign?: BodySigner,
-): Response {
-  const etag = strongEtag(body);
-  const gzip = body.length >= GZIP_MIN_BYTES && acceptsGzip(c.req.header("accept-encoding"));
+export function answerResponse(c: Context, answer: RenderedAnswer, signer?: BodySigner): Response {
+  const etag = answer.etag;
+  const gzip =
+    answer.bytes.length >= GZIP_MIN_BYTES && acceptsGzip(c.req.header("accept-encoding"));
   const headers: Record<string, string> = {
     ETag: gzip ? `${etag.slice(0, -1)}${GZIP_SUFFIX}"` : etag,
     "Cache-Control": CACHE_CONTROL,
     Vary: "Authorization, Accept-Encoding",
   };
   if (matches(c.req.header("if-none-match"), etag)) {
+    Object.assign(headers, answer.headers);
     return new Response(null, { status: 304, headers });
   }
-  headers["Content-Type"] = contentType;
-  if (sign) headers[SIGNATURE_HEADER] = sign(body);
-  if (!gzip) return new Response(body, { status: 200, headers });
-  headers["Content-Encoding"] = "gzip";
-  return new Response(gzipSync(body), { status: 200, headers });
+  headers["Content-Type"] = answer.contentType;
+  if (signer) headers[SIGNATURE_HEADER] = answer.signature(signer);
+  if (gzip) headers["Content-Encoding"] = "gzip";
+  Object.assign(headers, answer.headers);
+  return new Response(gzip ? answer.gzipped : answer.bytes, { status: 200, headers });
 }
 
-/** A format's answer (shared/formats), its own headers set over the caching ones. */
+export function cacheable(
+  c: Context,
+  body: string,
+  contentType: string,
+  sign?: BodySigner,
+): Response {
+  return answerResponse(c, new RenderedAnswer({ body, contentType }), sign);
+}
+
+/** A format's answer (shared/formats), rendered for this response alone. */
 export function cacheableRendered(c: Context, r: Rendered, sign?: BodySigner): Response {
-  const res = cacheable(c, r.body, r.contentType, sign);
-  for (const [k, v] of Object.entries(r.headers ?? {})) res.headers.set(k, v);
-  return res;
+  return answerResponse(c, new RenderedAnswer(r), sign);
 }
 
 export function cacheableJson(

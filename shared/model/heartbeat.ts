@@ -1,7 +1,7 @@
 import * as z from "../validation/zod.js";
 import { hostPort } from "./address.js";
 import { STATUSES } from "./instance.js";
-import { checkIrohNodeId } from "./iroh-node-id.js";
+import { checkIrohNodeIdOnce } from "./iroh-node-id.js";
 import { instanceId } from "./names.js";
 import { socketAddress } from "./socket-address.js";
 
@@ -32,10 +32,13 @@ const httpUrl = z.string().check(
 
 const shortText = z.string().check(z.minLength(1), z.maxLength(64));
 
-/** Blixard's own check of the id it reads (shared/model/iroh-node-id.ts), made at the door. */
+/**
+ * Blixard's own check of the id it reads (shared/model/iroh-node-id.ts), made at the door, once
+ * per distinct id: a node sends the same id with every heartbeat.
+ */
 const irohNodeId = z.string().check(
   z.superRefine((v, ctx) => {
-    const check = checkIrohNodeId(v);
+    const check = checkIrohNodeIdOnce(v);
     if (!check.ok) ctx.addIssue({ code: "custom", message: check.reason });
   }),
 );

@@ -34,21 +34,37 @@ export function checkIrohNodeId(value: string): IrohKeyCheck {
   return { ok: true, key };
 }
 
-// Every Blixard read checks every listed id again (the point decoding is most of a large
-// peers.json's time), so the verdicts are remembered; bounded, so a flood of distinct ids
-// costs memory only up to the bound (about 15 MB), then starts over.
-const VERDICTS_MAX = 100_000;
-const verdicts = new Map<string, Uint8Array | null>();
+// A node repeats its id in every heartbeat, and every Blixard read lists every id again: the
+// point decoding is most of a Blixard heartbeat's validation and of a large peers.json's
+// rendering, so each id is checked once per process and its verdict remembered. Bounded: past
+// the bound the oldest verdict goes first, so a flood of distinct ids costs memory only up to
+// it (about 15 MB) and time only for the flood itself. Strings that are not even base64 of 32
+// bytes are refused by the pattern alone and never kept.
+const CHECKED_MAX = 100_000;
+const checked = new Map<string, IrohKeyCheck>();
+
+/** checkIrohNodeId, decided once per distinct id in this process. */
+export function checkIrohNodeIdOnce(value: string): IrohKeyCheck {
+  const known = checked.get(value);
+  if (known !== undefined) return known;
+  const check = checkIrohNodeId(value);
+  if (check.ok || BASE64_32.test(value)) {
+    if (checked.size >= CHECKED_MAX) checked.delete(checked.keys().next().value as string);
+    checked.set(value, check);
+  }
+  return check;
+}
 
 /** The key bytes, or undefined when the id is absent or not a valid key. */
 export function irohKey(value: string | null): Uint8Array | undefined {
   if (value === null) return undefined;
-  const known = verdicts.get(value);
-  if (known !== undefined) return known ?? undefined;
-  const check = checkIrohNodeId(value);
-  if (verdicts.size >= VERDICTS_MAX) verdicts.clear();
-  verdicts.set(value, check.ok ? check.key : null);
+  const check = checkIrohNodeIdOnce(value);
   return check.ok ? check.key : undefined;
+}
+
+/** How many verdicts are kept (the tests check the bound). */
+export function checkedIrohIds(): number {
+  return checked.size;
 }
 
 /** How iroh's `NodeId` prints and parses (`FromStr`): 64 lowercase hex characters. */

@@ -110,7 +110,7 @@ export class SigningKeys {
   }
 
   /** The header value for a body: signed by the active key. */
-  signatureHeader(body: string): string {
+  signatureHeader(body: string | Uint8Array): string {
     return formatSignatureHeader({
       keyid: this.#active.kid,
       sig: signBody(body, this.#active.privateKey),

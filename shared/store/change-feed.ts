@@ -11,6 +11,17 @@ type Listener = () => void;
  */
 export class ChangeFeed {
   readonly #listeners = new Map<string, Set<Listener>>();
+  /** Writes signalled per service since this feed was made (one small entry per service). */
+  readonly #versions = new Map<string, number>();
+
+  /**
+   * A number that changes with every write signalled for `service`: what was rendered from
+   * the service at one version is what a render would give again at the same version (the
+   * lease ends aside), so long as every write goes through the store this feed wraps.
+   */
+  version(service: string): number {
+    return this.#versions.get(service) ?? 0;
+  }
 
   /** Calls `listener` after each write to `service`; the returned function stops it. */
   subscribe(service: string, listener: Listener): () => void {
@@ -27,6 +38,7 @@ export class ChangeFeed {
   }
 
   notify(service: string): void {
+    this.#versions.set(service, this.version(service) + 1);
     const set = this.#listeners.get(service);
     if (!set) return;
     // A copy: a listener that unsubscribes while called must not skip its neighbour.

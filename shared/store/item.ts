@@ -38,7 +38,7 @@ export function contentHash(fields: InstanceFields & { ttl: number }): string {
     fields.status,
     fields.ttl,
   ]);
-  // One-shot: this runs twice per heartbeat (the flood guard, then the write).
+  // One-shot: once per heartbeat (the route passes it to the store: HeartbeatInput.contentHash).
   return hash("sha256", canonical, "base64url").slice(0, 22);
 }
 

@@ -179,6 +179,8 @@ export function leaseValues(input: {
   owner: string;
   ttl: number;
   nowMs: number;
+  /** Made by the caller already (HeartbeatInput.contentHash); else made here. */
+  contentHash?: string;
 }) {
   const { service, id, fields, source, owner, ttl, nowMs } = input;
   return {
@@ -187,7 +189,7 @@ export function leaseValues(input: {
     ...fields,
     source,
     owner,
-    content_hash: contentHash({ ...fields, ttl }),
+    content_hash: input.contentHash ?? contentHash({ ...fields, ttl }),
     ttl,
     last_seen: nowMs,
     expires_at: Math.floor((nowMs + ttl * 1000) / 1000),

@@ -133,6 +133,11 @@ export interface HeartbeatInput {
   owner: string;
   source: Source;
   nowMs: number;
+  /**
+   * contentHash of `fields` and `ttl` when the caller already made it (the heartbeat route
+   * does, for the flood guard): every engine then writes it instead of hashing again.
+   */
+  contentHash?: string;
 }
 
 export type HeartbeatResult =
@@ -243,6 +248,12 @@ export interface OpenedStore {
   tokens: TokenStore;
   /** What the registry is stored in, for the listening line. */
   where: string;
+  /**
+   * Whether the registry is kept in the data folder (SQLite's file), so that a process holding
+   * the folder's lock is its only writer and hears of every change (local mode's rendered-answer
+   * cache relies on it); false where others may write too (a DynamoDB table).
+   */
+  inDataDir: boolean;
   /** Releases what the engine holds (a file, connections); what was acknowledged stays written. */
   close(): void;
 }

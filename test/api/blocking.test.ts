@@ -16,7 +16,7 @@ const validator = (n: number, extra: Record<string, unknown> = {}) => ({
 
 /** The app's answer to a GET started now, and a probe for when it is parked on the feed. */
 async function registry() {
-  const r = await testRegistry(engine("sqlite"), { maxWaitSeconds: 300 });
+  const r = await testRegistry(engine("sqlite"), { maxWaitSeconds: 300, answers: true });
   const etagOf = async (path: string) => {
     const res = await r.get(path);
     expect(res.status).toBe(200);

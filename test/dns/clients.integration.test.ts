@@ -106,9 +106,15 @@ describe("muster's DNS through real clients: dig, c-ares (node:dns) and curl", (
     expect(nodata).toMatch(/ANSWER: 0, AUTHORITY: 1/);
   });
 
-  it("plain DNS answers public services only: a private one is REFUSED", async () => {
+  it("plain DNS answers public services only: a private one is NXDOMAIN, as if absent; REFUSED only outside the zone", async () => {
     const out = await dig(["@127.0.0.1", "-p", String(dnsPort), `_secret._tcp.${ZONE}`, "SRV"]);
-    expect(out).toMatch(/status: REFUSED/);
+    expect(out).toMatch(/status: NXDOMAIN/);
+    expect(out).toMatch(
+      new RegExp(`;; AUTHORITY SECTION:\\n${ZONE.replace(".", "\\.")}\\.\\s+5\\s+IN\\s+SOA`),
+    );
+    const outside = await dig(["@127.0.0.1", "-p", String(dnsPort), "example.com", "A"]);
+    expect(outside).toMatch(/status: REFUSED/);
+    expect(outside).toMatch(/AUTHORITY: 0/);
   });
 
   it("dig +tcp answers the same records", async () => {

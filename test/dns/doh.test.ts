@@ -158,19 +158,26 @@ describe("DNS over HTTPS (RFC 8484) on the app", () => {
     });
   });
 
-  it("answers only public services without a token, a token's services with one, and REFUSED outside the zone", async () => {
+  it("answers only public services without a token, a token's services with one, NXDOMAIN for the rest of the zone, REFUSED outside it", async () => {
     const anonymous = await ask(r, `_secret._tcp.${ZONE}`, "SRV");
-    expect(rcodeOf(anonymous.message)).toBe("REFUSED");
-    // Refused alike whether the service exists or not: DNS does not list services.
-    expect(rcodeOf((await ask(r, `_nothing._tcp.${ZONE}`, "SRV")).message)).toBe("REFUSED");
+    // A service the asker may not read does not exist for it: NXDOMAIN with the SOA, which
+    // resolvers cache, exactly as for a service that does not exist (DNS does not list them).
+    expect(rcodeOf(anonymous.message)).toBe("NXDOMAIN");
+    expect(anonymous.message.authorities?.map((a) => a.type)).toEqual(["SOA"]);
+    const nothing = await ask(r, `_nothing._tcp.${ZONE}`, "SRV");
+    expect(rcodeOf(nothing.message)).toBe("NXDOMAIN");
+    expect(nothing.message.authorities).toEqual(anonymous.message.authorities);
     const withToken = await ask(r, `_secret._tcp.${ZONE}`, "SRV", { token: TOKEN_A });
     expect(data(withToken.message.answers)).toEqual([
       { priority: 0, weight: 1, port: 1, target: `s-1.secret.${ZONE}` },
     ]);
     expect(withToken.res.headers.get("vary")).toBe("Authorization");
     const { token } = await r.mint({ name: "web-reader", role: "read", services: ["web"] });
-    expect(rcodeOf((await ask(r, `s-1.secret.${ZONE}`, "A", { token })).message)).toBe("REFUSED");
-    expect(rcodeOf((await ask(r, "example.com", "A")).message)).toBe("REFUSED");
+    expect(rcodeOf((await ask(r, `s-1.secret.${ZONE}`, "A", { token })).message)).toBe("NXDOMAIN");
+    // Outside the zone muster is not authoritative: REFUSED, with nothing in authority.
+    const outside = await ask(r, "example.com", "A");
+    expect(rcodeOf(outside.message)).toBe("REFUSED");
+    expect(outside.message.authorities).toEqual([]);
   });
 
   it("refuses what is not a DNS query with 4xx JSON naming the field", async () => {

@@ -57,7 +57,7 @@ describe("DNS over HTTPS through the Lambda adapter (DynamoDB Local)", () => {
       { priority: 0, weight: 1, port: 7001, target: "node-1.blixard.nodes.example.internal" },
     ]);
 
-    // Without a token the service is not public: REFUSED, not an HTTP error.
+    // Without a token the service is not public: NXDOMAIN (as if absent), not an HTTP error.
     const get = await invoke(
       httpEvent({
         method: "GET",
@@ -66,7 +66,7 @@ describe("DNS over HTTPS through the Lambda adapter (DynamoDB Local)", () => {
       }),
     );
     expect(get.statusCode).toBe(200);
-    expect(packet.decode(Buffer.from(get.body, "base64"))).toMatchObject({ rcode: "REFUSED" });
+    expect(packet.decode(Buffer.from(get.body, "base64"))).toMatchObject({ rcode: "NXDOMAIN" });
   });
 
   it("names Blixard nodes by their NodeId, with TXT records, and answers _iroh._tcp for MUSTER_DNS_IROH_SERVICE", async () => {

@@ -1,6 +1,8 @@
 import { ScopedTokens } from "../../shared/auth/scoped-tokens.js";
 import { TokenSet } from "../../shared/auth/tokens.js";
+import { AnswerCache } from "../../shared/http/answer-cache.js";
 import { type AppOptions, createApp } from "../../shared/http/app.js";
+import { WaitingReads } from "../../shared/http/waiting-reads.js";
 import { ChangeFeed, notifyingStore } from "../../shared/store/change-feed.js";
 import type { Engine } from "../engines/index.js";
 import { irohNodeId } from "./iroh-keys.js";
@@ -21,6 +23,12 @@ export interface RegistryOptions {
   tokenCacheSeconds?: number;
   /** `?wait=` allowed up to this many seconds, writes signalled through a ChangeFeed. */
   maxWaitSeconds?: number;
+  /**
+   * Keep renderings until their service changes, as local mode does (AnswerCache, over the
+   * ChangeFeed). Only for tests that write through the app alone: `another` store's writes
+   * are not heard.
+   */
+  answers?: boolean;
 }
 
 /**
@@ -37,8 +45,12 @@ export async function testRegistry(engine: Engine, options: RegistryOptions = {}
     cacheSeconds: options.tokenCacheSeconds ?? 0,
     now: () => clock.ms,
   });
+  // The held reads, made here so that tests can count them.
+  const waits = new WaitingReads({ feed: changes, now: () => clock.ms });
+  const answers = options.answers ? new AnswerCache({ versions: changes }) : undefined;
   const app = createApp({
     store,
+    answers,
     tokens: new TokenSet([TOKEN_A, TOKEN_B]),
     scopedTokens,
     ...options.security,
@@ -46,7 +58,7 @@ export async function testRegistry(engine: Engine, options: RegistryOptions = {}
     now: () => clock.ms,
     ...(options.discovery ? { discovery: options.discovery } : {}),
     ...(options.maxWaitSeconds
-      ? { blockingReads: { maxWaitSeconds: options.maxWaitSeconds, feed: changes } }
+      ? { blockingReads: { maxWaitSeconds: options.maxWaitSeconds, feed: changes, waits } }
       : {}),
   });
 
@@ -90,6 +102,8 @@ export async function testRegistry(engine: Engine, options: RegistryOptions = {}
     app,
     store,
     changes,
+    waits,
+    answers,
     scopedTokens,
     mint,
     /** What the store was opened with (the table name, the engine's endpoint…). */

@@ -3,9 +3,11 @@ import { bodyLimit } from "hono/body-limit";
 import { allows } from "../../auth/scopes.js";
 import type { TokenVerifier } from "../../auth/tokens.js";
 import type { ZoneOptions } from "../../dns/answer.js";
-import { DnsFormatError, MAX_STREAM_MESSAGE, respond } from "../../dns/wire.js";
+import { CachedResponder } from "../../dns/cached-respond.js";
+import { DnsFormatError, MAX_STREAM_MESSAGE } from "../../dns/wire.js";
 import type { Principal } from "../../model/principal.js";
 import type { RegistryStore } from "../../store/store.js";
+import type { AnswerCache } from "../answer-cache.js";
 import { bearer } from "../auth.js";
 import type { AppEnv } from "../env.js";
 import { ApiError } from "../errors.js";
@@ -17,6 +19,8 @@ export interface DohDeps extends GuardDeps {
   tokens: TokenVerifier;
   zone: Omit<ZoneOptions, "now">;
   now: () => number;
+  /** Answers kept until their service changes (local mode); default: none. */
+  answers?: AnswerCache | undefined;
 }
 
 const DNS_MESSAGE = "application/dns-message";
@@ -24,11 +28,13 @@ const DNS_MESSAGE = "application/dns-message";
 /**
  * DNS over HTTPS (RFC 8484): `GET /dns-query?dns=<base64url>` and `POST /dns-query` with an
  * `application/dns-message` body, answered from the registry like plain DNS. Without a token
- * only public services resolve; with one, also the services it may read (others are REFUSED).
+ * only public services resolve; with one, also the services it may read (others are NXDOMAIN,
+ * as names that do not exist).
  */
 export function dohRoute(deps: DohDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const options: ZoneOptions = { ...deps.zone, now: deps.now };
+  const responder = new CachedResponder(deps.answers);
 
   const principalOf = async (c: Context): Promise<Principal | undefined> => {
     const header = c.req.header("authorization");
@@ -52,9 +58,9 @@ export function dohRoute(deps: DohDeps): Hono<AppEnv> {
         (principal !== undefined && allows(principal, "read", service)),
       list: (service: string) => deps.store.list(service, deps.now()),
     };
-    let result: Awaited<ReturnType<typeof respond>>;
+    let result: Awaited<ReturnType<typeof responder.respond>>;
     try {
-      result = await respond(query, source, options, "stream");
+      result = await responder.respond(query, source, options, "stream");
     } catch (err) {
       if (!(err instanceof DnsFormatError)) throw err;
       throw new ApiError(400, "invalid_dns_message", err.message, [

@@ -54,14 +54,10 @@ export async function heartbeatOne(
   const owner = principal.fingerprint;
   const { id, ttl, ...fields } = parsed.data;
 
+  // Made once: the flood guard compares it, and the store writes it.
+  const hash = contentHash({ ...fields, ttl });
   // Most of a flood from one instance stops here, before the table.
-  const admission = floodGuard?.admit(
-    service,
-    id,
-    owner,
-    contentHash({ ...fields, ttl }),
-    floorIntervalMs(ttl),
-  );
+  const admission = floodGuard?.admit(service, id, owner, hash, floorIntervalMs(ttl));
   if (admission && !admission.ok) throw tooSoon(admission.retryAfterSeconds);
   let accepted = false;
   const nowMs = now();
@@ -74,6 +70,7 @@ export async function heartbeatOne(
       owner,
       source: "heartbeat",
       nowMs,
+      contentHash: hash,
     });
     switch (result.kind) {
       case "conflict":

@@ -10,6 +10,7 @@ import { FORMATS } from "../../formats/registry.js";
 import type { Instance } from "../../model/instance.js";
 import { type SigningSource, SigningUnavailableError } from "../../signing/source.js";
 import { type InstancePage, InvalidCursorError, type RegistryStore } from "../../store/store.js";
+import type { AnswerCache } from "../answer-cache.js";
 import { type BlockingReads, blockingAnswer, waitParam } from "../blocking.js";
 import {
   type BodySigner,
@@ -20,7 +21,9 @@ import {
 import type { AppEnv } from "../env.js";
 import { ApiError } from "../errors.js";
 import { authorize, type GuardDeps, rateLimit } from "../guard.js";
-import { applyFilters, filtersOf, idParam, pageOf, serviceParam } from "../params.js";
+import { applyFilters, type Filters, filtersOf, idParam, pageOf, serviceParam } from "../params.js";
+import { RenderedAnswer } from "../rendered-answer.js";
+import { WaitingReads } from "../waiting-reads.js";
 
 export interface ReadDeps extends GuardDeps {
   store: RegistryStore;
@@ -29,6 +32,11 @@ export interface ReadDeps extends GuardDeps {
   signing?: SigningSource;
   /** `?wait=` on list reads (shared/http/blocking.ts). Default: refused with 400. */
   blocking?: BlockingReads;
+  /**
+   * Keeps each list read's rendering until its service changes (answer-cache.ts); only where
+   * every write is heard (local mode over its SQLite file). Default: every read renders.
+   */
+  answers?: AnswerCache;
 }
 
 /**
@@ -49,6 +57,11 @@ function soonestExpiry(instances: readonly Instance[]): number | undefined {
   return soonest;
 }
 
+/** The filters as part of a cache key: the same instances pass whatever the tags' order. */
+function filtersKey(filters: Filters): string {
+  return JSON.stringify([filters.status ?? null, [...new Set(filters.tags)].sort()]);
+}
+
 function rendered(render: () => Rendered): Rendered {
   try {
     return render();
@@ -63,15 +76,19 @@ function rendered(render: () => Rendered): Rendered {
  * registry (shared/formats/registry.ts), each at its path.
  */
 export function readRoutes(deps: ReadDeps): Hono<AppEnv> {
-  const { store, now, signing } = deps;
+  const { store, now, signing, answers } = deps;
   const app = new Hono<AppEnv>();
+  const blocking = deps.blocking;
+  const waits = blocking
+    ? (blocking.waits ?? new WaitingReads({ feed: blocking.feed, pollMs: blocking.pollMs, now }))
+    : undefined;
 
   /** Asked after the store answered, so a 4xx or 404 never waits on the key set. */
   const signer = async (): Promise<BodySigner | undefined> => {
     if (!signing) return undefined;
     try {
       const keys = await signing.keys();
-      return (body) => keys.signatureHeader(body);
+      return { keyId: keys.activeKeyId, sign: (body) => keys.signatureHeader(body) };
     } catch (err) {
       if (!(err instanceof SigningUnavailableError)) throw err;
       // Unsigned would be refused by every verifying node anyway; say why, and when to retry.
@@ -82,30 +99,38 @@ export function readRoutes(deps: ReadDeps): Hono<AppEnv> {
   };
 
   /**
-   * A list read of the requested service: authorised and charged once, then rendered from
-   * the store as often as a blocking read needs (`?wait=`).
+   * A list read of the requested service: authorised and charged once, then answered from the
+   * answer cache (when there is one) or rendered from the store, as often as a blocking read
+   * needs (`?wait=`).
    */
   const listRead = async (c: Context<AppEnv>, format: ServiceFormat): Promise<Response> => {
     const service = serviceParam(c);
     const filters = filtersOf(c);
     const waitSeconds = waitParam(c, deps.blocking);
     authorize(c, deps, "read", service, { publicByDefault: format.publicByDefault });
+    const key = `${format.name}\n${service}\n${filtersKey(filters)}`;
+    const render = async () => {
+      const live = await store.list(service, now());
+      const instances = applyFilters(live, filters, format.hidesCritical);
+      const file = rendered(() =>
+        format.render({ service, instances, cacheSeconds: EDGE_CACHE_SECONDS }),
+      );
+      return new RenderedAnswer(file, soonestExpiry(live));
+    };
     return blockingAnswer(c, {
       service,
+      key,
       waitSeconds,
       blocking: deps.blocking,
+      waits,
       signer,
-      now,
-      render: async () => {
-        const live = await store.list(service, now());
-        const instances = applyFilters(live, filters, format.hidesCritical);
-        return {
-          ...rendered(() =>
-            format.render({ service, instances, cacheSeconds: EDGE_CACHE_SECONDS }),
-          ),
-          nextExpiryMs: soonestExpiry(live),
-        };
-      },
+      render: answers
+        ? () =>
+            answers.get(service, key, now(), async () => {
+              const value = await render();
+              return { value, validUntilMs: value.nextExpiryMs, size: value.size };
+            })
+        : render,
     });
   };
 

@@ -26,6 +26,7 @@ export const openDynamoStore: StoreOpener = async (settings) => {
     store: new DynamoStore({ client, tableName, queryPageLimit: settings.pageLimit }),
     tokens: new TokenTable(client, tableName),
     where: `DynamoDB table ${tableName} at ${endpoint || "AWS"}`,
+    inDataDir: false,
     close: () => client.destroy(),
   };
 };

@@ -67,6 +67,7 @@ export const openSqliteStore: StoreOpener = async (settings) => {
     store: sqlite.store,
     tokens: sqlite.tokens,
     where: `SQLite ${sqlite.path}`,
+    inDataDir: true,
     close: () => sqlite.close(),
   };
 };

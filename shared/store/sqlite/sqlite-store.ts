@@ -33,6 +33,9 @@ type Row = Holder & { registered_at: number; item: string };
 
 const SELECT_ONE =
   "SELECT owner, content_hash, last_seen, registered_at, expires_at, item FROM instances WHERE service = ? AND id = ?";
+/** What the rules read of the row a write would replace: not the item, read for nothing. */
+const SELECT_HOLDER =
+  "SELECT owner, content_hash, last_seen, registered_at, expires_at FROM instances WHERE service = ? AND id = ?";
 const UPSERT =
   "INSERT OR REPLACE INTO instances (service, id, owner, content_hash, last_seen, registered_at, expires_at, status, item) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
 const DELETE_ONE = "DELETE FROM instances WHERE service = ? AND id = ?";
@@ -63,7 +66,7 @@ export class SqliteStore implements Store {
     const { service, id, ttl, owner, nowMs } = input;
     const values = leaseValues(input);
     const result = await this.#db.write((): HeartbeatResult => {
-      const current = this.#row(service, id);
+      const current = this.#holder(service, id);
       const write = { owner, content_hash: values.content_hash, ttl, nowMs };
       if (!heartbeatAllowed.allows(current, write)) {
         return heartbeatRefusal(current, owner, ttl, nowMs);
@@ -78,7 +81,7 @@ export class SqliteStore implements Store {
 
   deregister(service: string, id: string, owner: string, nowMs: number): Promise<DeregisterResult> {
     return this.#db.write(() => {
-      const current = this.#row(service, id);
+      const current = this.#holder(service, id);
       if (!ownerMayReplace.allows(current, { owner, nowMs })) return "forbidden";
       if (!current) return "absent";
       this.#db.statement(DELETE_ONE).run(service, id);
@@ -172,7 +175,7 @@ export class SqliteStore implements Store {
 
   withdraw(service: string, id: string, owner: string, lastSeenMs: number): Promise<boolean> {
     return this.#db.write(() => {
-      if (!stillAsWritten.allows(this.#row(service, id), { owner, lastSeenMs })) return false;
+      if (!stillAsWritten.allows(this.#holder(service, id), { owner, lastSeenMs })) return false;
       this.#db.statement(DELETE_ONE).run(service, id);
       this.#lists.invalidate(service);
       return true;
@@ -191,7 +194,7 @@ export class SqliteStore implements Store {
     const owner = sourceOwner(source);
     const values = leaseValues({ service, id, fields, source, owner, ttl: leaseSeconds, nowMs });
     const result = await this.#db.write(() => {
-      if (!ownerMayReplace.allows(this.#row(service, id), { owner, nowMs })) {
+      if (!ownerMayReplace.allows(this.#holder(service, id), { owner, nowMs })) {
         return "conflict" as const;
       }
       this.#put({ ...values, registered_at: registeredAtMs });
@@ -239,6 +242,10 @@ export class SqliteStore implements Store {
 
   #row(service: string, id: string): Row | undefined {
     return this.#db.statement(SELECT_ONE).get(service, id) as Row | undefined;
+  }
+
+  #holder(service: string, id: string): Omit<Row, "item"> | undefined {
+    return this.#db.statement(SELECT_HOLDER).get(service, id) as Omit<Row, "item"> | undefined;
   }
 
   #put(item: InstanceRecord): void {
