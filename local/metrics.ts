@@ -93,6 +93,18 @@ export class LocalMetrics {
     return timed;
   }
 
+  /** `muster_waiting_reads`: the reads held open (`?wait=`) right now, as `count` says. */
+  countWaiting(count: () => number): void {
+    new Gauge({
+      name: "muster_waiting_reads",
+      help: "Reads held open (?wait=) right now.",
+      registers: [this.registry],
+      collect() {
+        this.set(count());
+      },
+    });
+  }
+
   /** For createApp's `onEvent`. A new kind of event fails to compile here until it is counted. */
   readonly onEvent = (event: AppEvent): void => {
     switch (event) {

@@ -94,6 +94,7 @@ export async function serve(env: Environment): Promise<void> {
     // One store for the app and the reconciler, signalling every write to the waiting reads.
     const changes = new ChangeFeed();
     const store = notifyingStore(metrics.instrument(local.store), changes);
+    metrics.countWaiting(() => changes.waiting());
     const passes = reconciler({ settings: settings.reconciler, store, logger: log });
     if (passes) release.unshift(() => passes.destroy());
     const { app, scopedTokens } = registryApp({
@@ -127,7 +128,7 @@ export async function serve(env: Environment): Promise<void> {
       release.unshift(() => void dns.close());
       log.info(`dns listening on ${dns.host}:${dns.port} (udp, tcp) for ${dnsZone}`);
     }
-    const http = await listen(app.fetch, port, host, tls);
+    const http = await listen(app.fetch, port, host, localSettings.connections, tls);
 
     // The same pass as the scheduled Lambda's, every MUSTER_RECONCILE_INTERVAL seconds.
     const looping: Scheduled | undefined =
