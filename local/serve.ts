@@ -122,6 +122,7 @@ export async function serve(env: Environment): Promise<void> {
           },
           zone: { zone: dnsZone, ttl: EDGE_CACHE_SECONDS, now: Date.now },
           warn: (message, detail) => log.warn(message, detail),
+          tcp: { maxPerClient: localSettings.connections.maxPerClient },
         })
       : undefined;
     if (dns) {
