@@ -8,6 +8,7 @@ import { ApiError } from "../shared/http/errors.js";
 import { passMetrics } from "../shared/reconcile/metrics.js";
 import type { PassReport } from "../shared/reconcile/pass-record.js";
 import type { ReconcilerSettings } from "../shared/settings/reconciler.js";
+import type { DamagedRecord } from "../shared/store/decode-record.js";
 import { STORE_METHOD_NAMES } from "../shared/store/methods.js";
 import type { Store } from "../shared/store/store.js";
 import { wrapMethods } from "../shared/store/wrap-methods.js";
@@ -51,6 +52,13 @@ export class LocalMetrics {
     name: "muster_reconcile_errors_total",
     help: "Reconcile passes in which a source failed or was held back, by source.",
     labelNames: ["source"],
+    registers: [this.registry],
+  });
+
+  private readonly damaged = new Counter({
+    name: "muster_damaged_records_total",
+    help: "Stored records found not to decode (a damaged file), left out of answers, by kind.",
+    labelNames: ["kind"],
     registers: [this.registry],
   });
 
@@ -104,6 +112,11 @@ export class LocalMetrics {
       },
     });
   }
+
+  /** For the store's `onDamaged`: one record found damaged and quarantined. */
+  readonly countDamaged = (record: DamagedRecord): void => {
+    this.damaged.inc({ kind: record.kind });
+  };
 
   /** For createApp's `onEvent`. A new kind of event fails to compile here until it is counted. */
   readonly onEvent = (event: AppEvent): void => {

@@ -89,8 +89,17 @@ export async function serve(env: Environment): Promise<void> {
       }
     }
 
-    const local = await openLocalStore(localSettings.store, dataDir, config.tableName);
+    // A record that does not decode is left out of answers, never a 500 for its service.
+    const local = await openLocalStore(localSettings.store, dataDir, config.tableName, (record) => {
+      log.warn(`damaged ${record.kind} record ${record.key} left out and removed`, {
+        reason: record.reason,
+      });
+      metrics.countDamaged(record);
+    });
     release.unshift(() => local.close());
+    if (local.damaged) {
+      log.warn(`start-up check: ${local.damaged} damaged records quarantined (see above)`);
+    }
     // One store for the app and the reconciler, signalling every write to the waiting reads.
     const changes = new ChangeFeed();
     const store = notifyingStore(metrics.instrument(local.store), changes);

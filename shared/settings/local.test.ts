@@ -16,7 +16,7 @@ describe("readLocalSettings", () => {
         headersTimeoutMs: 20_000,
         requestTimeoutMs: 60_000,
         idleTimeoutMs: 60_000,
-        maxPerClient: 256,
+        maxPerClient: 1024,
       },
     });
   });

@@ -21,7 +21,7 @@ const schema = z.object({
   MUSTER_HEADERS_TIMEOUT_SECONDS: wholeNumber(1, 300, 20),
   MUSTER_REQUEST_TIMEOUT_SECONDS: wholeNumber(1, 3600, 60),
   MUSTER_IDLE_TIMEOUT_SECONDS: wholeNumber(1, 3600, 60),
-  MUSTER_MAX_CONNECTIONS_PER_CLIENT: wholeNumber(1, 1_000_000, 256),
+  MUSTER_MAX_CONNECTIONS_PER_CLIENT: wholeNumber(1, 1_000_000, 1024),
 });
 
 export const LOCAL_VARIABLES = [...variablesOf(schema), Env.MUSTER_DEBUG];
