@@ -43,9 +43,18 @@ export async function serve(env: Environment): Promise<void> {
   const tls = localSettings.tls && tlsServe(localSettings.tls);
   const metrics = new LocalMetrics({ public: localSettings.metricsPublic });
   prepareDataDir(dataDir);
-  const release: (() => void)[] = [lockDataDir(dataDir)];
+  const release: (() => void)[] = [
+    lockDataDir(dataDir, (line) => console.error(`muster: ${line}`)),
+  ];
+  // Each step whatever the one before did: a failure is one line, never a stack on the way out.
   const releaseAll = () => {
-    for (const fn of release.splice(0)) fn();
+    for (const fn of release.splice(0)) {
+      try {
+        fn();
+      } catch (err) {
+        console.error(`muster: while stopping: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
   };
 
   try {

@@ -1,4 +1,12 @@
-import { existsSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -127,4 +135,25 @@ describe("local mode on a damaged data folder (real muster serve, real SQLite fi
       expect(await stopLocal(server)).toBe(0);
     }
   }, 120_000);
+
+  it("stops cleanly when its lock cannot be removed, and a start names the lock it cannot replace", async () => {
+    const dir = await tmp();
+    const env = { MUSTER_DATA_DIR: dir, MUSTER_TOKENS: TOKEN };
+    const server = await startLocal(env);
+    // Fault injected: something put a folder where the lock file was (rmSync refuses it).
+    const lock = join(dir, "lock");
+    rmSync(lock);
+    mkdirSync(join(lock, "inside"), { recursive: true });
+    expect(await stopLocal(server)).toBe(0);
+    expect(server.stderr()).toMatch(
+      /muster: could not remove the lock \S+lock \(ERR_FS_EISDIR\): remove it before the next start/,
+    );
+    expect(server.stderr()).not.toMatch(/\n\s+at /);
+    const again = await runLocal(env);
+    expect(again.code).toBe(1);
+    expect(again.output).toMatch(
+      /muster: cannot lock \S+: \S+lock cannot be read or replaced \(EISDIR\): remove it/,
+    );
+    expect(again.output).not.toMatch(/\n\s+at /);
+  });
 });
