@@ -1,7 +1,7 @@
 import { Env } from "../shared/settings/names.js";
 import { ConfigError } from "../shared/settings/read.js";
-import { isStoreKind, openStore, STORE_KINDS } from "../shared/store/open-store.js";
 import type { DamagedRecordListener } from "../shared/store/decode-record.js";
+import { isStoreKind, openStore, STORE_KINDS } from "../shared/store/open-store.js";
 import type { OpenedStore } from "../shared/store/store.js";
 
 /**

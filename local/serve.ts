@@ -52,7 +52,9 @@ export async function serve(env: Environment): Promise<void> {
       try {
         fn();
       } catch (err) {
-        console.error(`muster: while stopping: ${err instanceof Error ? err.message : String(err)}`);
+        console.error(
+          `muster: while stopping: ${err instanceof Error ? err.message : String(err)}`,
+        );
       }
     }
   };
@@ -129,7 +131,7 @@ export async function serve(env: Environment): Promise<void> {
       onEvent: metrics.onEvent,
       onRefusal: metrics.onRefusal,
     });
-    metrics.mount(app, new AnyToken(new TokenSet(tokens), scopedTokens));
+    metrics.mount(app, new AnyToken(new TokenSet(tokens), scopedTokens), config.publicServices);
     // Plain DNS answers public services only: a DNS query carries no credentials.
     const dns = localSettings.dns
       ? await startDnsServer({
