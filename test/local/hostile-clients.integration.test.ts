@@ -14,7 +14,7 @@ const AUTH = { Authorization: `Bearer ${TOKEN}` };
 const HEADERS_TIMEOUT_S = 2;
 const REQUEST_TIMEOUT_S = 3;
 const IDLE_TIMEOUT_S = 2;
-const MAX_PER_CLIENT = 120;
+const MAX_PER_CLIENT = 200;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
