@@ -46,8 +46,14 @@ describe("local mode against hostile and careless HTTP clients", () => {
   let server: LocalServer;
   let port: number;
 
+  // /metrics allows each caller one scrape a second: polling every 50 ms takes 20 callers.
+  const scrapers: string[] = [];
+  let turn = 0;
   const gauge = async (name: string): Promise<number> => {
-    const res = await fetch(`${server.url}/metrics`, { headers: AUTH });
+    const token = scrapers[turn++ % scrapers.length];
+    const res = await fetch(`${server.url}/metrics`, {
+      headers: { Authorization: `Bearer ${token}` },
+    });
     const text = await res.text();
     const m = new RegExp(`^${name} (\\d+)$`, "m").exec(text);
     if (!m) throw new Error(`no ${name} in /metrics:\n${text.slice(0, 400)}`);
@@ -67,6 +73,15 @@ describe("local mode against hostile and careless HTTP clients", () => {
       MUSTER_MAX_CONNECTIONS_PER_CLIENT: String(MAX_PER_CLIENT),
     });
     port = Number(new URL(server.url).port);
+    for (let i = 0; i < 20; i++) {
+      const minted = await fetch(`${server.url}/v1/admin/tokens`, {
+        method: "POST",
+        headers: { ...AUTH, "Content-Type": "application/json" },
+        body: JSON.stringify({ name: `scraper-${i}`, role: "read", services: ["*"] }),
+      });
+      expect(minted.status).toBe(201);
+      scrapers.push(((await minted.json()) as { token: string }).token);
+    }
     const beat = await fetch(`${server.url}/v1/services/web/heartbeats`, {
       method: "POST",
       headers: { ...AUTH, "Content-Type": "application/json" },
