@@ -1,14 +1,16 @@
 import { createSocket, type Socket as UdpSocket } from "node:dgram";
-import { createServer, isIPv6, type Server, type Socket } from "node:net";
+import { isIPv6 } from "node:net";
 import type { DnsSource, ZoneOptions } from "../shared/dns/answer.js";
 import { CachedResponder } from "../shared/dns/cached-respond.js";
+import { isAnswerable } from "../shared/dns/raw-message.js";
 import {
   DnsFormatError,
   formatError,
-  MAX_STREAM_MESSAGE,
   serverFailure,
+  UDP_AMPLIFICATION,
 } from "../shared/dns/wire.js";
 import type { AnswerCache } from "../shared/http/answer-cache.js";
+import { DNS_TCP_LIMITS, type DnsTcpLimits, listenDnsTcp } from "./dns-tcp.js";
 
 export interface DnsServerOptions {
   host: string;
@@ -19,18 +21,17 @@ export interface DnsServerOptions {
   /** Answers kept until their service changes, shared with the HTTP reads; default: none. */
   answers?: AnswerCache | undefined;
   warn?: (message: string, detail?: Record<string, unknown>) => void;
+  /** DNS over TCP's limits, where not the defaults (local/dns-tcp.ts). */
+  tcp?: Partial<DnsTcpLimits>;
 }
 
 export interface RunningDnsServer {
   host: string;
   port: number;
+  /** Bytes held for TCP connections (their unparsed queries and unread answers). */
+  held(): number;
   close(): Promise<void>;
 }
-
-/** A TCP client that sends nothing for this long is dropped (RFC 7766 §6.2.3 suggests seconds). */
-const TCP_IDLE_MS = 10_000;
-/** Queries one TCP connection may have waiting for their answers. */
-const MAX_PIPELINED = 64;
 
 type Reply = Buffer | undefined;
 type Responding = DnsServerOptions & { responder: CachedResponder };
@@ -47,6 +48,9 @@ function answer(
   options: Responding,
   transport: "udp" | "stream",
 ): Reply | Promise<Reply> {
+  // A response or a fragment of a header: no answer at all (a reply to a reply could bounce
+  // between two servers for ever).
+  if (!isAnswerable(query)) return undefined;
   try {
     const r = options.responder.respond(query, options.source, options.zone, transport);
     if (!(r instanceof Promise)) return r.message;
@@ -59,42 +63,14 @@ function answer(
   }
 }
 
-function serveTcp(socket: Socket, options: Responding): void {
-  let pending = Buffer.alloc(0);
-  // Answers go out in the order asked: each waits for the one before.
-  let queue: Promise<unknown> = Promise.resolve();
-  let waiting = 0;
-  socket.setTimeout(TCP_IDLE_MS, () => socket.destroy());
-  socket.on("error", () => socket.destroy());
-  socket.on("data", (chunk: Buffer) => {
-    pending = Buffer.concat([pending, chunk]);
-    while (pending.length >= 2) {
-      const length = pending.readUInt16BE(0);
-      if (pending.length < 2 + length) break;
-      const query = pending.subarray(2, 2 + length);
-      pending = pending.subarray(2 + length);
-      // A client that pipelines faster than the store answers is cut off, not queued forever.
-      if (++waiting > MAX_PIPELINED) {
-        socket.destroy();
-        return;
-      }
-      queue = queue.then(async () => {
-        const message = await answer(Buffer.from(query), options, "stream");
-        waiting--;
-        if (!message || socket.destroyed) return;
-        const prefix = Buffer.alloc(2);
-        prefix.writeUInt16BE(Math.min(message.length, MAX_STREAM_MESSAGE));
-        socket.write(Buffer.concat([prefix, message]));
-      });
-    }
-  });
-}
-
 function listenUdp(options: Responding, port: number): Promise<UdpSocket> {
   const udp = createSocket(isIPv6(options.host) ? "udp6" : "udp4");
   udp.on("message", (query, remote) => {
     const send = (message: Reply) => {
-      if (message) udp.send(message, remote.port, remote.address);
+      // respond() keeps within three times the query; this holds whatever path answered.
+      if (message && message.length <= UDP_AMPLIFICATION * query.length) {
+        udp.send(message, remote.port, remote.address);
+      }
     };
     const reply = answer(query, options, "udp");
     if (reply instanceof Promise) void reply.then(send);
@@ -110,50 +86,26 @@ function listenUdp(options: Responding, port: number): Promise<UdpSocket> {
   });
 }
 
-interface TcpListener {
-  server: Server;
-  /** Open connections, closed with the server rather than waited out. */
-  open: Set<Socket>;
-}
-
-function listenTcp(options: Responding, port: number): Promise<TcpListener> {
-  const open = new Set<Socket>();
-  const server = createServer((socket) => {
-    open.add(socket);
-    socket.once("close", () => open.delete(socket));
-    serveTcp(socket, options);
-  });
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, options.host, () => {
-      server.off("error", reject);
-      resolve({ server, open });
-    });
-  });
-}
-
 /**
  * Plain DNS on UDP and TCP, one port. A free port (0) is taken on UDP first and then asked of
  * TCP; if TCP has it in use, another is tried, a few times.
  */
-export async function startDnsServer(given: DnsServerOptions): Promise<RunningDnsServer> {
-  const options: Responding = { ...given, responder: new CachedResponder(given.answers) };
+export async function startDnsServer(server: DnsServerOptions): Promise<RunningDnsServer> {
+  const options: Responding = { ...server, responder: new CachedResponder(server.answers) };
   for (let attempt = 0; ; attempt++) {
     const udp = await listenUdp(options, options.port);
     const port = udp.address().port;
     try {
-      const tcp = await listenTcp(options, port);
+      const tcp = await listenDnsTcp(options.host, port, async (q) => answer(q, options, "stream"), {
+        ...DNS_TCP_LIMITS,
+        ...options.tcp,
+      });
       return {
         host: options.host,
         port,
+        held: tcp.held,
         close: async () => {
-          await Promise.all([
-            new Promise<void>((done) => udp.close(() => done())),
-            new Promise<void>((done) => {
-              tcp.server.close(() => done());
-              for (const socket of tcp.open) socket.destroy();
-            }),
-          ]);
+          await Promise.all([new Promise<void>((done) => udp.close(() => done())), tcp.close()]);
         },
       };
     } catch (err) {

@@ -2,8 +2,15 @@ import { createServer as createHttp1Server } from "node:http";
 import { createServer as createH2cServer, type Http2Session } from "node:http2";
 import { createServer as createNetServer, type Server, type Socket } from "node:net";
 import { routeByPreface } from "../shared/net/h2-preface.js";
+import type { ConnectionLimits } from "../shared/settings/local.js";
 import { Env } from "../shared/settings/names.js";
 import { ConfigError } from "../shared/settings/read.js";
+import {
+  guardSession,
+  http1Options,
+  PerClientCap,
+  startConnectionChecks,
+} from "./connection-guard.js";
 import { acceptH2WithoutAlpn } from "./no-alpn.js";
 import { requestListener } from "./request-listener.js";
 import type { TlsServe } from "./tls.js";
@@ -26,11 +33,15 @@ export interface Listening {
  * `http2_prior_knowledge()`) speaks nothing else, curl and most tools speak HTTP/1.1. With
  * TLS, ALPN chooses between h2 and HTTP/1.1; a TLS connection that negotiated no protocol
  * (Blixard's, again: native-tls offers no ALPN) is told apart by its first bytes too.
+ *
+ * `limits` (docs/hardening.md): headers, request and idle timeouts on both protocols, and
+ * a cap on the connections one client address holds.
  */
 export async function listen(
   fetch: (request: Request, env: unknown) => Response | Promise<Response>,
   port: number,
   host: string,
+  limits: ConnectionLimits,
   tls?: TlsServe,
 ): Promise<Listening> {
   const listener = requestListener(fetch);
@@ -38,7 +49,9 @@ export async function listen(
   const track = (session: Http2Session) => {
     sessions.add(session);
     session.once("close", () => sessions.delete(session));
+    guardSession(session, limits);
   };
+  const cap = new PerClientCap(limits.maxPerClient);
   // Every TCP connection, for the last step of close(); `unrouted`: no request on it yet.
   const sockets = new Set<Socket>();
   const unrouted = new Set<Socket>();
@@ -49,20 +62,25 @@ export async function listen(
   let server: Server;
   let http1: ReturnType<typeof createHttp1Server> | undefined;
   if (tls) {
-    const secure = tls.createServer(tls.serverOptions, listener);
+    const secure = tls.createServer({ ...tls.serverOptions, ...http1Options(limits) }, listener);
     secure.on("session", track);
-    secure.on("connection", remember);
+    // Before TLS starts on it: a connection over the cap costs no handshake.
+    secure.prependListener("connection", (socket: Socket) => {
+      if (cap.admit(socket)) remember(socket);
+    });
     acceptH2WithoutAlpn(secure, (socket, waiting) => {
       if (waiting) unrouted.add(socket);
       else unrouted.delete(socket);
     });
     server = secure;
   } else {
-    http1 = createHttp1Server(listener);
+    http1 = createHttp1Server(http1Options(limits), listener);
+    startConnectionChecks(http1);
     const h2c = createH2cServer(listener);
     h2c.on("session", track);
     const plain = http1;
     server = createNetServer((socket) => {
+      if (!cap.admit(socket)) return;
       remember(socket);
       unrouted.add(socket);
       socket.once("close", () => unrouted.delete(socket));
@@ -101,6 +119,8 @@ export async function listen(
     port: typeof address === "object" && address ? address.port : port,
     close: async (drainMs) => {
       const closed = new Promise<void>((done) => server.close(() => done()));
+      // Stops the timeout checker startConnectionChecks began (the server never listened).
+      http1?.close(() => {});
       // HTTP/2: GOAWAY, streams in flight finish. HTTP/1.1: idle keep-alive connections go,
       // and so do connections that have not sent a byte yet.
       for (const session of sessions) session.close();

@@ -1,5 +1,6 @@
 import { Env } from "../shared/settings/names.js";
 import { ConfigError } from "../shared/settings/read.js";
+import type { DamagedRecordListener } from "../shared/store/decode-record.js";
 import { isStoreKind, openStore, STORE_KINDS } from "../shared/store/open-store.js";
 import type { OpenedStore } from "../shared/store/store.js";
 
@@ -12,6 +13,7 @@ export async function openLocalStore(
   kind: string,
   dataDir: string,
   tableName: string,
+  onDamaged?: DamagedRecordListener,
 ): Promise<OpenedStore> {
   if (!isStoreKind(kind)) {
     throw ConfigError.invalid([`${Env.MUSTER_STORE}: must be ${STORE_KINDS.join(" or ")}`]);
@@ -19,5 +21,5 @@ export async function openLocalStore(
   // The SDK reads its endpoint from the process's environment: say the one it uses.
   const endpoint =
     process.env.AWS_ENDPOINT_URL_DYNAMODB || process.env.AWS_ENDPOINT_URL || undefined;
-  return await openStore(kind, { dataDir, tableName, endpoint });
+  return await openStore(kind, { dataDir, tableName, endpoint, onDamaged });
 }

@@ -1,16 +1,30 @@
-import type { Hono } from "hono";
+import type { Context, Hono } from "hono";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { allows } from "../shared/auth/scopes.js";
 import type { TokenVerifier } from "../shared/auth/tokens.js";
 import type { AppEvent } from "../shared/http/app-event.js";
 import { bearer } from "../shared/http/auth.js";
 import type { AppEnv } from "../shared/http/env.js";
 import { ApiError } from "../shared/http/errors.js";
+import { TokenBuckets } from "../shared/http/rate-limit.js";
 import { passMetrics } from "../shared/reconcile/metrics.js";
 import type { PassReport } from "../shared/reconcile/pass-record.js";
 import type { ReconcilerSettings } from "../shared/settings/reconciler.js";
+import type { DamagedRecord } from "../shared/store/decode-record.js";
 import { STORE_METHOD_NAMES } from "../shared/store/methods.js";
 import type { Store } from "../shared/store/store.js";
 import { wrapMethods } from "../shared/store/wrap-methods.js";
+import { clientKey } from "./connection-guard.js";
+import { ServiceSeries } from "./service-series.js";
+
+/** Scrapes per caller: Prometheus scrapes every 15 s or more; a burst covers a few at once. */
+const SCRAPE_RATE = { ratePerSecond: 1, burst: 5 };
+
+/** The TCP peer's address, when the request came over Node's HTTP servers. */
+function remoteAddress(c: Context): string | undefined {
+  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
+  return env?.incoming?.socket?.remoteAddress;
+}
 
 /**
  * Local mode's Prometheus metrics (on Lambda they are CloudWatch EMF). prom-client writes the
@@ -54,9 +68,22 @@ export class LocalMetrics {
     registers: [this.registry],
   });
 
+  private readonly damaged = new Counter({
+    name: "muster_damaged_records_total",
+    help: "Stored records found not to decode (a damaged file), left out of answers, by kind.",
+    labelNames: ["kind"],
+    registers: [this.registry],
+  });
+
+  /** The per-service gauges, once the store is instrumented. */
+  #series: ServiceSeries | undefined;
+  /** Scrapes per caller (token, or address when anonymous). */
+  readonly #scrapes: TokenBuckets;
+
   /** `public`: MUSTER_METRICS_PUBLIC, /metrics open to anyone; else any valid token. */
   constructor(readonly options: { public: boolean; now?: () => number }) {
     collectDefaultMetrics({ register: this.registry, prefix: "muster_process_" });
+    this.#scrapes = new TokenBuckets({ ...SCRAPE_RATE, now: options.now ?? Date.now });
   }
 
   /** The store with every call timed; `live` reads the instance counts through it at scrape. */
@@ -74,24 +101,26 @@ export class LocalMetrics {
       };
     });
     const now = this.options.now ?? Date.now;
-    const gauge = (name: string, help: string, pick: "instances" | "passing") =>
-      new Gauge({
-        name,
-        help,
-        labelNames: ["service"],
-        registers: [this.registry],
-        async collect() {
-          this.reset();
-          // A store that does not answer leaves the gauge empty: the scrape still succeeds and
-          // muster_store_seconds shows the failure's latency.
-          const services = await store.services(now()).catch(() => []);
-          for (const s of services) this.set({ service: s.name }, s[pick]);
-        },
-      });
-    gauge("muster_live_instances", "Live instances, by service.", "instances");
-    gauge("muster_passing_instances", "Live passing instances, by service.", "passing");
+    this.#series = new ServiceSeries(() => timed.services(now()), now);
     return timed;
   }
+
+  /** `muster_waiting_reads`: the reads held open (`?wait=`) right now, as `count` says. */
+  countWaiting(count: () => number): void {
+    new Gauge({
+      name: "muster_waiting_reads",
+      help: "Reads held open (?wait=) right now.",
+      registers: [this.registry],
+      collect() {
+        this.set(count());
+      },
+    });
+  }
+
+  /** For the store's `onDamaged`: one record found damaged and quarantined. */
+  readonly countDamaged = (record: DamagedRecord): void => {
+    this.damaged.inc({ kind: record.kind });
+  };
 
   /** For createApp's `onEvent`. A new kind of event fails to compile here until it is counted. */
   readonly onEvent = (event: AppEvent): void => {
@@ -124,23 +153,42 @@ export class LocalMetrics {
     }
   }
 
-  /** `GET /metrics` on the app: any valid token, or anyone when public. */
-  mount(app: Hono<AppEnv>, tokens: TokenVerifier): void {
+  /**
+   * `GET /metrics` on the app: any valid token, or anyone when public. The process's series
+   * go to every caller; the per-service ones only for the services the caller may read (an
+   * admin token: all; a scoped token: its services; anyone: the public ones). A caller may
+   * scrape once a second, with a burst of 5 (429 with Retry-After past it).
+   */
+  mount(app: Hono<AppEnv>, tokens: TokenVerifier, publicServices: ReadonlySet<string>): void {
     app.get("/metrics", async (c) => {
-      if (!this.options.public) {
-        const token = bearer(c.req.header("authorization"));
-        const principal = token === undefined ? undefined : await tokens.verify(token);
-        if (!principal) {
-          throw new ApiError(
-            401,
-            "unauthorized",
-            token === undefined ? "missing bearer token" : "invalid token",
-            undefined,
-            { "WWW-Authenticate": 'Bearer realm="muster"' },
-          );
-        }
+      const header = c.req.header("authorization");
+      const token = header === undefined ? undefined : bearer(header);
+      const principal = token === undefined ? undefined : await tokens.verify(token);
+      if (!principal && (!this.options.public || header !== undefined)) {
+        throw new ApiError(
+          401,
+          "unauthorized",
+          token === undefined ? "missing bearer token" : "invalid token",
+          undefined,
+          { "WWW-Authenticate": 'Bearer realm="muster"' },
+        );
       }
-      return c.body(await this.registry.metrics(), 200, {
+      const caller = principal?.fingerprint ?? `address:${clientKey(remoteAddress(c))}`;
+      const taken = this.#scrapes.take(caller);
+      if (!taken.ok) {
+        throw new ApiError(
+          429,
+          "rate_limited",
+          `/metrics at most once a second per caller; retry in ${taken.retryAfterSeconds}s`,
+          undefined,
+          { "Retry-After": String(taken.retryAfterSeconds) },
+        );
+      }
+      const visible = (service: string) =>
+        publicServices.has(service) ||
+        (principal !== undefined && allows(principal, "read", service));
+      const perService = (await this.#series?.render(visible)) ?? "";
+      return c.body(`${await this.registry.metrics()}\n${perService}`, 200, {
         "Content-Type": this.registry.contentType,
         "Cache-Control": "no-store",
       });

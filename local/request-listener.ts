@@ -26,7 +26,14 @@ export function requestListener(fetch: Fetch): RequestListener {
   const streamed = getRequestListener(fetch) as RequestListener;
   // Its clean-up drains a body the app left unread; a buffered body has been read whole.
   const buffered = getRequestListener(
-    (req, env) => fetch(withBody(req, (env.incoming as { rawBody?: Buffer }).rawBody), env),
+    (req, env) =>
+      fetch(
+        withSignal(
+          withBody(req, (env.incoming as { rawBody?: Buffer }).rawBody),
+          env.outgoing as Outgoing,
+        ),
+        env,
+      ),
     { autoCleanupIncoming: false },
   ) as RequestListener;
 
@@ -66,6 +73,36 @@ function announcedLength(incoming: Incoming): number | undefined {
   const value = headers["content-length"];
   if (typeof value !== "string" || !/^\d+$/.test(value)) return undefined;
   return Number(value);
+}
+
+/**
+ * The request with a `signal` that aborts when the client goes before its answer is written:
+ * a closed connection, or an HTTP/2 stream the client cancelled (RST_STREAM). A held read
+ * (`?wait=`) listens to it to let go at once. @hono/node-server's own signal misses the
+ * HTTP/2 case: Node's HTTP/2 response reports itself finished when its stream closes, answered
+ * or not, so only `writableEnded` (end() was called) tells the two apart. The controller is
+ * made when the signal is first asked for (only held reads ask); the close is watched from the
+ * start, so a client gone before that is seen too.
+ */
+function withSignal(req: Request, outgoing: Outgoing): Request {
+  let gone = false;
+  let controller: AbortController | undefined;
+  outgoing.once("close", () => {
+    if (outgoing.writableEnded) return;
+    gone = true;
+    controller?.abort(new Error("the client went away"));
+  });
+  return Object.create(req, {
+    signal: {
+      get: () => {
+        if (!controller) {
+          controller = new AbortController();
+          if (gone) controller.abort(new Error("the client went away"));
+        }
+        return controller.signal;
+      },
+    },
+  }) as Request;
 }
 
 /**

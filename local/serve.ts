@@ -44,9 +44,20 @@ export async function serve(env: Environment): Promise<void> {
   const tls = localSettings.tls && tlsServe(localSettings.tls);
   const metrics = new LocalMetrics({ public: localSettings.metricsPublic });
   prepareDataDir(dataDir);
-  const release: (() => void)[] = [lockDataDir(dataDir)];
+  const release: (() => void)[] = [
+    lockDataDir(dataDir, (line) => console.error(`muster: ${line}`)),
+  ];
+  // Each step whatever the one before did: a failure is one line, never a stack on the way out.
   const releaseAll = () => {
-    for (const fn of release.splice(0)) fn();
+    for (const fn of release.splice(0)) {
+      try {
+        fn();
+      } catch (err) {
+        console.error(
+          `muster: while stopping: ${err instanceof Error ? err.message : String(err)}`,
+        );
+      }
+    }
   };
 
   try {
@@ -90,8 +101,17 @@ export async function serve(env: Environment): Promise<void> {
       }
     }
 
-    const local = await openLocalStore(localSettings.store, dataDir, config.tableName);
+    // A record that does not decode is left out of answers, never a 500 for its service.
+    const local = await openLocalStore(localSettings.store, dataDir, config.tableName, (record) => {
+      log.warn(`damaged ${record.kind} record ${record.key} left out and removed`, {
+        reason: record.reason,
+      });
+      metrics.countDamaged(record);
+    });
     release.unshift(() => local.close());
+    if (local.damaged) {
+      log.warn(`start-up check: ${local.damaged} damaged records quarantined (see above)`);
+    }
     // One store for the app and the reconciler, signalling every write to the waiting reads.
     const changes = new ChangeFeed();
     const store = notifyingStore(metrics.instrument(local.store), changes);
@@ -103,6 +123,7 @@ export async function serve(env: Environment): Promise<void> {
     const composed = hasSource(settings.reconciler)
       ? await import("../shared/compose/reconciler.js")
       : undefined;
+    metrics.countWaiting(() => changes.waiting());
     const passes = composed?.reconciler({ settings: settings.reconciler, store, logger: log });
     if (passes) release.unshift(() => passes.destroy());
     const { app, scopedTokens } = registryApp({
@@ -120,7 +141,7 @@ export async function serve(env: Environment): Promise<void> {
       onEvent: metrics.onEvent,
       onRefusal: metrics.onRefusal,
     });
-    metrics.mount(app, new AnyToken(new TokenSet(tokens), scopedTokens));
+    metrics.mount(app, new AnyToken(new TokenSet(tokens), scopedTokens), config.publicServices);
     // Plain DNS answers public services only: a DNS query carries no credentials.
     const dns = localSettings.dns
       ? await startDnsServer({
@@ -132,13 +153,14 @@ export async function serve(env: Environment): Promise<void> {
           zone: { ...dnsSettings, ttl: EDGE_CACHE_SECONDS, now: Date.now },
           answers,
           warn: (message, detail) => log.warn(message, detail),
+          tcp: { maxPerClient: localSettings.connections.maxPerClient },
         })
       : undefined;
     if (dns) {
       release.unshift(() => void dns.close());
       log.info(`dns listening on ${dns.host}:${dns.port} (udp, tcp) for ${dnsSettings.zone}`);
     }
-    const http = await listen(app.fetch, port, host, tls);
+    const http = await listen(app.fetch, port, host, localSettings.connections, tls);
 
     // The same pass as the scheduled Lambda's, every MUSTER_RECONCILE_INTERVAL seconds.
     const looping: Scheduled | undefined =

@@ -31,7 +31,9 @@ export function joinCapabilityPath(keys: PresignKeys, service: string, expiresAt
 
 export type JoinCheck =
   | { ok: true; service: string; fingerprint: string }
-  | { ok: false; code: "bad_signature" | "url_expired"; message: string };
+  | { ok: false; code: "bad_signature" | "url_expired"; message: string }
+  /** A path that is not even well-formed: a 400 naming `field`. */
+  | { ok: false; code: "invalid_input"; field: string; message: string };
 
 /**
  * Checks a request on a join path (undefined: not a join path, so not this check's to
@@ -46,7 +48,17 @@ export function checkJoinCapability(input: {
   const m = JOIN_PATH.exec(input.path);
   if (!m) return undefined;
   const bad = (message: string): JoinCheck => ({ ok: false, code: "bad_signature", message });
-  const service = decodeURIComponent(m[1] ?? "");
+  let service: string;
+  try {
+    service = decodeURIComponent(m[1] ?? "");
+  } catch {
+    return {
+      ok: false,
+      code: "invalid_input",
+      field: "service",
+      message: "is not valid percent-encoding (UTF-8)",
+    };
+  }
   const [expires, kid, sig, ...rest] = (m[2] ?? "").split(".");
   if (!input.keys) return bad("join URLs are not enabled on this registry");
   if (input.method !== "GET" && input.method !== "HEAD") return bad("a join URL only reads");

@@ -15,6 +15,27 @@ export function sanitizeLabelName(name: string): string {
 }
 
 /**
+ * Metadata keys as label names. Keys that sanitise to the same name (`a.b`, `a-b` and `a_b`
+ * all become `a_b`) cannot all be labels; which one is kept is decided, not left to the order
+ * of the map: the key that needs no sanitising, else the first in code-unit order (`a-b`
+ * before `a.b`). The others are left out of the labels (their values stay in every other
+ * format). Prometheus's own Consul discovery keeps whichever Go's map order gives last.
+ */
+export function metadataLabels(metadata: Record<string, string>): [string, string][] {
+  const byName = new Map<string, [string, string]>();
+  const keys = Object.keys(metadata).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const key of keys) {
+    const name = sanitizeLabelName(key);
+    const held = byName.get(name);
+    // An exact name wins over any key that only sanitises to it; otherwise the first stays.
+    if (held === undefined || (key === name && held[0] !== name)) {
+      byName.set(name, [key, metadata[key] as string]);
+    }
+  }
+  return [...byName.entries()].map(([name, [, value]]) => [name, value]);
+}
+
+/**
  * One group per instance, so each target carries its own labels. Every live instance is
  * listed, critical ones too: `__meta_muster_status` lets a relabel rule keep or drop them, and
  * a critical node is exactly the one an operator wants to scrape. Tags are joined as Consul's
@@ -29,8 +50,8 @@ export function toTargetGroups(instances: readonly Instance[]): TargetGroup[] {
       [`${PREFIX}source`]: i.source,
     };
     if (i.tags.length > 0) labels[`${PREFIX}tags`] = `,${i.tags.join(",")},`;
-    for (const [key, value] of Object.entries(i.metadata)) {
-      labels[`${PREFIX}metadata_${sanitizeLabelName(key)}`] = value;
+    for (const [name, value] of metadataLabels(i.metadata)) {
+      labels[`${PREFIX}metadata_${name}`] = value;
     }
     return { targets: [i.address], labels };
   });

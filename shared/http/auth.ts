@@ -60,6 +60,11 @@ export function requireToken(options: AuthOptions): MiddlewareHandler<AppEnv> {
     });
     if (join !== undefined) {
       if (!join.ok) {
+        if (join.code === "invalid_input") {
+          throw new ApiError(400, join.code, `invalid ${join.field}`, [
+            { path: join.field, message: join.message },
+          ]);
+        }
         throw new ApiError(join.code === "url_expired" ? 403 : 401, join.code, join.message);
       }
       c.set("principal", {

@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { ApiError } from "./errors.js";
+import { MAX_JSON_DEPTH, tooDeep } from "./json-depth.js";
 
 export const MAX_BODY_BYTES = 16 * 1024;
 
@@ -48,11 +49,19 @@ export async function readJson(c: Context, maxBytes = MAX_BODY_BYTES): Promise<u
   if (Buffer.byteLength(text, "utf8") > maxBytes) {
     throw new ApiError(413, "payload_too_large", `body is larger than ${maxBytes} bytes`);
   }
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch {
     throw new ApiError(400, "invalid_json", "body is not valid JSON", [
       { path: "(body)", message: "is not valid JSON" },
     ]);
   }
+  const deep = tooDeep(value);
+  if (deep !== undefined) {
+    throw new ApiError(400, "invalid_input", `invalid ${deep}`, [
+      { path: deep, message: `nests deeper than ${MAX_JSON_DEPTH} levels` },
+    ]);
+  }
+  return value;
 }

@@ -37,3 +37,20 @@ export const hostPort = z.string().check(
     message: "must be host:port with an IPv4 address, [IPv6] or DNS name, and a port 1-65535",
   }),
 );
+
+/**
+ * An address a heartbeat registers: as `hostPort`, and its port written without a leading
+ * zero. `10.0.0.9:080` means port 80 to every client muster serves (Rust's SocketAddr, Go's
+ * net package and stellar-core's atoi all read it in decimal), but C's strtol with base 0
+ * reads it as a bad octal number, and two spellings of one address would be two addresses
+ * to anything comparing them as text: the one spelling is asked for, as for direct addresses.
+ */
+export const registeredHostPort = z.string().check(
+  z.maxLength(262),
+  z.refine((v) => parseHostPort(v) !== undefined, {
+    message: "must be host:port with an IPv4 address, [IPv6] or DNS name, and a port 1-65535",
+  }),
+  z.refine((v) => !/:0\d+$/.test(v), {
+    message: "the port must be written without leading zeros (e.g. :80, not :080)",
+  }),
+);

@@ -1,5 +1,5 @@
 import * as z from "../validation/zod.js";
-import { hostPort } from "./address.js";
+import { registeredHostPort } from "./address.js";
 import { STATUSES } from "./instance.js";
 import { checkIrohNodeIdOnce } from "./iroh-node-id.js";
 import { instanceId } from "./names.js";
@@ -67,7 +67,7 @@ function refuseProtoKey(value: unknown, payload: z.core.ParsePayload): unknown {
  */
 export const heartbeatBody = z.strictObject({
   id: instanceId,
-  address: hostPort,
+  address: registeredHostPort,
   direct_addresses: z._default(z.array(socketAddress).check(z.maxLength(16)), []),
   relay_url: z._default(z.nullable(httpUrl), null),
   iroh_node_id: z._default(z.nullable(irohNodeId), null),

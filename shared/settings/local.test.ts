@@ -12,7 +12,43 @@ describe("readLocalSettings", () => {
       tls: undefined,
       dns: undefined,
       metricsPublic: false,
+      connections: {
+        headersTimeoutMs: 20_000,
+        requestTimeoutMs: 60_000,
+        idleTimeoutMs: 60_000,
+        maxPerClient: 1024,
+      },
     });
+  });
+
+  it("reads the connection limits in seconds, refusing a headers timeout longer than the request's", () => {
+    expect(
+      readLocalSettings({
+        MUSTER_HEADERS_TIMEOUT_SECONDS: "2",
+        MUSTER_REQUEST_TIMEOUT_SECONDS: "3",
+        MUSTER_IDLE_TIMEOUT_SECONDS: "4",
+        MUSTER_MAX_CONNECTIONS_PER_CLIENT: "10",
+      }).connections,
+    ).toEqual({
+      headersTimeoutMs: 2000,
+      requestTimeoutMs: 3000,
+      idleTimeoutMs: 4000,
+      maxPerClient: 10,
+    });
+    expect(() =>
+      readLocalSettings({
+        MUSTER_HEADERS_TIMEOUT_SECONDS: "30",
+        MUSTER_REQUEST_TIMEOUT_SECONDS: "10",
+      }),
+    ).toThrow(
+      /MUSTER_HEADERS_TIMEOUT_SECONDS must not be longer than MUSTER_REQUEST_TIMEOUT_SECONDS/,
+    );
+    expect(() => readLocalSettings({ MUSTER_HEADERS_TIMEOUT_SECONDS: "0" })).toThrow(
+      /MUSTER_HEADERS_TIMEOUT_SECONDS: must be a whole number 1-300/,
+    );
+    expect(() => readLocalSettings({ MUSTER_MAX_CONNECTIONS_PER_CLIENT: "many" })).toThrow(
+      /MUSTER_MAX_CONNECTIONS_PER_CLIENT/,
+    );
   });
 
   it("reads the data folder, where to listen and the store, naming a bad port", () => {

@@ -18,6 +18,10 @@ const schema = z.object({
   MUSTER_DNS_PORT: wholeNumber(0, 65535),
   MUSTER_DNS_HOST: z._default(z.string(), "127.0.0.1"),
   MUSTER_METRICS_PUBLIC: flag,
+  MUSTER_HEADERS_TIMEOUT_SECONDS: wholeNumber(1, 300, 20),
+  MUSTER_REQUEST_TIMEOUT_SECONDS: wholeNumber(1, 3600, 60),
+  MUSTER_IDLE_TIMEOUT_SECONDS: wholeNumber(1, 3600, 60),
+  MUSTER_MAX_CONNECTIONS_PER_CLIENT: wholeNumber(1, 1_000_000, 1024),
 });
 
 export const LOCAL_VARIABLES = [...variablesOf(schema), Env.MUSTER_DEBUG];
@@ -37,15 +41,35 @@ export interface LocalSettings {
   dns: { host: string; port: number } | undefined;
   /** `GET /metrics` without a token. */
   metricsPublic: boolean;
+  /** What a client connection may take of the server (docs/hardening.md). */
+  connections: ConnectionLimits;
+}
+
+/** How long an HTTP client may take, and how many connections one address may hold. */
+export interface ConnectionLimits {
+  /** From a request's first byte to the end of its headers (HTTP/1.1). */
+  headersTimeoutMs: number;
+  /** From a request's first byte to the end of its body (HTTP/1.1 and HTTP/2). */
+  requestTimeoutMs: number;
+  /** HTTP/1.1 between requests; HTTP/2 while no stream is open. */
+  idleTimeoutMs: number;
+  /** Open connections from one client address (IPv6: one /64), HTTP and DNS over TCP each. */
+  maxPerClient: number;
 }
 
 export function readLocalSettings(env: Environment): LocalSettings {
-  const d = readSection(schema, env, (v) =>
+  const d = readSection(schema, env, (v) => [
     // One without the other is a mistake, not a silent downgrade to HTTP.
-    (v.MUSTER_TLS_CERT === undefined) !== (v.MUSTER_TLS_KEY === undefined)
+    ...((v.MUSTER_TLS_CERT === undefined) !== (v.MUSTER_TLS_KEY === undefined)
       ? [`${Env.MUSTER_TLS_CERT} and ${Env.MUSTER_TLS_KEY} must be set together`]
-      : [],
-  );
+      : []),
+    // Node refuses a headers timeout longer than the request's (the headers are in it).
+    ...(v.MUSTER_HEADERS_TIMEOUT_SECONDS > v.MUSTER_REQUEST_TIMEOUT_SECONDS
+      ? [
+          `${Env.MUSTER_HEADERS_TIMEOUT_SECONDS} must not be longer than ${Env.MUSTER_REQUEST_TIMEOUT_SECONDS}`,
+        ]
+      : []),
+  ]);
   return {
     dataDir: d.MUSTER_DATA_DIR,
     port: d.PORT,
@@ -60,6 +84,12 @@ export function readLocalSettings(env: Environment): LocalSettings {
         ? undefined
         : { host: d.MUSTER_DNS_HOST, port: d.MUSTER_DNS_PORT },
     metricsPublic: d.MUSTER_METRICS_PUBLIC,
+    connections: {
+      headersTimeoutMs: d.MUSTER_HEADERS_TIMEOUT_SECONDS * 1000,
+      requestTimeoutMs: d.MUSTER_REQUEST_TIMEOUT_SECONDS * 1000,
+      idleTimeoutMs: d.MUSTER_IDLE_TIMEOUT_SECONDS * 1000,
+      maxPerClient: d.MUSTER_MAX_CONNECTIONS_PER_CLIENT,
+    },
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Instance, InstanceFields, Source } from "../model/instance.js";
 import type { Role } from "../model/principal.js";
+import type { DamagedRecordListener } from "./decode-record.js";
 
 /**
  * The store's ports: what muster asks of a storage engine, in no engine's terms. Each engine
@@ -240,6 +241,11 @@ export interface StoreSettings {
   sweepIntervalMs?: number | undefined;
   /** The most items one request of a paged read asks for; default: the engine's own (tests make small tables paginate). */
   pageLimit?: number | undefined;
+  /**
+   * Told once of each stored record that does not decode (shared/store/decode-record.ts); the
+   * engine leaves it out of every answer instead of failing the read. Default: not told.
+   */
+  onDamaged?: DamagedRecordListener | undefined;
 }
 
 /** An open store: the registry, its scoped tokens beside it, and how to let them go. */
@@ -254,6 +260,11 @@ export interface OpenedStore {
    * cache relies on it); false where others may write too (a DynamoDB table).
    */
   inDataDir: boolean;
+  /**
+   * Records found damaged by the engine's start-up check and quarantined (SQLite reads every
+   * row; an engine without such a check leaves it undefined).
+   */
+  damaged?: number;
   /** Releases what the engine holds (a file, connections); what was acknowledged stays written. */
   close(): void;
 }

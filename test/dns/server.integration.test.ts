@@ -91,7 +91,7 @@ describe("local DNS server configuration and faults", () => {
     }
   });
 
-  it("answers pipelined TCP queries in order, and cuts off a connection that queues too many", async () => {
+  it("answers 200 pipelined TCP queries in order, however many arrive at once", async () => {
     const { store } = await freshStorage(engine("sqlite"));
     const server = await startDnsServer({
       host: "127.0.0.1",
@@ -101,9 +101,8 @@ describe("local DNS server configuration and faults", () => {
     });
     try {
       expect(await pipeline(server.port, 5)).toEqual({ ids: [1, 2, 3, 4, 5], closed: false });
-      const flood = await pipeline(server.port, 200);
-      expect(flood.closed).toBe(true);
-      expect(flood.ids.length).toBeLessThan(200);
+      const many = await pipeline(server.port, 200);
+      expect(many).toEqual({ ids: Array.from({ length: 200 }, (_, i) => i + 1), closed: false });
     } finally {
       await server.close();
     }

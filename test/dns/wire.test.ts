@@ -37,23 +37,33 @@ const edns = (size: number): packet.Answer[] => [
 ];
 
 describe("DNS wire rules (dns-packet)", () => {
-  it("keeps a UDP answer within 512 bytes without EDNS, within the offered size with it, else TC", async () => {
-    const small = await respond(ask("_big._tcp.muster.internal", "SRV"), source(3), ZONE, "udp");
-    expect(packet.decode(small.message).flag_tc).toBe(false);
-    const seven = await respond(ask("_big._tcp.muster.internal", "SRV"), source(7), ZONE, "udp");
-    expect(seven.message.length).toBeLessThanOrEqual(512);
-    const decoded = packet.decode(seven.message);
-    expect(decoded.flag_tc).toBe(true);
-    expect(decoded.answers).toEqual([]);
-    const withEdns = await respond(
-      ask("_big._tcp.muster.internal", "SRV", { additionals: edns(4096) }),
-      source(7),
+  it("keeps a UDP answer within 512 bytes (or the EDNS size offered) and three times the query, else TC", async () => {
+    const query = ask("_big._tcp.muster.internal", "SRV");
+    const one = await respond(query, source(1), ZONE, "udp");
+    expect(packet.decode(one.message).flag_tc).toBe(false);
+    expect(packet.decode(one.message).answers).toHaveLength(1);
+    // Three records and their glue pass three times a 43-byte query.
+    const three = await respond(query, source(3), ZONE, "udp");
+    expect(three.message.length).toBeLessThanOrEqual(3 * query.length);
+    expect(packet.decode(three.message)).toMatchObject({ flag_tc: true, answers: [] });
+    // A query padded (RFC 7830) to 468 bytes may have 1232 back with EDNS: seven records fit.
+    const padded = ask("_big._tcp.muster.internal", "SRV", {
+      additionals: [
+        { ...edns(4096)[0], options: [{ code: 12, data: Buffer.alloc(400) }] } as packet.Answer,
+      ],
+    });
+    const withEdns = await respond(padded, source(7), ZONE, "udp");
+    expect(packet.decode(withEdns.message).answers).toHaveLength(7);
+    expect(withEdns.message.length).toBeLessThanOrEqual(1232);
+    // Without EDNS, 512 bytes whatever the padding.
+    const classic = await respond(
+      Buffer.concat([query, Buffer.alloc(400)]),
+      source(30),
       ZONE,
       "udp",
     );
-    // 4096 offered, 1232 granted: seven records fit.
-    expect(packet.decode(withEdns.message).answers).toHaveLength(7);
-    expect(withEdns.message.length).toBeLessThanOrEqual(1232);
+    expect(classic.message.length).toBeLessThanOrEqual(512);
+    expect(packet.decode(classic.message).flag_tc).toBe(true);
   });
 
   it("drops glue first, then answers past 64 KiB on a stream, flagged TC", async () => {

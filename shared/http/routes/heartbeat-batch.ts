@@ -85,12 +85,20 @@ export function batchRoutes(deps: WriteDeps): Hono<AppEnv> {
         throw err;
       }
     };
+    // Each item as it was sent, not as zod copied it: its copy drops a `__proto__` key (an
+    // assignment sets the prototype instead), which the single endpoint names as unknown.
+    // Object.entries and fromEntries keep it as an own key.
+    const raw = (json as { heartbeats: Record<string, unknown>[] }).heartbeats;
+    const items = parsed.data.heartbeats.map(({ service }, i) => ({
+      service,
+      body: Object.fromEntries(Object.entries(raw[i] ?? {}).filter(([key]) => key !== "service")),
+    }));
     // Nothing aborts a batch, so every item has its result.
     const results = (await mapLimit(
-      parsed.data.heartbeats,
+      items,
       deps.quotas ? 1 : CONCURRENCY,
       undefined,
-      ({ service, ...body }) => one(c, service, body),
+      ({ service, body }) => one(c, service, body),
     )) as ItemResult[];
     c.header("Cache-Control", "no-store");
     return c.json({ results });

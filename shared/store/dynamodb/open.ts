@@ -23,7 +23,12 @@ export const openDynamoStore: StoreOpener = async (settings) => {
     throw err;
   }
   return {
-    store: new DynamoStore({ client, tableName, queryPageLimit: settings.pageLimit }),
+    store: new DynamoStore({
+      client,
+      tableName,
+      queryPageLimit: settings.pageLimit,
+      onDamaged: settings.onDamaged,
+    }),
     tokens: new TokenTable(client, tableName),
     where: `DynamoDB table ${tableName} at ${endpoint || "AWS"}`,
     inDataDir: false,

@@ -5,10 +5,9 @@ import {
   type QueryCommandInput,
 } from "@aws-sdk/lib-dynamodb";
 import { mapLimit } from "../../map-limit.js";
-import { toInstance } from "../item.js";
+import type { Instance } from "../../model/instance.js";
 import { live } from "../rules.js";
 import { type InstancePage, InvalidCursorError, type PageRequest } from "../store.js";
-import type { InstanceItem } from "./item.js";
 import { SHARDS, servicePartition } from "./keys.js";
 
 /** How DynamoStore runs a call: errors classified, capacity reported (dynamo-store.ts). */
@@ -28,6 +27,8 @@ export interface QueryContext {
   extra: { ReturnConsumedCapacity?: "TOTAL"; Limit?: number };
   /** Shards read at once by a listing or a count. */
   shardConcurrency: number;
+  /** An item as an instance; undefined (reported once) for one that does not decode. */
+  decode: (item: Record<string, unknown>) => Instance | undefined;
 }
 
 /** Runs `fn` for every shard, at most `q.shardConcurrency` at a time. */
@@ -188,7 +189,10 @@ export async function listPage(
         }),
       ),
     );
-    for (const item of out.Items ?? []) instances.push(toInstance(item as InstanceItem));
+    for (const item of out.Items ?? []) {
+      const instance = q.decode(item);
+      if (instance) instances.push(instance);
+    }
     const last = out.LastEvaluatedKey?.sk as string | undefined;
     if (last) after = last;
     else {

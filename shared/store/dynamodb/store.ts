@@ -8,7 +8,8 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { Instance } from "../../model/instance.js";
-import { isLive, toInstance } from "../item.js";
+import { type DamagedRecordListener, decodeInstanceRecord, onceEach } from "../decode-record.js";
+import { isLive } from "../item.js";
 import {
   heartbeatAllowed,
   heartbeatRefusal,
@@ -71,6 +72,8 @@ export interface DynamoStoreOptions {
    * second a page, so a 100,000-instance listing there reads one or two at a time.
    */
   shardConcurrency?: number;
+  /** Told once of each item that does not decode; it is left out of answers. */
+  onDamaged?: DamagedRecordListener;
 }
 
 export class DynamoStore implements Store {
@@ -84,6 +87,7 @@ export class DynamoStore implements Store {
   readonly #catalogued = new Set<string>();
   readonly #q: QueryContext;
   readonly #countMaxAgeMs: number;
+  readonly #damaged: ReturnType<typeof onceEach>;
 
   constructor(options: DynamoStoreOptions) {
     this.#doc = documentClient(options.client);
@@ -99,7 +103,9 @@ export class DynamoStore implements Store {
       capacity: this.#capacity,
       shardConcurrency: options.shardConcurrency ?? SHARDS,
       extra: { ...this.#capacity, ...this.#pageLimit },
+      decode: (item) => this.#decode(item),
     };
+    this.#damaged = onceEach(options.onDamaged);
     this.#countMaxAgeMs = (options.countMaxAgeSeconds ?? 60) * 1000;
   }
 
@@ -218,12 +224,30 @@ export class DynamoStore implements Store {
       ),
     );
     const item = out.Item as InstanceItem | undefined;
-    return item && isLive(item, nowMs) ? toInstance(item) : undefined;
+    return item && isLive(item, nowMs) ? this.#decode(item) : undefined;
   }
 
   async list(service: string, nowMs: number): Promise<Instance[]> {
     const items = await queryService<InstanceItem>(this.#q, service, nowMs);
-    return items.map(toInstance).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return items
+      .map((item) => this.#decode(item))
+      .filter((i) => i !== undefined)
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  /**
+   * An item edited by hand (or by a bug) into something that is not an instance is left out
+   * and reported once, not a 500 for its whole service. It stays in the table until its
+   * instance's next heartbeat rewrites it or its TTL removes it.
+   */
+  #decode(item: object): Instance | undefined {
+    const r = item as Record<string, unknown>;
+    const key = { service: String(r.service), id: String(r.id) };
+    const decoded = decodeInstanceRecord(item, key);
+    if (decoded.ok) return decoded.instance;
+    const record = { kind: "instance" as const, key: `${key.service}/${key.id}` };
+    this.#damaged({ ...record, reason: decoded.reason }, JSON.stringify(item));
+    return undefined;
   }
 
   async listPage(service: string, nowMs: number, page: PageRequest): Promise<InstancePage> {

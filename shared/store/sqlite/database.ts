@@ -1,5 +1,7 @@
+import { existsSync } from "node:fs";
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { StoreUnavailableError } from "../store.js";
+import { COUNT_COMMIT, CommitGuard, readCommitCount } from "./commit-guard.js";
 import { classifySqliteError } from "./errors.js";
 import { openDatabase } from "./schema.js";
 import { openWalSync, type WalSync } from "./wal-sync.js";
@@ -38,13 +40,23 @@ export class SqliteDatabase {
   /** Set when a sync failed: what is on disk is unknown, so nothing more is served. */
   #failed: StoreUnavailableError | undefined;
   #closed = false;
+  /** Undefined without a WAL (nothing to lose); else the count of committed transactions. */
+  readonly #guard: CommitGuard | undefined;
+  #commits = 0;
 
   constructor(path: string, busyTimeoutMs = 5000) {
     this.path = path;
+    const existed = existsSync(path);
     this.#db = openDatabase(path, busyTimeoutMs);
     try {
       this.#wal = openWalSync(this.#db, path);
+      if (this.#wal) {
+        const count = readCommitCount(this.#db);
+        this.#commits = count.commits;
+        this.#guard = CommitGuard.open(path, count, existed);
+      }
     } catch (err) {
+      this.#wal?.close();
       this.#db.close();
       throw err;
     }
@@ -123,7 +135,11 @@ export class SqliteDatabase {
           outcomes.push({ ok: false, value: classifySqliteError(err) });
         }
       }
+      // Counted in the same transaction: the count is on disk exactly when the writes are.
+      // Read back, not kept here: another connection to the file (a test's) counts too.
+      const counted = this.#guard && (this.statement(COUNT_COMMIT).get() as { value: number });
       sql("COMMIT");
+      if (counted) this.#commits = Number(counted.value);
     } catch (err) {
       if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
       const failure = classifySqliteError(err);
@@ -148,6 +164,7 @@ export class SqliteDatabase {
     wal.sync((err) => {
       this.#syncing = false;
       if (err && !this.#closed) this.#fail(err);
+      if (!this.#failed && !this.#closed) this.#guard?.synced(this.#commits);
       // After close() the file was synced there, whatever this call says.
       if (this.#failed && !this.#closed) {
         for (const op of committed.batch) op.reject(this.#failed);
@@ -174,6 +191,7 @@ export class SqliteDatabase {
     if (this.#closed) return;
     const committed = this.#commit();
     this.#wal?.syncNow();
+    if (!this.#failed) this.#guard?.close(this.#commits);
     if (committed) settle(committed.batch, committed.outcomes);
     this.#closed = true;
     for (const read of this.#waitingReads.splice(0)) read();

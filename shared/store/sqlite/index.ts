@@ -1,6 +1,8 @@
 import { join } from "node:path";
+import type { DamagedRecordListener } from "../decode-record.js";
 import type { StoreOpener } from "../store.js";
 import { SqliteDatabase } from "./database.js";
+import { Quarantine } from "./quarantine.js";
 import { SqliteStore } from "./sqlite-store.js";
 import { SqliteTokenStore } from "./token-store.js";
 
@@ -12,6 +14,11 @@ export interface SqliteRegistry {
   store: SqliteStore;
   tokens: SqliteTokenStore;
   path: string;
+  /**
+   * Reads every instance and token row, quarantining those that do not decode (reported to
+   * `onDamaged`, left out of answers, deleted by the next write); resolves with how many.
+   */
+  checkRecords(): Promise<number>;
   /** Stops the sweeper, commits what is queued and closes the file. */
   close(): void;
 }
@@ -21,6 +28,8 @@ export interface OpenSqliteOptions {
   sweepIntervalMs?: number;
   /** How long a write waits for another connection's lock before failing (503). Default 5 s. */
   busyTimeoutMs?: number;
+  /** Told once of each row that does not decode (a damaged file). */
+  onDamaged?: DamagedRecordListener;
 }
 
 /**
@@ -29,8 +38,9 @@ export interface OpenSqliteOptions {
  */
 export function openSqlite(path: string, options: OpenSqliteOptions = {}): SqliteRegistry {
   const db = new SqliteDatabase(path, options.busyTimeoutMs ?? 5000);
-  const store = new SqliteStore(db);
-  const tokens = new SqliteTokenStore(db);
+  const quarantine = new Quarantine(db, options.onDamaged);
+  const store = new SqliteStore(db, quarantine);
+  const tokens = new SqliteTokenStore(db, quarantine);
   const interval = options.sweepIntervalMs ?? 60_000;
   const timer =
     interval > 0
@@ -46,6 +56,7 @@ export function openSqlite(path: string, options: OpenSqliteOptions = {}): Sqlit
     store,
     tokens,
     path,
+    checkRecords: async () => (await store.checkRecords()) + (await tokens.checkRecords()),
     close: () => {
       if (timer) clearInterval(timer);
       db.close();
@@ -62,12 +73,21 @@ export function databasePath(dataDir: string): string {
 export const openSqliteStore: StoreOpener = async (settings) => {
   const sqlite = openSqlite(databasePath(settings.dataDir), {
     sweepIntervalMs: settings.sweepIntervalMs,
+    onDamaged: settings.onDamaged,
   });
+  let damaged: number;
+  try {
+    damaged = await sqlite.checkRecords();
+  } catch (err) {
+    sqlite.close();
+    throw err;
+  }
   return {
     store: sqlite.store,
     tokens: sqlite.tokens,
     where: `SQLite ${sqlite.path}`,
     inDataDir: true,
+    damaged,
     close: () => sqlite.close(),
   };
 };

@@ -25,6 +25,10 @@ const MIGRATIONS: readonly string[] = [
    CREATE TABLE tokens (hash TEXT PRIMARY KEY, expires_at INTEGER, item TEXT NOT NULL) WITHOUT ROWID;
    CREATE INDEX tokens_expiry ON tokens (expires_at);
    CREATE TABLE reconcile_states (name TEXT PRIMARY KEY, state TEXT NOT NULL) WITHOUT ROWID;`,
+  // 2: the database's identity and its count of write transactions, compared at start with
+  // the count last recorded as on disk (commit-guard.ts), so that a lost WAL is noticed.
+  `CREATE TABLE meta (key TEXT PRIMARY KEY, value NOT NULL) WITHOUT ROWID;
+   INSERT INTO meta (key, value) VALUES ('id', lower(hex(randomblob(16)))), ('commits', 0);`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,6 +1,7 @@
 import type { Instance } from "../../model/instance.js";
 import { INSTANCE_ID } from "../../model/names.js";
-import { type InstanceRecord, isLive, toInstance } from "../item.js";
+import { decodeInstanceJson } from "../decode-record.js";
+import { type InstanceRecord, isLive } from "../item.js";
 import {
   type Holder,
   heartbeatAllowed,
@@ -27,6 +28,7 @@ import {
 } from "../store.js";
 import type { SqliteDatabase } from "./database.js";
 import { ListCache } from "./list-cache.js";
+import type { Quarantine } from "./quarantine.js";
 import { readReconcileStates, writeReconcileState } from "./reconcile-states.js";
 
 type Row = Holder & { registered_at: number; item: string };
@@ -58,8 +60,37 @@ export class SqliteStore implements Store {
    */
   readonly #catalogued = new Set<string>();
 
-  constructor(db: SqliteDatabase) {
+  /** Where a row that does not decode goes instead of into an answer. */
+  readonly #quarantine: Quarantine;
+
+  constructor(db: SqliteDatabase, quarantine: Quarantine) {
     this.#db = db;
+    this.#quarantine = quarantine;
+  }
+
+  /** The row as an instance, or undefined (reported and queued for deletion) if it does not decode. */
+  #decode(service: string, id: string, item: string): Instance | undefined {
+    const decoded = decodeInstanceJson(item, { service, id });
+    if (decoded.ok) return decoded.instance;
+    this.#quarantine.instance(service, id, item, decoded.reason, () =>
+      this.#lists.invalidate(service),
+    );
+    return undefined;
+  }
+
+  /**
+   * The start-up check: reads every instance row and quarantines those that do not decode
+   * (their deletion is the next write). Resolves with how many were found.
+   */
+  checkRecords(): Promise<number> {
+    return this.#db.read(() => {
+      const before = this.#quarantine.found;
+      const rows = this.#db
+        .statement("SELECT service, id, item FROM instances")
+        .iterate() as Iterable<{ service: string; id: string; item: string }>;
+      for (const row of rows) this.#decode(row.service, row.id, row.item);
+      return this.#quarantine.found - before;
+    });
   }
 
   async heartbeat(input: HeartbeatInput): Promise<HeartbeatResult> {
@@ -93,7 +124,7 @@ export class SqliteStore implements Store {
   get(service: string, id: string, nowMs: number): Promise<Instance | undefined> {
     return this.#db.read(() => {
       const row = this.#row(service, id);
-      return row && isLive(row, nowMs) ? toInstance(JSON.parse(row.item)) : undefined;
+      return row && isLive(row, nowMs) ? this.#decode(service, id, row.item) : undefined;
     });
   }
 
@@ -103,10 +134,13 @@ export class SqliteStore implements Store {
     if (cached) return Promise.resolve(cached);
     return this.#db.read(() => {
       const rows = this.#db
-        .statement("SELECT expires_at, item FROM instances WHERE service = ? AND expires_at > ?")
-        .all(service, nowS) as { expires_at: number; item: string }[];
+        .statement(
+          "SELECT id, expires_at, item FROM instances WHERE service = ? AND expires_at > ?",
+        )
+        .all(service, nowS) as { id: string; expires_at: number; item: string }[];
       const instances = rows
-        .map((r) => toInstance(JSON.parse(r.item) as InstanceRecord))
+        .map((r) => this.#decode(service, r.id, r.item))
+        .filter((i) => i !== undefined)
         .sort((a, b) => byKey(a.id, b.id));
       this.#lists.set(
         service,
@@ -153,7 +187,9 @@ export class SqliteStore implements Store {
       const taken = more ? rows.slice(0, page.limit) : rows;
       const last = taken.at(-1);
       return {
-        instances: taken.map((r) => toInstance(JSON.parse(r.item) as InstanceRecord)),
+        instances: taken
+          .map((r) => this.#decode(service, r.id, r.item))
+          .filter((i) => i !== undefined),
         cursor:
           more && last
             ? Buffer.from(`${CURSOR_PREFIX}${last.id}`).toString("base64url")
@@ -207,10 +243,9 @@ export class SqliteStore implements Store {
   remove(service: string, id: string, expect: RemoveExpectation): Promise<boolean> {
     return this.#db.write(() => {
       const row = this.#row(service, id);
-      const current = row && {
-        ...row,
-        metadata: (JSON.parse(row.item) as InstanceRecord).metadata,
-      };
+      // A row that does not decode is quarantined (deleted by a write of its own), not removed here.
+      const instance = row && this.#decode(service, id, row.item);
+      const current = row && instance && { ...row, metadata: instance.metadata };
       if (!removalExpected.allows(current, expect)) return false;
       this.#db.statement(DELETE_ONE).run(service, id);
       this.#lists.invalidate(service);
