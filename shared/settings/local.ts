@@ -18,6 +18,7 @@ const schema = z.object({
   MUSTER_DNS_PORT: wholeNumber(0, 65535),
   MUSTER_DNS_HOST: z._default(z.string(), "127.0.0.1"),
   MUSTER_METRICS_PUBLIC: flag,
+  MUSTER_OUTLIVE_PARENT: flag,
 });
 
 export const LOCAL_VARIABLES = [...variablesOf(schema), Env.MUSTER_DEBUG];
@@ -37,6 +38,11 @@ export interface LocalSettings {
   dns: { host: string; port: number } | undefined;
   /** `GET /metrics` without a token. */
   metricsPublic: boolean;
+  /**
+   * Keep serving when the process that started muster exits (`nohup … &`); by default the
+   * server stops then, so that a wrapper killed by a supervisor does not leave it running.
+   */
+  outliveParent: boolean;
 }
 
 export function readLocalSettings(env: Environment): LocalSettings {
@@ -60,6 +66,7 @@ export function readLocalSettings(env: Environment): LocalSettings {
         ? undefined
         : { host: d.MUSTER_DNS_HOST, port: d.MUSTER_DNS_PORT },
     metricsPublic: d.MUSTER_METRICS_PUBLIC,
+    outliveParent: d.MUSTER_OUTLIVE_PARENT,
   };
 }
 

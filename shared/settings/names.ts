@@ -43,6 +43,7 @@ export const VARIABLES = [
   "MUSTER_DNS_PORT",
   "MUSTER_DNS_HOST",
   "MUSTER_METRICS_PUBLIC",
+  "MUSTER_OUTLIVE_PARENT",
   "MUSTER_DEBUG",
   // The admin CLIs: `npm run token`, `presign`, `keys` (admin-cli.ts).
   "MUSTER_REGISTRY",
