@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { serviceName } from "../shared/model/names.js";
 import type { TokenSource } from "./client/registry-client.js";
+import { TIMEOUT_DEFAULT_SECONDS } from "./defaults.js";
 import { UsageError } from "./usage.js";
 
 /** `--tags a,b --tags c` → [a, b, c]. */
@@ -131,6 +132,6 @@ export async function readTarget(
     registry,
     service: service.data,
     token: await tokenSource(flags["token-file"], env),
-    timeoutMs: secondsFlag(flags.timeout, "timeout") ?? 5000,
+    timeoutMs: secondsFlag(flags.timeout, "timeout") ?? TIMEOUT_DEFAULT_SECONDS * 1000,
   };
 }

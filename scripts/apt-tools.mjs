@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // Installs the real clients the DNS and Prometheus tests speak to: dig (Debian `bind9-dnsutils`),
+// systemd-analyze (Debian `systemd`, to verify the example units),
 // Prometheus (Debian `prometheus`, 2.42 on bookworm), curl and openssl; and etcd (Debian
 // `etcd-server`, 3.4 on bookworm), the store of the kube-apiserver the Kubernetes tests run. Idempotent and fast once installed
 // (one `which` per tool); `apt-get update` runs only when a package is missing and apt has no
@@ -19,6 +20,8 @@ const TOOLS = [
   // kube-apiserver's store (scripts/engines/kube-apiserver.ts starts one per test file). Where
   // systemd runs, the package also starts a system etcd on 2379; the tests use their own ports.
   { command: "etcd", pkg: "etcd-server" },
+  // The check of the example systemd units (test/docs/systemd.integration.test.ts).
+  { command: "systemd-analyze", pkg: "systemd" },
 ];
 
 const has = (command) =>
