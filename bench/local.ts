@@ -18,6 +18,7 @@ import {
   type RunningEtcd,
   startEtcd,
 } from "./etcd.js";
+import { irohKey } from "./fixture.js";
 import { HttpClient } from "./http-client.js";
 import { expectOnly, median, throughput } from "./throughput.js";
 
@@ -43,7 +44,9 @@ function instanceBody(i: number, seq: number) {
     id: `node-${i}`,
     address: `10.0.${i >> 8}.${i & 255}:7001`,
     direct_addresses: [`10.0.${i >> 8}.${i & 255}:7001`],
+    // Both Blixard ids (one alone is refused): peers.json then lists all 1,000.
     cluster_node_id: i,
+    iroh_node_id: irohKey(i),
     ttl: 3600,
     metadata: { seq: String(seq) },
   };

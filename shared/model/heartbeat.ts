@@ -116,7 +116,8 @@ export const heartbeatBody = z
     status: z._default(z.enum(STATUSES), "passing"),
     ttl: z._default(z.int().check(z.gte(TTL_MIN), z.lte(TTL_MAX)), TTL_DEFAULT),
   })
-  .check(z.superRefine(bothBlixardIds));
+  // Only once every field is valid: a bad cluster_node_id is one issue, not two.
+  .check(z.superRefine(bothBlixardIds, { when: (payload) => payload.issues.length === 0 }));
 
 export type HeartbeatBody = z.infer<typeof heartbeatBody>;
 
