@@ -46,7 +46,7 @@ export async function serve(env: Environment): Promise<void> {
   const { api: config, local: localSettings } = settings;
   const { port, host } = localSettings;
   const dataDir = resolve(localSettings.dataDir);
-  const dnsZone = settings.dns.zone;
+  const { dns: dnsSettings } = settings;
   const tls = localSettings.tls && tlsServe(localSettings.tls);
   const metrics = new LocalMetrics({ public: localSettings.metricsPublic });
 
@@ -74,7 +74,7 @@ export async function serve(env: Environment): Promise<void> {
             list: (service) =>
               store ? store.list(service, Date.now()) : Promise.reject(new Error("starting")),
           },
-          zone: { zone: dnsZone, ttl: EDGE_CACHE_SECONDS, now: Date.now },
+          zone: { ...dnsSettings, ttl: EDGE_CACHE_SECONDS, now: Date.now },
           warn: (message, detail) => log.warn(message, detail),
         }).catch((err: unknown) => {
           throw dnsBindError(err, localSettings.dns?.host ?? "", localSettings.dns?.port ?? 0);
@@ -142,13 +142,14 @@ export async function serve(env: Environment): Promise<void> {
       signing,
       blockingReads: { maxWaitSeconds: LOCAL_MAX_WAIT_SECONDS, feed: changes },
       configuredSources: passes?.sources,
-      dnsZone,
+      dns: dnsSettings,
       onEvent: metrics.onEvent,
       onRefusal: metrics.onRefusal,
     });
     metrics.mount(app, new AnyToken(new TokenSet(tokens), scopedTokens));
     ready = app;
-    if (dns) log.info(`dns listening on ${dns.host}:${dns.port} (udp, tcp) for ${dnsZone}`);
+    if (dns)
+      log.info(`dns listening on ${dns.host}:${dns.port} (udp, tcp) for ${dnsSettings.zone}`);
 
     // The same pass as the scheduled Lambda's, every MUSTER_RECONCILE_INTERVAL seconds.
     const looping: Scheduled | undefined =

@@ -51,9 +51,12 @@ describe("the example systemd units", () => {
     expect(text).toContain("cat /var/lib/muster/token");
   });
 
-  it("agent/examples/muster-agent.service passes systemd-analyze verify", async () => {
-    dir ||= await mkdtemp(join(tmpdir(), "muster-units-"));
-    const { code, said } = await verify("agent/examples/muster-agent.service", dir);
-    expect({ code, said }).toEqual({ code: 0, said: "" });
-  });
+  it.each(["agent/examples/muster-agent.service", "agent/examples/muster-bootstrap.service"])(
+    "%s passes systemd-analyze verify",
+    async (unit) => {
+      dir ||= await mkdtemp(join(tmpdir(), "muster-units-"));
+      const { code, said } = await verify(unit, dir);
+      expect({ code, said }).toEqual({ code: 0, said: "" });
+    },
+  );
 });
