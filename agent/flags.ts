@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { serviceName } from "../shared/model/names.js";
 import type { TokenSource } from "./client/registry-client.js";
+import { TIMEOUT_DEFAULT_SECONDS } from "./defaults.js";
 import { UsageError } from "./usage.js";
 
 /** `--tags a,b --tags c` → [a, b, c]. */
@@ -37,7 +38,7 @@ export function secondsFlag(
 
 /** `--timeout`: seconds per registry request, 5 when not given. */
 export function timeoutFlag(value: string | undefined): number {
-  return secondsFlag(value, "timeout") ?? 5000;
+  return secondsFlag(value, "timeout") ?? TIMEOUT_DEFAULT_SECONDS * 1000;
 }
 
 /**

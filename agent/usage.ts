@@ -1,5 +1,8 @@
 import { FORMATS, WATCHABLE } from "../shared/formats/registry.js";
 import { optionLines, orList, wrap } from "../shared/formats/usage.js";
+import { TTL_DEFAULT, TTL_MAX, TTL_MIN } from "../shared/model/heartbeat.js";
+import { TIMEOUT_DEFAULT_SECONDS } from "./defaults.js";
+import { IMDS_ENDPOINT } from "./imds.js";
 
 /** The `--format`s of `watch`. */
 const WATCH_NAMES = [...WATCHABLE.keys()].sort().join("|");
@@ -78,13 +81,13 @@ Registry:
                             FunctionUrl: heartbeats there skip CloudFront's request fee
   --token-file <file>       file holding the bearer token, re-read at every heartbeat so it
                             can be rotated in place (default: $MUSTER_TOKEN)
-  --timeout <seconds>       per request (default 5)
+  --timeout <seconds>       per request (default ${TIMEOUT_DEFAULT_SECONDS})
 
 Instance:
   --service <name>          service name (a DNS label)
   --id <id>                 instance id (with --ec2: default the EC2 instance id)
   --address <host:port>     where peers reach this node (with --ec2: local IPv4 and --port)
-  --ttl <seconds>           lease, 5-3600 (default 135); heartbeats every ttl/3
+  --ttl <seconds>           lease, ${TTL_MIN}-${TTL_MAX} (default ${TTL_DEFAULT}); heartbeats every ttl/3
   --tags <a,b>              tags, comma-separated; repeatable
   --meta <key=value>        metadata; repeatable
   --weight <n>              1-1000 (default 1)
@@ -105,7 +108,7 @@ EC2:
   --ec2                     read instance-id and local-ipv4 from instance metadata (IMDSv2);
                             sets metadata.ec2_instance_id
   --port <port>             with --ec2 and no --address: the port to pair with local-ipv4
-  --imds-endpoint <url>     default http://169.254.169.254
+  --imds-endpoint <url>     default ${IMDS_ENDPOINT}
 
 Exit status: 0 after a signal (deregistered, or the lease left to lapse if the registry
 could not be reached), 1 if the registry refuses the heartbeat as invalid, 2 bad usage.
@@ -169,7 +172,7 @@ Options:
   --wait <seconds>          how long each blocking read is held (default 60; 0 polls)
   --interval <seconds>      between polls when polling (default 5)
   --token-file <file>       bearer token, re-read at every request (default $MUSTER_TOKEN)
-  --timeout <seconds>       per request, on top of the wait (default 5)
+  --timeout <seconds>       per request, on top of the wait (default ${TIMEOUT_DEFAULT_SECONDS})
 
 Exit status: 0 after SIGTERM or SIGINT, 2 bad usage.
 `;

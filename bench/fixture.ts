@@ -83,7 +83,7 @@ const irohKeys = new Map<number, string>();
  * A real Iroh node id (the registry checks it is an Ed25519 key), from a pool of 256 so that
  * making thousands of bodies costs no time the benchmark would measure.
  */
-function irohKey(index: number): string {
+export function irohKey(index: number): string {
   const slot = index & 255;
   let key = irohKeys.get(slot);
   if (key === undefined) {

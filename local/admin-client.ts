@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { whyUnreachable } from "../shared/net/why-unreachable.js";
 import { readAdminCliSettings } from "../shared/settings/admin-cli.js";
 import { Env, type Environment } from "../shared/settings/names.js";
 
@@ -55,6 +56,8 @@ export function adminTarget(
   return { registry, token };
 }
 
+const TIMEOUT_MS = 15_000;
+
 /** One admin request; a refusal becomes an Error carrying the registry's own message. */
 export async function adminRequest(
   target: AdminTarget,
@@ -62,15 +65,25 @@ export async function adminRequest(
   path: string,
   body?: unknown,
 ): Promise<unknown> {
-  const res = await fetch(`${target.registry}${path}`, {
-    method,
-    headers: {
-      Authorization: `Bearer ${target.token}`,
-      ...(body === undefined ? {} : { "Content-Type": "application/json" }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    signal: AbortSignal.timeout(15_000),
-  });
+  let res: Response;
+  try {
+    res = await fetch(`${target.registry}${path}`, {
+      method,
+      headers: {
+        Authorization: `Bearer ${target.token}`,
+        ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    });
+  } catch (err) {
+    // fetch says only "fetch failed": say why, and what to do about it.
+    const why =
+      (err as Error).name === "TimeoutError"
+        ? `no answer within ${TIMEOUT_MS / 1000} s`
+        : whyUnreachable(err, target.registry);
+    throw new Error(`cannot reach ${target.registry}: ${why}`);
+  }
   if (res.status === 204) return undefined;
   const text = await res.text();
   let json: unknown;

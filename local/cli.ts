@@ -3,6 +3,7 @@ import { readDebug } from "../shared/settings/local.js";
 import { Env } from "../shared/settings/names.js";
 import { ConfigError } from "../shared/settings/read.js";
 import { DamagedDatabaseError } from "../shared/store/sqlite/index.js";
+import { EXIT_REFUSED } from "./exit-status.js";
 import { serve } from "./serve.js";
 
 const USAGE = `usage: muster serve [--port <n>] [--host <address>] [--data-dir <dir>]
@@ -47,6 +48,7 @@ async function main(argv: string[]): Promise<void> {
 main(process.argv.slice(2)).catch((err) => {
   if (isExpected(err)) {
     console.error(`muster: ${err.message}`);
+    process.exit(EXIT_REFUSED);
   } else if ((err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
     console.error(`muster: ${(err as Error).message}\n${USAGE}`);
     process.exit(2);

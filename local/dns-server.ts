@@ -18,8 +18,11 @@ export interface DnsServerOptions {
   port: number;
   source: DnsSource;
   zone: ZoneOptions;
-  /** Answers kept until their service changes, shared with the HTTP reads; default: none. */
-  answers?: AnswerCache | undefined;
+  /**
+   * Answers kept until their service changes, shared with the HTTP reads; asked per query, as
+   * the store it depends on may open after the port is claimed. Default: none kept.
+   */
+  answers?: () => AnswerCache | undefined;
   warn?: (message: string, detail?: Record<string, unknown>) => void;
   /** DNS over TCP's limits, where not the defaults (local/dns-tcp.ts). */
   tcp?: Partial<DnsTcpLimits>;
@@ -91,15 +94,23 @@ function listenUdp(options: Responding, port: number): Promise<UdpSocket> {
  * TCP; if TCP has it in use, another is tried, a few times.
  */
 export async function startDnsServer(server: DnsServerOptions): Promise<RunningDnsServer> {
-  const options: Responding = { ...server, responder: new CachedResponder(server.answers) };
+  const options: Responding = {
+    ...server,
+    responder: new CachedResponder(server.answers ?? (() => undefined)),
+  };
   for (let attempt = 0; ; attempt++) {
     const udp = await listenUdp(options, options.port);
     const port = udp.address().port;
     try {
-      const tcp = await listenDnsTcp(options.host, port, async (q) => answer(q, options, "stream"), {
-        ...DNS_TCP_LIMITS,
-        ...options.tcp,
-      });
+      const tcp = await listenDnsTcp(
+        options.host,
+        port,
+        async (q) => answer(q, options, "stream"),
+        {
+          ...DNS_TCP_LIMITS,
+          ...options.tcp,
+        },
+      );
       return {
         host: options.host,
         port,

@@ -1,3 +1,4 @@
+import { isNetworkFailure, whyUnreachable } from "../shared/net/why-unreachable.js";
 import { Env } from "../shared/settings/names.js";
 import { ConfigError } from "../shared/settings/read.js";
 import type { DamagedRecordListener } from "../shared/store/decode-record.js";
@@ -21,5 +22,14 @@ export async function openLocalStore(
   // The SDK reads its endpoint from the process's environment: say the one it uses.
   const endpoint =
     process.env.AWS_ENDPOINT_URL_DYNAMODB || process.env.AWS_ENDPOINT_URL || undefined;
-  return await openStore(kind, { dataDir, tableName, endpoint, onDamaged });
+  try {
+    return await openStore(kind, { dataDir, tableName, endpoint, onDamaged });
+  } catch (err) {
+    if (kind !== "dynamodb" || !isNetworkFailure(err)) throw err;
+    const where = endpoint ?? "AWS";
+    const url = endpoint ?? "https://dynamodb.amazonaws.com";
+    throw new ConfigError(
+      `cannot reach DynamoDB at ${where}: ${whyUnreachable(err, url, { what: "DynamoDB" })}`,
+    );
+  }
 }

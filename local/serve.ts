@@ -1,3 +1,4 @@
+import { rmSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { StaticPresignKeys } from "../shared/auth/presign.js";
@@ -10,12 +11,13 @@ import { LOCAL_MAX_WAIT_SECONDS } from "../shared/http/blocking.js";
 import { EDGE_CACHE_SECONDS } from "../shared/http/cacheable.js";
 import type { Scheduled } from "../shared/reconcile/scheduler.js";
 import { readLocalModeSettings } from "../shared/settings/local.js";
-import type { Environment } from "../shared/settings/names.js";
+import { Env, type Environment } from "../shared/settings/names.js";
 import { ConfigError } from "../shared/settings/read.js";
 import { hasSource } from "../shared/settings/reconciler.js";
 import { SigningKeys } from "../shared/signing/keys.js";
 import { ReloadingSigning } from "../shared/signing/source.js";
 import { ChangeFeed, notifyingStore } from "../shared/store/change-feed.js";
+import { dnsBindError } from "./bind-error.js";
 import { consoleLogger as log } from "./console-logger.js";
 import { prepareDataDir } from "./data-dir.js";
 import { lockDataDir } from "./data-lock.js";
@@ -23,6 +25,7 @@ import { startDnsServer } from "./dns-server.js";
 import { listen } from "./listen.js";
 import { openLocalStore } from "./local-store.js";
 import { LocalMetrics } from "./metrics.js";
+import { watchParent } from "./parent-watch.js";
 import { ensureSigningKeys, readSigningKeysFile, signingKeysPath } from "./signing-keys.js";
 import { tlsServe } from "./tls.js";
 import { localToken } from "./token.js";
@@ -33,9 +36,13 @@ const DRAIN_MS = 300;
 /**
  * `muster serve`: the registry on one machine. The same app as on Lambda, over SQLite in the
  * data folder (or a DynamoDB table with MUSTER_STORE=dynamodb). Every start-up failure is a
- * ConfigError (one line) thrown after what was taken (the lock, the database) is released.
+ * ConfigError (one line) thrown after what was taken (the ports, the lock, the database) is
+ * released. The ports are claimed before anything is written, and a start that fails after
+ * making the data folder removes it, so a refused start leaves no new folder or token behind.
  */
 export async function serve(env: Environment): Promise<void> {
+  // Whoever started us, as early as it can be known (see parent-watch.ts).
+  const parent = process.ppid;
   const settings = readLocalModeSettings(env);
   const { api: config, local: localSettings } = settings;
   const { port, host } = localSettings;
@@ -43,15 +50,14 @@ export async function serve(env: Environment): Promise<void> {
   const { dns: dnsSettings } = settings;
   const tls = localSettings.tls && tlsServe(localSettings.tls);
   const metrics = new LocalMetrics({ public: localSettings.metricsPublic });
-  prepareDataDir(dataDir);
-  const release: (() => void)[] = [
-    lockDataDir(dataDir, (line) => console.error(`muster: ${line}`)),
-  ];
-  // Each step whatever the one before did: a failure is one line, never a stack on the way out.
-  const releaseAll = () => {
-    for (const fn of release.splice(0)) {
+
+  // Undone in reverse order, on a refused start or at shutdown; each step whatever the one
+  // before did: a failure is one line, never a stack on the way out.
+  const release: (() => unknown)[] = [];
+  const releaseAll = async () => {
+    for (const fn of release.splice(0).reverse()) {
       try {
-        fn();
+        await fn();
       } catch (err) {
         console.error(
           `muster: while stopping: ${err instanceof Error ? err.message : String(err)}`,
@@ -59,17 +65,55 @@ export async function serve(env: Environment): Promise<void> {
       }
     }
   };
+  let made: string | undefined;
+  let madeToken: string | undefined;
 
   try {
+    // The network first: until the app is ready, HTTP answers 503 and DNS SERVFAIL.
+    let ready: { fetch: (request: Request, env: unknown) => Response | Promise<Response> };
+    ready = { fetch: starting };
+    const http = await listen(
+      (request, e) => ready.fetch(request, e),
+      port,
+      host,
+      localSettings.connections,
+      tls,
+    );
+    release.push(() => http.close(0));
+    let store: ReturnType<typeof notifyingStore> | undefined;
+    // Renderings kept until their service changes, once the store is known to allow it.
+    let answers: AnswerCache | undefined;
+    const dns = localSettings.dns
+      ? await startDnsServer({
+          ...localSettings.dns,
+          source: {
+            // Plain DNS answers public services only: a DNS query carries no credentials.
+            mayRead: (service) => config.publicServices.has(service),
+            list: (service) =>
+              store ? store.list(service, Date.now()) : Promise.reject(new Error("starting")),
+          },
+          zone: { ...dnsSettings, ttl: EDGE_CACHE_SECONDS, now: Date.now },
+          answers: () => answers,
+          warn: (message, detail) => log.warn(message, detail),
+          tcp: { maxPerClient: localSettings.connections.maxPerClient },
+        }).catch((err: unknown) => {
+          throw dnsBindError(err, localSettings.dns?.host ?? "", localSettings.dns?.port ?? 0);
+        })
+      : undefined;
+    if (dns) release.push(() => dns.close());
+
+    made = prepareDataDir(dataDir);
+    release.push(lockDataDir(dataDir, (line) => console.error(`muster: ${line}`)));
+
     let tokens = config.tokens;
+    let announce: string | undefined;
     if (tokens.length === 0) {
       const local = localToken(dataDir);
       tokens = [local.token];
       if (local.created) {
-        // Printed this once; afterwards only where it is kept.
-        console.log(
-          `\nmuster: made a token for this registry (kept in ${local.path}):\n\n  ${local.token}\n`,
-        );
+        madeToken = local.path;
+        // Printed this once, when the start has succeeded; afterwards only where it is kept.
+        announce = `\nmuster: made a token for this registry (kept in ${local.path}):\n\n  ${local.token}\n`;
       } else {
         log.info(`using the token kept in ${local.path}`);
       }
@@ -108,16 +152,16 @@ export async function serve(env: Environment): Promise<void> {
       });
       metrics.countDamaged(record);
     });
-    release.unshift(() => local.close());
+    release.push(() => local.close());
     if (local.damaged) {
       log.warn(`start-up check: ${local.damaged} damaged records quarantined (see above)`);
     }
     // One store for the app and the reconciler, signalling every write to the waiting reads.
     const changes = new ChangeFeed();
-    const store = notifyingStore(metrics.instrument(local.store), changes);
-    // Renderings kept until their service changes: only when this process hears every write,
-    // i.e. the registry is in the data folder it holds the lock on.
-    const answers = local.inDataDir ? new AnswerCache({ versions: changes }) : undefined;
+    store = notifyingStore(metrics.instrument(local.store), changes);
+    // Renderings are kept only when this process hears every write, i.e. the registry is in
+    // the data folder it holds the lock on.
+    if (local.inDataDir) answers = new AnswerCache({ versions: changes });
     // Imported only when a source is configured: the AWS SDK's EC2 and Cloud Map clients it
     // brings cost some 60 MB of memory in a registry that never reconciles.
     const composed = hasSource(settings.reconciler)
@@ -125,7 +169,7 @@ export async function serve(env: Environment): Promise<void> {
       : undefined;
     metrics.countWaiting(() => changes.waiting());
     const passes = composed?.reconciler({ settings: settings.reconciler, store, logger: log });
-    if (passes) release.unshift(() => passes.destroy());
+    if (passes) release.push(() => passes.destroy());
     const { app, scopedTokens } = registryApp({
       config,
       store,
@@ -142,25 +186,9 @@ export async function serve(env: Environment): Promise<void> {
       onRefusal: metrics.onRefusal,
     });
     metrics.mount(app, new AnyToken(new TokenSet(tokens), scopedTokens), config.publicServices);
-    // Plain DNS answers public services only: a DNS query carries no credentials.
-    const dns = localSettings.dns
-      ? await startDnsServer({
-          ...localSettings.dns,
-          source: {
-            mayRead: (service) => config.publicServices.has(service),
-            list: (service) => store.list(service, Date.now()),
-          },
-          zone: { ...dnsSettings, ttl: EDGE_CACHE_SECONDS, now: Date.now },
-          answers,
-          warn: (message, detail) => log.warn(message, detail),
-          tcp: { maxPerClient: localSettings.connections.maxPerClient },
-        })
-      : undefined;
-    if (dns) {
-      release.unshift(() => void dns.close());
+    ready = app;
+    if (dns)
       log.info(`dns listening on ${dns.host}:${dns.port} (udp, tcp) for ${dnsSettings.zone}`);
-    }
-    const http = await listen(app.fetch, port, host, localSettings.connections, tls);
 
     // The same pass as the scheduled Lambda's, every MUSTER_RECONCILE_INTERVAL seconds.
     const looping: Scheduled | undefined =
@@ -176,25 +204,48 @@ export async function serve(env: Environment): Promise<void> {
     }
 
     let stopping = false;
-    const stop = async (signal: string) => {
+    const stop = async (why: string) => {
+      // A second signal (a terminal's Ctrl-C reaches npm and the server, and npm passes it
+      // on) must not cut the drain short.
       if (stopping) return;
       stopping = true;
-      log.info(`${signal}: shutting down`);
+      log.info(`${why}: shutting down`);
       // A pass in flight is aborted; its writes are given the drain time to finish.
       await Promise.race([looping?.stop(), new Promise((r) => setTimeout(r, DRAIN_MS))]);
       await http.close(DRAIN_MS);
       // Closing commits what is queued; every acknowledged write was already synced.
-      releaseAll();
+      await releaseAll();
       process.exit(0);
     };
-    process.once("SIGINT", () => void stop("SIGINT"));
-    process.once("SIGTERM", () => void stop("SIGTERM"));
+    process.on("SIGINT", () => void stop("SIGINT"));
+    process.on("SIGTERM", () => void stop("SIGTERM"));
+    if (!localSettings.outliveParent) {
+      watchParent(
+        () =>
+          void stop(
+            `the process that started muster (pid ${parent}) has exited (${Env.MUSTER_OUTLIVE_PARENT}=true keeps muster running then)`,
+          ),
+        parent,
+      );
+    }
+    if (announce) console.log(announce);
     // Last: whoever waits for this line may signal at once, and the handlers are in place.
     log.info(
       `muster listening on ${tls ? "https" : "http"}://${host}:${http.port} (${local.where})`,
     );
   } catch (err) {
-    releaseAll();
+    await releaseAll();
+    // What this start made and never served with goes: a new data folder, or a new token.
+    if (made) rmSync(made, { recursive: true, force: true });
+    else if (madeToken) rmSync(madeToken, { force: true });
     throw err;
   }
+}
+
+/** What HTTP answers between claiming the port and the app being ready (a second at most). */
+function starting(): Response {
+  return Response.json(
+    { error: { code: "starting", message: "the registry is starting; retry in a second" } },
+    { status: 503, headers: { "Retry-After": "1" } },
+  );
 }

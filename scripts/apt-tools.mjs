@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Installs the real clients the DNS and Prometheus tests speak to: dig (Debian `bind9-dnsutils`),
 // Prometheus (Debian `prometheus`, 2.42 on bookworm), curl and openssl; etcd (Debian
-// `etcd-server`, 3.4 on bookworm), the store of the kube-apiserver the Kubernetes tests run; and
+// `etcd-server`, 3.4 on bookworm), the store of the kube-apiserver the Kubernetes tests run;
+// systemd-analyze (Debian `systemd`), to verify the example units; and
 // what the Rust test program needs to build (scripts/blixard-shapes.mjs): pkg-config and
 // OpenSSL's headers, for Blixard's native-tls HTTP client. Idempotent and fast once installed
 // (one `which` per tool); `apt-get update` runs only when a package is missing and apt has no
@@ -28,6 +29,8 @@ const TOOLS = [
   // openssl-sys (under reqwest's native-tls) finds OpenSSL through pkg-config.
   { what: "pkg-config", test: "command -v pkg-config", pkg: "pkg-config" },
   { what: "OpenSSL headers", test: "pkg-config --exists openssl", pkg: "libssl-dev" },
+  // The check of the example systemd units (test/docs/systemd.integration.test.ts).
+  { what: "systemd-analyze", test: "command -v systemd-analyze", pkg: "systemd" },
 ];
 
 /** Only for `npm run bench` (bench/dns.ts). */

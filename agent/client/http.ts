@@ -1,3 +1,5 @@
+import { whyUnreachable } from "../../shared/net/why-unreachable.js";
+
 /** What a request answered, read whole within the timeout. */
 export interface HttpAnswer {
   status: number;
@@ -68,7 +70,9 @@ export async function send(url: string, init: SendInit): Promise<HttpAnswer> {
     answer = { status: res.status, headers: res.headers, text: await res.text() };
   } catch (err) {
     if (init.signal?.aborted) throw init.signal.reason ?? err;
-    const why = timeout.aborted ? `no answer within ${init.timeoutMs} ms` : describeCause(err);
+    const why = timeout.aborted
+      ? `no answer within ${init.timeoutMs} ms`
+      : whyUnreachable(err, url);
     throw new UnreachableError(`${method} ${redact(url)}: ${why}`, { cause: err });
   }
   if ((answer.status >= 200 && answer.status < 300) || answer.status === 304) return answer;
@@ -104,16 +108,6 @@ export function retryAfter(value: string | null, nowMs = Date.now()): number | u
   if (/^\d+$/.test(value.trim())) return Number(value.trim());
   const at = Date.parse(value);
   return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - nowMs) / 1000));
-}
-
-/** undici hides the reason in `cause` ("fetch failed" alone tells an operator nothing). */
-function describeCause(err: unknown): string {
-  const cause = (err as { cause?: { code?: unknown; message?: unknown } }).cause;
-  const code = typeof cause?.code === "string" ? cause.code : undefined;
-  const text = typeof cause?.message === "string" ? cause.message : undefined;
-  if (code && text) return text.includes(code) ? text : `${text} (${code})`;
-  if (code ?? text) return (code ?? text) as string;
-  return err instanceof Error ? err.message : String(err);
 }
 
 /** A presigned URL's query string is a credential: logs get the path only. */

@@ -19,11 +19,11 @@ RELAY=127.0.0.1:8788
 
 dnf install -y nodejs20
 NODE="$(command -v node-20 || command -v node)"
-install -d -m 0755 /usr/local/lib/muster /usr/local/bin "$DATA_DIR"
+install -d -m 0755 /usr/local/bin "$DATA_DIR"
 install -d -m 0700 /etc/muster
-aws s3 cp "$AGENT" /usr/local/lib/muster/muster-agent.mjs
+aws s3 cp "$AGENT" /usr/local/bin/muster-agent
 aws s3 cp "$BLIXARD" /usr/local/bin/blixard
-chmod 0755 /usr/local/lib/muster/muster-agent.mjs /usr/local/bin/blixard
+chmod 0755 /usr/local/bin/muster-agent /usr/local/bin/blixard
 umask 077
 for pair in "read-token:$READ_TOKEN_SECRET" "register-token:$REGISTER_TOKEN_SECRET"; do
   aws secretsmanager get-secret-value --secret-id "${pair#*:}" \
@@ -44,7 +44,7 @@ Before=$SERVICE.service
 [Service]
 EnvironmentFile=/etc/muster/bootstrap.env
 LoadCredential=read-token:/etc/muster/read-token
-ExecStart=$NODE /usr/local/lib/muster/muster-agent.mjs bootstrap \\
+ExecStart=$NODE /usr/local/bin/muster-agent bootstrap \\
   --listen $RELAY --service $SERVICE --token-file \${CREDENTIALS_DIRECTORY}/read-token
 Restart=on-failure
 RestartSec=5
@@ -86,7 +86,7 @@ After=network-online.target $SERVICE.service
 
 [Service]
 LoadCredential=register-token:/etc/muster/register-token
-ExecStart=$NODE /usr/local/lib/muster/muster-agent.mjs run \\
+ExecStart=$NODE /usr/local/bin/muster-agent run \\
   --registry $WRITES --service $SERVICE --ec2 --port $PORT \\
   --token-file \${CREDENTIALS_DIRECTORY}/register-token \\
 # --cluster-node-id $NODE_ID --iroh-node-id \${IROH_NODE_ID} \\

@@ -5,18 +5,18 @@
 # soon after the last) needs nothing: the next one will do.
 # MUSTER_REGISTRY=https://registry.example.com MUSTER_TOKEN_FILE=/etc/muster/token \
 # SERVICE=blixard ID=$(hostname) ADDRESS=10.0.0.5:7001 [TTL=135] [CHECK_URL=http://127.0.0.1:7001/health] \
-# [CLUSTER_NODE_ID=2 IROH_NODE_ID=<base64 of the node's 32-byte key>] ./curl-heartbeat.sh
+# [CLUSTER_NODE_ID=2 IROH_NODE_ID=<the node's 32-byte key: base64, or hex>] ./curl-heartbeat.sh
 set -u
 REGISTRY=${MUSTER_REGISTRY:?} SERVICE=${SERVICE:?} ID=${ID:?} ADDRESS=${ADDRESS:?}
 TTL=${TTL:-135} CHECK_URL=${CHECK_URL:-}
 INTERVAL=$((TTL / 3 > 0 ? TTL / 3 : 1))
 
-# A Blixard node needs both ids, or it is left out of peers.json, registry.json and bootstrap.
+# A Blixard node sends both ids (muster refuses one without the other).
 # Checked here because they go into the JSON body as they are.
 CLUSTER_NODE_ID=${CLUSTER_NODE_ID:-} IROH_NODE_ID=${IROH_NODE_ID:-} BLIXARD=
 if [ -n "$CLUSTER_NODE_ID$IROH_NODE_ID" ]; then
-  if ! [[ $CLUSTER_NODE_ID =~ ^[0-9]{1,15}$ && $IROH_NODE_ID =~ ^[A-Za-z0-9+/]{43}=$ ]]; then
-    echo "CLUSTER_NODE_ID (a number) and IROH_NODE_ID (base64 of 32 bytes) go together" >&2
+  if ! [[ $CLUSTER_NODE_ID =~ ^[0-9]{1,15}$ && $IROH_NODE_ID =~ ^([A-Za-z0-9+/]{43}=|[0-9a-fA-F]{64})$ ]]; then
+    echo "CLUSTER_NODE_ID (a number) and IROH_NODE_ID (32 bytes in base64, or hex) go together" >&2
     exit 2
   fi
   BLIXARD=$(printf ',"cluster_node_id":%s,"iroh_node_id":"%s"' "$CLUSTER_NODE_ID" "$IROH_NODE_ID")

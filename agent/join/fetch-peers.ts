@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { extname } from "node:path";
 import { fileURLToPath } from "node:url";
+import { OMITTED_HEADER } from "../../shared/formats/peers-json.js";
 import { serdeSystemTime } from "../../shared/formats/system-time.js";
 import type { TrustedKeys } from "../../shared/signing/trust.js";
 import { send } from "../client/http.js";
@@ -31,6 +32,17 @@ export async function fetchPeers(
   location: string,
   options: FetchPeersOptions = {},
 ): Promise<DiscoveryPeer[]> {
+  return (await readLocation(location, options)).peers;
+}
+
+/** What one location gave, and what the registry said it left out of it. */
+interface LocationAnswer {
+  peers: DiscoveryPeer[];
+  /** Instances the registry left out of a Blixard file (its Muster-Omitted-Instances header). */
+  omitted: number;
+}
+
+async function readLocation(location: string, options: FetchPeersOptions): Promise<LocationAnswer> {
   const discoveredAt = serdeSystemTime((options.now ?? Date.now)());
   if (/^https?:\/\//i.test(location)) {
     const token = typeof options.token === "function" ? await options.token() : options.token;
@@ -51,22 +63,28 @@ export async function fetchPeers(
         (options.now ?? Date.now)(),
       );
     }
-    return parsePeerDocument(
+    const peers = parsePeerDocument(
       answer.text,
       kindOfType(answer.headers.get("content-type")),
       location,
       discoveredAt,
     );
+    return { peers, omitted: Number(answer.headers.get(OMITTED_HEADER)) || 0 };
   }
   const path = location.startsWith("file:") ? fileURLToPath(location) : location;
   const text = await readFile(path, "utf8");
-  return parsePeerDocument(text, kindOfExtension(path), location, discoveredAt);
+  return {
+    peers: parsePeerDocument(text, kindOfExtension(path), location, discoveredAt),
+    omitted: 0,
+  };
 }
 
 export interface LocationsResult {
   peers: DiscoveryPeer[];
   /** One line per location that failed. */
   errors: string[];
+  /** One line per location whose registry left instances out (not Blixard nodes). */
+  notes: string[];
 }
 
 /**
@@ -78,7 +96,7 @@ export async function fetchAllPeers(
   locations: readonly string[],
   options: FetchPeersOptions = {},
 ): Promise<LocationsResult> {
-  const settled = await Promise.allSettled(locations.map((l) => fetchPeers(l, options)));
+  const settled = await Promise.allSettled(locations.map((l) => readLocation(l, options)));
   // One forged answer spoils the merge: refuse the whole join rather than use the others.
   for (const result of settled) {
     if (result.status === "rejected" && result.reason instanceof UntrustedAnswerError) {
@@ -89,9 +107,19 @@ export async function fetchAllPeers(
   settled.forEach((result, i) => {
     if (result.status === "rejected") errors.push(`${locations[i]}: ${reason(result.reason)}`);
   });
+  const notes: string[] = [];
+  settled.forEach((result, i) => {
+    if (result.status === "fulfilled" && result.value.omitted > 0) {
+      notes.push(
+        `${redactedLocation(locations[i] as string)}: the registry left out ${result.value.omitted} instance(s) that are not Blixard nodes (no cluster_node_id or no valid iroh_node_id); its peers.txt lists every instance`,
+      );
+    }
+  });
   // flatMap, not push(...list): a list of more than ~125,000 peers overflows V8's arguments.
-  const peers: DiscoveryPeer[] = settled.flatMap((r) => (r.status === "fulfilled" ? r.value : []));
-  return { peers: dedupePeers(peers), errors };
+  const peers: DiscoveryPeer[] = settled.flatMap((r) =>
+    r.status === "fulfilled" ? r.value.peers : [],
+  );
+  return { peers: dedupePeers(peers), errors, notes };
 }
 
 function kindOfType(contentType: string | null): DocumentKind {
@@ -104,6 +132,11 @@ function kindOfType(contentType: string | null): DocumentKind {
 function kindOfExtension(path: string): DocumentKind {
   const ext = extname(path).toLowerCase();
   return ext === ".json" ? "json" : ext === ".txt" ? "text" : "unknown";
+}
+
+/** A presigned URL's query string is a credential: a note names the location without it. */
+function redactedLocation(location: string): string {
+  return location.replace(/\?.*$/, "?…");
 }
 
 function reason(err: unknown): string {

@@ -82,9 +82,9 @@ export function joinLayers(sources: JoinSources): Layer[] {
     layers.push({
       name: "registry",
       discover: async () => {
-        const { peers, errors } = await fetchAllPeers(locations, sources);
+        const { peers, errors, notes } = await fetchAllPeers(locations, sources);
         if (errors.length === locations.length) throw new Error(errors.join("; "));
-        return { peers, warnings: errors };
+        return { peers, warnings: [...errors, ...notes] };
       },
     });
   }

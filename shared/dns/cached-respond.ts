@@ -60,7 +60,11 @@ const NAMED_MAX = 4096;
 export class CachedResponder {
   readonly #named = new Map<string, Named | null>();
 
-  constructor(readonly cache: AnswerCache | undefined) {}
+  /**
+   * `cache` is asked on every query: local mode's DNS listens before the store is open, and
+   * whether answers may be kept is known only once it is (OpenedStore.inDataDir).
+   */
+  constructor(readonly cache: () => AnswerCache | undefined) {}
 
   respond(
     query: Buffer,
@@ -68,7 +72,7 @@ export class CachedResponder {
     options: ZoneOptions,
     transport: "udp" | "stream",
   ): WireAnswer | Promise<WireAnswer> {
-    const cache = this.cache;
+    const cache = this.cache();
     if (!cache || query.length < HEADER) return respond(query, source, options, transport);
     const raw = query.toString("latin1", 2);
     const named = this.#name(raw, query, options);

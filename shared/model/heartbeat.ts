@@ -1,6 +1,7 @@
 import * as z from "../validation/zod.js";
 import { registeredHostPort } from "./address.js";
 import { STATUSES } from "./instance.js";
+import { irohIdFromHex } from "./iroh-hex.js";
 import { checkIrohNodeIdOnce } from "./iroh-node-id.js";
 import { instanceId } from "./names.js";
 import { socketAddress } from "./socket-address.js";
@@ -33,15 +34,43 @@ const httpUrl = z.string().check(
 const shortText = z.string().check(z.minLength(1), z.maxLength(64));
 
 /**
- * Blixard's own check of the id it reads (shared/model/iroh-node-id.ts), made at the door, once
- * per distinct id: a node sends the same id with every heartbeat.
+ * Blixard's own check of the id it reads (shared/model/iroh-node-id.ts), made at the door once
+ * per distinct id (a node sends the same id with every heartbeat), after a hex id (how iroh
+ * prints one) has been turned into the base64 Blixard's files carry.
  */
-const irohNodeId = z.string().check(
-  z.superRefine((v, ctx) => {
-    const check = checkIrohNodeIdOnce(v);
-    if (!check.ok) ctx.addIssue({ code: "custom", message: check.reason });
-  }),
+const irohNodeId = z.pipe(
+  z.transform(irohIdFromHex),
+  z.string().check(
+    z.superRefine((v, ctx) => {
+      const check = checkIrohNodeIdOnce(v);
+      if (!check.ok) ctx.addIssue({ code: "custom", message: check.reason });
+    }),
+  ),
 );
+
+/**
+ * A Blixard node has both ids, and Blixard's files need both: one without the other is a
+ * mistake (a flag left out), answered with a 400 naming the missing one rather than a node
+ * silently left out of peers.json, registry.json and the bootstrap answer.
+ */
+function bothBlixardIds(
+  body: { iroh_node_id: string | null; cluster_node_id: number | null },
+  ctx: { addIssue: (issue: { code: "custom"; path: string[]; message: string }) => void },
+): void {
+  if (body.iroh_node_id !== null && body.cluster_node_id === null) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["cluster_node_id"],
+      message: "is required with iroh_node_id: a Blixard node sends both",
+    });
+  } else if (body.cluster_node_id !== null && body.iroh_node_id === null) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["iroh_node_id"],
+      message: "is required with cluster_node_id: a Blixard node sends both",
+    });
+  }
+}
 
 /**
  * Metadata keys are stored as given, `constructor` and `toString` included, except
@@ -65,28 +94,31 @@ function refuseProtoKey(value: unknown, payload: z.core.ParsePayload): unknown {
  * The body of `POST /v1/services/{service}/heartbeats`. Strict, so that a misspelt field is
  * answered with a 400 naming it instead of being dropped without a word.
  */
-export const heartbeatBody = z.strictObject({
-  id: instanceId,
-  address: registeredHostPort,
-  direct_addresses: z._default(z.array(socketAddress).check(z.maxLength(16)), []),
-  relay_url: z._default(z.nullable(httpUrl), null),
-  iroh_node_id: z._default(z.nullable(irohNodeId), null),
-  cluster_node_id: z._default(
-    z.nullable(z.int().check(z.gte(0), z.lte(Number.MAX_SAFE_INTEGER))),
-    null,
-  ),
-  tags: z._default(z.array(shortText).check(z.maxLength(32)), []),
-  metadata: z._default(
-    z
-      .pipe(z.transform(refuseProtoKey), z.record(shortText, z.string().check(z.maxLength(512))))
-      .check(z.refine((m) => Object.keys(m).length <= 32, { message: "at most 32 keys" })),
-    {},
-  ),
-  version: z._default(z.nullable(z.string().check(z.minLength(1), z.maxLength(64))), null),
-  weight: z._default(z.int().check(z.gte(1), z.lte(1000)), 1),
-  status: z._default(z.enum(STATUSES), "passing"),
-  ttl: z._default(z.int().check(z.gte(TTL_MIN), z.lte(TTL_MAX)), TTL_DEFAULT),
-});
+export const heartbeatBody = z
+  .strictObject({
+    id: instanceId,
+    address: registeredHostPort,
+    direct_addresses: z._default(z.array(socketAddress).check(z.maxLength(16)), []),
+    relay_url: z._default(z.nullable(httpUrl), null),
+    iroh_node_id: z._default(z.nullable(irohNodeId), null),
+    cluster_node_id: z._default(
+      z.nullable(z.int().check(z.gte(0), z.lte(Number.MAX_SAFE_INTEGER))),
+      null,
+    ),
+    tags: z._default(z.array(shortText).check(z.maxLength(32)), []),
+    metadata: z._default(
+      z
+        .pipe(z.transform(refuseProtoKey), z.record(shortText, z.string().check(z.maxLength(512))))
+        .check(z.refine((m) => Object.keys(m).length <= 32, { message: "at most 32 keys" })),
+      {},
+    ),
+    version: z._default(z.nullable(z.string().check(z.minLength(1), z.maxLength(64))), null),
+    weight: z._default(z.int().check(z.gte(1), z.lte(1000)), 1),
+    status: z._default(z.enum(STATUSES), "passing"),
+    ttl: z._default(z.int().check(z.gte(TTL_MIN), z.lte(TTL_MAX)), TTL_DEFAULT),
+  })
+  // Only once every field is valid: a bad cluster_node_id is one issue, not two.
+  .check(z.superRefine(bothBlixardIds, { when: (payload) => payload.issues.length === 0 }));
 
 export type HeartbeatBody = z.infer<typeof heartbeatBody>;
 

@@ -43,7 +43,12 @@ describe("an Iroh node id, checked once per process", () => {
     const id = key(2);
     const before = checkedIrohIds();
     const parse = () =>
-      heartbeatBody.safeParse({ id: "n", address: "10.0.0.1:1", iroh_node_id: id });
+      heartbeatBody.safeParse({
+        id: "n",
+        address: "10.0.0.1:1",
+        iroh_node_id: id,
+        cluster_node_id: 1,
+      });
     expect(parse().success).toBe(true);
     expect(checkedIrohIds()).toBe(before + 1);
     expect(parse().success).toBe(true);
@@ -52,6 +57,7 @@ describe("an Iroh node id, checked once per process", () => {
       id: "n",
       address: "10.0.0.1:1",
       iroh_node_id: notOnCurve,
+      cluster_node_id: 1,
     });
     expect(bad.success).toBe(false);
     expect(bad.error?.issues[0]?.path).toEqual(["iroh_node_id"]);

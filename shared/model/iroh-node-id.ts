@@ -13,7 +13,11 @@ const BASE64_32 = /^[A-Za-z0-9+/]{43}=$/;
 
 export function checkIrohNodeId(value: string): IrohKeyCheck {
   if (!BASE64_32.test(value)) {
-    return { ok: false, reason: "must be standard base64 (with padding) of 32 bytes" };
+    return {
+      ok: false,
+      reason:
+        "must be the 32-byte key in standard base64 (with padding), or in hex (64 characters)",
+    };
   }
   const key = new Uint8Array(Buffer.from(value, "base64"));
   // Only the canonical spelling: stray low bits in the last character are refused by strict

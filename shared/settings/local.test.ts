@@ -18,6 +18,7 @@ describe("readLocalSettings", () => {
         idleTimeoutMs: 60_000,
         maxPerClient: 1024,
       },
+      outliveParent: false,
     });
   });
 
@@ -96,6 +97,14 @@ describe("readLocalSettings", () => {
     expect(readLocalSettings({ MUSTER_METRICS_PUBLIC: "FALSE" }).metricsPublic).toBe(false);
     expect(() => readLocalSettings({ MUSTER_METRICS_PUBLIC: "yes" })).toThrow(
       /MUSTER_METRICS_PUBLIC: must be true or false/,
+    );
+  });
+
+  it("stops with the process that started it unless MUSTER_OUTLIVE_PARENT says otherwise", () => {
+    expect(readLocalSettings({ MUSTER_OUTLIVE_PARENT: "1" }).outliveParent).toBe(true);
+    expect(readLocalSettings({ MUSTER_OUTLIVE_PARENT: "false" }).outliveParent).toBe(false);
+    expect(() => readLocalSettings({ MUSTER_OUTLIVE_PARENT: "always" })).toThrow(
+      /MUSTER_OUTLIVE_PARENT: must be true or false/,
     );
   });
 

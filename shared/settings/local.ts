@@ -22,6 +22,7 @@ const schema = z.object({
   MUSTER_REQUEST_TIMEOUT_SECONDS: wholeNumber(1, 3600, 60),
   MUSTER_IDLE_TIMEOUT_SECONDS: wholeNumber(1, 3600, 60),
   MUSTER_MAX_CONNECTIONS_PER_CLIENT: wholeNumber(1, 1_000_000, 1024),
+  MUSTER_OUTLIVE_PARENT: flag,
 });
 
 export const LOCAL_VARIABLES = [...variablesOf(schema), Env.MUSTER_DEBUG];
@@ -41,6 +42,11 @@ export interface LocalSettings {
   dns: { host: string; port: number } | undefined;
   /** `GET /metrics` without a token. */
   metricsPublic: boolean;
+  /**
+   * Keep serving when the process that started muster exits (`nohup … &`); by default the
+   * server stops then, so that a wrapper killed by a supervisor does not leave it running.
+   */
+  outliveParent: boolean;
   /** What a client connection may take of the server (docs/hardening.md). */
   connections: ConnectionLimits;
 }
@@ -90,6 +96,7 @@ export function readLocalSettings(env: Environment): LocalSettings {
       idleTimeoutMs: d.MUSTER_IDLE_TIMEOUT_SECONDS * 1000,
       maxPerClient: d.MUSTER_MAX_CONNECTIONS_PER_CLIENT,
     },
+    outliveParent: d.MUSTER_OUTLIVE_PARENT,
   };
 }
 

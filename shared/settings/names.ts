@@ -48,6 +48,7 @@ export const VARIABLES = [
   "MUSTER_REQUEST_TIMEOUT_SECONDS",
   "MUSTER_IDLE_TIMEOUT_SECONDS",
   "MUSTER_MAX_CONNECTIONS_PER_CLIENT",
+  "MUSTER_OUTLIVE_PARENT",
   "MUSTER_DEBUG",
   // The admin CLIs: `npm run token`, `presign`, `keys` (admin-cli.ts).
   "MUSTER_REGISTRY",

@@ -103,6 +103,21 @@ describe("muster-agent join against the real registry", () => {
     expect(srv.stdout).toBe("192.168.1.11:7001\n192.168.1.12:7001\n");
   });
 
+  it("says how many instances it, or the registry, left out of Blixard's file", async () => {
+    await registry.heartbeat("mixed", { ...blixardNode(1), ttl: 600 });
+    await registry.heartbeat("mixed", { id: "web-1", address: "127.0.0.1:8080", ttl: 600 });
+    const fromJson = await join_([`${registry.url}/v1/services/mixed/peers.json`]);
+    expect(fromJson.code).toBe(0);
+    expect(JSON.parse(fromJson.stdout).map((p: { node_id: number }) => p.node_id)).toEqual([1]);
+    expect(fromJson.output).toContain(
+      `registry: ${registry.url}/v1/services/mixed/peers.json: the registry left out 1 instance(s) that are not Blixard nodes (no cluster_node_id or no valid iroh_node_id); its peers.txt lists every instance`,
+    );
+    // From peers.txt the agent finds both, and leaves the one Blixard cannot read out itself.
+    const fromTxt = await join_([`${registry.url}/v1/services/mixed/peers.txt`]);
+    expect(fromTxt.code).toBe(0);
+    expect(fromTxt.output).toMatch(/left out 2 of 2 peer\(s\) with no cluster node id/);
+  });
+
   it("layers: seeds win; an empty registry falls through; a failure leaves the file alone", async () => {
     const peersUrl = `${registry.url}/v1/services/blixard/peers.json`;
     const seeded = await join_(["--seed", "10.9.9.9:7001", peersUrl]);

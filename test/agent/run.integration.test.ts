@@ -5,6 +5,7 @@ import { createServer as createTcpServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { irohHexId, irohNodeId } from "../support/iroh-keys.js";
 import { startImdsDouble } from "./imds-double.js";
 import {
   type AgentProcess,
@@ -63,6 +64,7 @@ describe("muster-agent run, as a process against the real registry", () => {
       words(`
         --service web --id node-1 --address 10.0.0.1:8080 --token-file ${tokenFile} --tags api,v1
         --meta region=eu-west-1 --meta rack=r1 --weight 5 --cluster-node-id 1
+        --iroh-node-id ${irohHexId(1)}
         --instance-version 1.2.3
       `),
       { MUSTER_TOKEN: "" },
@@ -75,6 +77,8 @@ describe("muster-agent run, as a process against the real registry", () => {
       metadata: { region: "eu-west-1", rack: "r1" },
       weight: 5,
       cluster_node_id: 1,
+      // Given in hex, as iroh prints it; registered in the base64 Blixard's files carry.
+      iroh_node_id: irohNodeId(1),
       version: "1.2.3",
       status: "passing",
       source: "heartbeat",

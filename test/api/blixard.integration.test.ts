@@ -20,7 +20,28 @@ describe.each(engines())("Blixard's files and join URLs on $name", (engine) => {
     await r.heartbeat("bx", blixardNode(3));
     await r.heartbeat("bx", blixardNode(2));
     await r.heartbeat("bx", { id: "edge", address: "edge.internal:7001" });
-    await r.heartbeat("bx", { id: "half", address: "10.0.0.9:7001", cluster_node_id: 9 });
+    // A record with one id of the two, as an older muster accepted it (a heartbeat saying so
+    // is now refused): written through the store.
+    await r.store.heartbeat({
+      service: "bx",
+      id: "half",
+      fields: {
+        address: "10.0.0.9:7001",
+        direct_addresses: [],
+        relay_url: null,
+        iroh_node_id: null,
+        cluster_node_id: 9,
+        tags: [],
+        metadata: {},
+        version: null,
+        weight: 1,
+        status: "passing",
+      },
+      ttl: 3600,
+      owner: "older-muster",
+      source: "heartbeat",
+      nowMs: r.clock.ms,
+    });
     const mint = async (body: Record<string, unknown>) => {
       const res = await r.app.request("/v1/admin/presign", {
         method: "POST",
@@ -152,7 +173,8 @@ describe.each(engines())("Blixard's files and join URLs on $name", (engine) => {
     identity[0] = 1; // the curve's identity point: small order
     const refused: [Record<string, unknown>, string][] = [
       [{ iroh_node_id: "not base64 !!" }, "iroh_node_id"],
-      [{ iroh_node_id: key.toString("hex") }, "iroh_node_id"],
+      // Hex is taken (see below), but only of a key.
+      [{ iroh_node_id: "ff".repeat(32) }, "iroh_node_id"],
       [{ iroh_node_id: key.toString("base64url").replace(/=*$/, "") }, "iroh_node_id"],
       [{ iroh_node_id: key.subarray(0, 31).toString("base64") }, "iroh_node_id"],
       [{ iroh_node_id: Buffer.alloc(32, 0xff).toString("base64") }, "iroh_node_id"],
@@ -174,5 +196,49 @@ describe.each(engines())("Blixard's files and join URLs on $name", (engine) => {
       (await r.heartbeat("bx", blixardNode(1, { direct_addresses: ["[2001:db8::1]:7001"] })))
         .status,
     ).toBe(201);
+  });
+
+  it("takes an iroh id in hex (as iroh prints it) and keeps it in base64", async () => {
+    const r = await testRegistry(engine);
+    const res = await r.heartbeat("bx", blixardNode(4, { iroh_node_id: irohHexId(4) }));
+    expect(res.status).toBe(201);
+    const entry = await json(await r.get("/v1/services/bx/instances/node-4/registry.json"));
+    expect(entry.iroh_node_id).toBe(irohNodeId(4));
+    const upper = await r.heartbeat(
+      "bx",
+      blixardNode(5, { iroh_node_id: irohHexId(5).toUpperCase() }),
+    );
+    expect(upper.status).toBe(201);
+    const five = await json(await r.get("/v1/services/bx/instances/node-5/registry.json"));
+    expect(five.iroh_node_id).toBe(irohNodeId(5));
+  });
+
+  it("refuses one Blixard id without the other, naming the missing field", async () => {
+    const r = await testRegistry(engine);
+    const { cluster_node_id: _c, ...noCluster } = blixardNode(6);
+    const a = await r.heartbeat("bx", noCluster);
+    expect(a.status).toBe(400);
+    expect((await json(a)).error.issues).toEqual([
+      {
+        path: "cluster_node_id",
+        message: "is required with iroh_node_id: a Blixard node sends both",
+      },
+    ]);
+    const { iroh_node_id: _i, ...noIroh } = blixardNode(7);
+    const b = await r.heartbeat("bx", noIroh);
+    expect(b.status).toBe(400);
+    expect((await json(b)).error.issues).toEqual([
+      {
+        path: "iroh_node_id",
+        message: "is required with cluster_node_id: a Blixard node sends both",
+      },
+    ]);
+    const hexish = await r.heartbeat("bx", blixardNode(8, { iroh_node_id: "ab".repeat(31) }));
+    expect(hexish.status).toBe(400);
+    expect((await json(hexish)).error.issues[0]).toEqual({
+      path: "iroh_node_id",
+      message:
+        "must be the 32-byte key in standard base64 (with padding), or in hex (64 characters)",
+    });
   });
 });

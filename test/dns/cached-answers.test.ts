@@ -116,7 +116,8 @@ describe("DNS answers from the answer cache (local mode's)", () => {
 
   it("keys `_iroh._tcp` on the service it is mapped to: a write there changes the answer", async () => {
     const feed = new ChangeFeed();
-    const responder = new CachedResponder(new AnswerCache({ versions: feed }));
+    const cache = new AnswerCache({ versions: feed });
+    const responder = new CachedResponder(() => cache);
     const members: Instance[] = [instance({ service: "bx", id: "n-1", address: "10.0.0.1:7001" })];
     const source: DnsSource = {
       mayRead: () => true,

@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TrustedKeys } from "../../shared/signing/trust.js";
 import type { Engine } from "../engines/index.js";
+import { irohNodeId } from "../support/iroh-keys.js";
 import { TOKEN_A, TOKEN_B } from "../support/registry.js";
 import {
   authorization,
@@ -53,6 +54,7 @@ export function fuzzReads(engine: Engine, share = 1): void {
               id,
               address: `10.0.0.${i}:7001`,
               cluster_node_id: i,
+              iroh_node_id: irohNodeId(i + 1),
               tags: ["t", `t${i}`, "ünï"],
               status: (["passing", "warning", "critical"] as const)[i],
               ttl: 3600,

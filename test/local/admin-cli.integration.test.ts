@@ -6,7 +6,8 @@ import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { blixardBootstrapUrl } from "../support/blixard-shapes.js";
 import { irohHexId, irohNodeId } from "../support/iroh-keys.js";
-import { startLocal as start } from "../support/local-server.js";
+import { startLocal as start, stopLocal as stop } from "../support/local-server.js";
+import { selfSigned } from "../support/tls.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -35,7 +36,11 @@ function cli(
 describe("the admin CLIs against a running local registry", () => {
   let dataDir = "";
   let server: ChildProcess | undefined;
+  const dirs: string[] = [];
+  const servers: ChildProcess[] = [];
   afterAll(async () => {
+    for (const child of servers) if (child.exitCode === null) child.kill("SIGKILL");
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
     if (server && server.exitCode === null) {
       await new Promise((done) => {
         server?.once("exit", done);
@@ -135,5 +140,44 @@ describe("the admin CLIs against a running local registry", () => {
     for (const out of [made, listed, signed, revoked, again, bad]) {
       expect(out.stdout + out.stderr).not.toContain(admin);
     }
+  }, 60_000);
+
+  it("says why it could not reach the registry: a certificate (and how to trust it), refused, DNS", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "muster-cli-tls-"));
+    dirs.push(dir);
+    const { cert, key } = await selfSigned(dir);
+    const running = await start({
+      MUSTER_DATA_DIR: join(dir, "data"),
+      MUSTER_TOKENS: "",
+      MUSTER_TLS_CERT: cert,
+      MUSTER_TLS_KEY: key,
+    });
+    servers.push(running.child);
+    const env = { MUSTER_REGISTRY: running.url, MUSTER_DATA_DIR: join(dir, "data") };
+    const args = ["--service", "a", "--file", "peers.txt"];
+    const untrusted = await cli("presign", args, { ...env, NODE_EXTRA_CA_CERTS: "" });
+    expect(untrusted.code).toBe(1);
+    expect(untrusted.stderr.trim()).toBe(
+      `presign: cannot reach ${running.url}: the certificate of ${new URL(running.url).host} is not trusted here (self-signed certificate, DEPTH_ZERO_SELF_SIGNED_CERT): give Node the CA that signed it (for a self-signed certificate, the certificate itself) in PEM: NODE_EXTRA_CA_CERTS=/path/to/ca.pem, or NODE_OPTIONS=--use-system-ca if the system trusts it`,
+    );
+    // What the message says to do works.
+    const trusted = await cli("presign", args, { ...env, NODE_EXTRA_CA_CERTS: cert });
+    expect(trusted.code, trusted.stderr).toBe(0);
+    expect(trusted.stdout).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/v1\/services\/a\/peers\.txt\?/);
+
+    await stop(running);
+    const refused = await cli("presign", args, { ...env, NODE_EXTRA_CA_CERTS: cert });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      `presign: cannot reach ${running.url}: connection refused (ECONNREFUSED): nothing listens on ${new URL(running.url).host}; is the registry running, and is the URL right?`,
+    );
+    const unnamed = await cli("token", ["list"], {
+      ...env,
+      MUSTER_REGISTRY: "http://muster.invalid:8787",
+    });
+    expect(unnamed.code).toBe(1);
+    expect(unnamed.stderr).toMatch(
+      /^token: cannot reach http:\/\/muster\.invalid:8787: the name muster\.invalid does not resolve \((ENOTFOUND|EAI_AGAIN)\): check the URL, or the machine's DNS$/m,
+    );
   }, 60_000);
 });

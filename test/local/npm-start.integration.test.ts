@@ -68,7 +68,7 @@ describe("local mode (npm start)", () => {
     const dataDir = await tempDir();
     const first = await start({ MUSTER_DATA_DIR: dataDir, MUSTER_TOKENS: "" });
     const second = await run({ MUSTER_DATA_DIR: dataDir, MUSTER_TOKENS: "" });
-    expect(second.code).toBe(1);
+    expect(second.code).toBe(78);
     expect(second.output).toMatch(/is in use by another muster \(pid \d+\)/);
     // SIGKILL leaves the lock behind; the next start finds its holder gone and proceeds.
     await stop(first, "SIGKILL");
@@ -98,11 +98,11 @@ describe("local mode (npm start)", () => {
   it("refuses to start on bad configuration, naming the variable but not the secret", async () => {
     const dataDir = await tempDir();
     const { code, output } = await run({ MUSTER_DATA_DIR: dataDir, MUSTER_TOKENS: "short-secret" });
-    expect(code).toBe(1);
+    expect(code).toBe(78);
     expect(output).toContain("MUSTER_TOKENS");
     expect(output).not.toContain("short-secret");
     const bad = await run({ MUSTER_DATA_DIR: dataDir, MUSTER_TOKENS: "", PORT: "http" });
-    expect(bad.code).toBe(1);
+    expect(bad.code).toBe(78);
     expect(bad.output).toContain("PORT");
   });
 });

@@ -1,3 +1,4 @@
+import { createSocket } from "node:dgram";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, stat, truncate, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
@@ -5,19 +6,20 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runLocal, startLocal, stopLocal } from "../support/local-server.js";
+import { selfSigned } from "../support/tls.js";
 
 const TOKEN = "serve-test-token-0123456789";
 
 /** `muster serve` to its end, with the test token unless `env` says otherwise. */
-const run = (env: Record<string, string>, node?: string) =>
-  runLocal({ MUSTER_TOKENS: TOKEN, ...env }, node);
+const run = (env: Record<string, string>) => runLocal({ MUSTER_TOKENS: TOKEN, ...env });
 
 /**
  * The refusal is one line starting "muster: " (after any log lines of what the start did
  * first), with no stack trace, and the data folder is not left locked.
  */
 function expectOneLine(result: { code: number | null; output: string }, dataDir?: string) {
-  expect(result.code).toBe(1);
+  // A refusal's own status (EX_CONFIG), apart from a crash's 1: local/exit-status.ts.
+  expect(result.code).toBe(78);
   const logLine = /^\d{4}-\d\d-\d\dT\S+ (info|warn) /;
   const lines = result.output
     .trim()
@@ -158,9 +160,87 @@ describe("muster serve", () => {
     expect(line).not.toContain("mst_short");
   });
 
-  it("stops with one line on a Node older than 24", async () => {
-    // The system Node of the project's machines and CI is 20; npm scripts run 24.
-    const result = await run({}, "/usr/bin/node");
-    expect(expectOneLine(result)).toMatch(/needs Node\.js 24 or newer, this is v(1|2[0-3])\./);
+  it("claims its ports before it writes anything: a refused start leaves no data folder or token", async () => {
+    const parent = await tempDir();
+    const dataDir = join(parent, "new", "data");
+    const tcp: Server = createServer();
+    await new Promise<void>((resolve) => tcp.listen(0, "127.0.0.1", resolve));
+    const { port } = tcp.address() as { port: number };
+    const udp = createSocket("udp4");
+    await new Promise<void>((resolve) => udp.bind(0, "127.0.0.1", resolve));
+    const dnsPort = udp.address().port;
+    try {
+      let line = expectOneLine(
+        await run({ MUSTER_DATA_DIR: dataDir, MUSTER_TOKENS: "", PORT: String(port) }),
+      );
+      expect(line).toContain(`port ${port} on 127.0.0.1 is already in use`);
+      line = expectOneLine(
+        await run({
+          MUSTER_DATA_DIR: dataDir,
+          MUSTER_TOKENS: "",
+          MUSTER_DNS_PORT: String(dnsPort),
+        }),
+      );
+      expect(line).toBe(
+        `muster: DNS port ${dnsPort} on 127.0.0.1 is already in use (UDP): stop what holds it (on 5353, often avahi-daemon, the mDNS responder), or set MUSTER_DNS_PORT to a free port`,
+      );
+      expect(existsSync(join(parent, "new"))).toBe(false);
+
+      // A failure after the folder is made (a DynamoDB endpoint nothing answers on, here a
+      // port just closed): the folder goes again, with the token and keys made in it.
+      const closed: Server = createServer();
+      await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+      const closedPort = (closed.address() as { port: number }).port;
+      await new Promise((resolve) => closed.close(resolve));
+      const failed = await run({
+        MUSTER_DATA_DIR: dataDir,
+        MUSTER_TOKENS: "",
+        MUSTER_STORE: "dynamodb",
+        AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${closedPort}`,
+        AWS_MAX_ATTEMPTS: "1",
+      });
+      expect(failed.code, failed.output).not.toBe(0);
+      expect(failed.output).toMatch(/^muster: /m);
+      expect(existsSync(join(parent, "new"))).toBe(false);
+
+      // An existing folder stays, without the token this start made.
+      const existing = await tempDir();
+      expectOneLine(
+        await run({ MUSTER_DATA_DIR: existing, MUSTER_TOKENS: "", PORT: String(port) }),
+        existing,
+      );
+      expect(existsSync(existing)).toBe(true);
+      expect(existsSync(join(existing, "token"))).toBe(false);
+    } finally {
+      await new Promise((resolve) => tcp.close(resolve));
+      udp.close();
+    }
+  });
+
+  it("refuses TLS files it cannot use in one line naming them and what to do", async () => {
+    const dataDir = await tempDir();
+    const missing = join(dataDir, "nope.pem");
+    let line = expectOneLine(
+      await run({ MUSTER_DATA_DIR: dataDir, MUSTER_TLS_CERT: missing, MUSTER_TLS_KEY: missing }),
+    );
+    expect(line).toBe(
+      `muster: MUSTER_TLS_CERT: cannot read ${missing} (ENOENT): give the path of a PEM file (docs/dns.md#https-in-local-mode shows how to make them), or unset MUSTER_TLS_CERT and MUSTER_TLS_KEY for plain HTTP`,
+    );
+    const notPem = join(dataDir, "not.pem");
+    await writeFile(notPem, "hello\n");
+    line = expectOneLine(
+      await run({ MUSTER_DATA_DIR: dataDir, MUSTER_TLS_CERT: notPem, MUSTER_TLS_KEY: notPem }),
+    );
+    expect(line).toMatch(
+      /^muster: MUSTER_TLS_CERT \S+not\.pem and MUSTER_TLS_KEY \S+not\.pem are not a PEM certificate and its private key \(.+\): docs\/dns\.md#https-in-local-mode shows how to make them$/,
+    );
+    // A key that is not the certificate's.
+    const one = await selfSigned(await tempDir());
+    const two = await selfSigned(await tempDir());
+    line = expectOneLine(
+      await run({ MUSTER_DATA_DIR: dataDir, MUSTER_TLS_CERT: one.cert, MUSTER_TLS_KEY: two.key }),
+    );
+    expect(line).toContain("are not a PEM certificate and its private key (");
+    expect(line).toMatch(/key values mismatch/);
   });
 });

@@ -34,7 +34,7 @@ const DNS_MESSAGE = "application/dns-message";
 export function dohRoute(deps: DohDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const options: ZoneOptions = { ...deps.zone, now: deps.now };
-  const responder = new CachedResponder(deps.answers);
+  const responder = new CachedResponder(() => deps.answers);
 
   const principalOf = async (c: Context): Promise<Principal | undefined> => {
     const header = c.req.header("authorization");
