@@ -11,6 +11,7 @@ export const SOURCES = {
   ec2: "ec2",
   cloudMap: "cloudmap",
   cloudMapExport: "cloudmap-export",
+  kubernetes: "kubernetes",
 } as const;
 
 /** What the apply step did, per source (absent: the source is not configured). */
@@ -18,6 +19,7 @@ export interface Outcomes {
   ec2?: ImportOutcome;
   cloudMap?: ImportOutcome;
   cloudMapExport?: ExportOutcome;
+  kubernetes?: ImportOutcome;
   /** Heartbeat instances removed because EC2 says their instance is terminated. */
   removed: Set<Instance>;
 }
@@ -30,6 +32,7 @@ export interface PassReport {
   ec2?: ImportOutcome;
   cloudMap?: ImportOutcome;
   cloudMapExport?: ExportOutcome;
+  kubernetes?: ImportOutcome;
   /** Heartbeat instances removed because EC2 says their instance is terminated. */
   terminated: number;
 }
@@ -69,6 +72,7 @@ export async function recordPass(input: {
     state(SOURCES.ec2, outcomes.ec2),
     state(SOURCES.cloudMap, outcomes.cloudMap),
     state(SOURCES.cloudMapExport, outcomes.cloudMapExport),
+    state(SOURCES.kubernetes, outcomes.kubernetes),
   ];
   const written = await Promise.allSettled(states.map((s) => store.putReconcileState(s)));
   for (const w of written) {
@@ -84,6 +88,7 @@ export async function recordPass(input: {
     ec2: outcomes.ec2,
     cloudMap: outcomes.cloudMap,
     cloudMapExport: outcomes.cloudMapExport,
+    kubernetes: outcomes.kubernetes,
   };
   logPass(logger, report, previous);
   return report;
@@ -106,6 +111,7 @@ function logPass(
     ...(report.ec2?.skipped ?? []),
     ...(report.cloudMap?.skipped ?? []),
     ...(report.cloudMapExport?.skipped ?? []),
+    ...(report.kubernetes?.skipped ?? []),
   ];
   // A handful is enough to see what is wrong with the tags; the rest would flood the log.
   for (const line of skipped.slice(0, 10)) logger.info(`reconcile skipped ${line}`);

@@ -6,7 +6,7 @@ import type { ReconcilerSettings } from "../settings/reconciler.js";
 import type { ReconcilerStore } from "../store/store.js";
 import { applyScans } from "./pass-apply.js";
 import { type PassReport, recordPass } from "./pass-record.js";
-import { scanSources } from "./pass-scan.js";
+import { type KubernetesScanner, scanSources } from "./pass-scan.js";
 import { registrySnapshot } from "./registry.js";
 
 export interface PassDeps {
@@ -16,6 +16,8 @@ export interface PassDeps {
   ec2?: EC2Client;
   /** The Cloud Map client; import and export run when this is given and a namespace is set. */
   cloudMap?: ServiceDiscoveryClient;
+  /** One look at the EndpointSlices; the Kubernetes source runs when this is given and configured. */
+  kubernetes?: KubernetesScanner;
   now?: () => number;
   logger?: AppLogger;
 }
@@ -71,6 +73,7 @@ export async function runReconcilePass(
   ]);
   const ec2 = config.ec2.enabled ? deps.ec2 : undefined;
   const cloudMap = config.cloudMapNamespace ? deps.cloudMap : undefined;
+  const kubernetes = config.kubernetes ? deps.kubernetes : undefined;
 
   const previous = new Map((await store.reconcileStates()).map((s) => [s.name, s]));
   const registry = await registrySnapshot(store, startedAt, { concurrency, signal });
@@ -78,6 +81,7 @@ export async function runReconcilePass(
     config,
     ec2,
     cloudMap,
+    kubernetes,
     ec2PageSize: options.ec2PageSize,
     concurrency,
     signal,
@@ -90,6 +94,7 @@ export async function runReconcilePass(
     previous,
     ec2,
     cloudMap,
+    kubernetes: kubernetes !== undefined,
     nowMs: startedAt,
     leaseSeconds: leaseSeconds(config.intervalSeconds),
     concurrency,
