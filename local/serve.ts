@@ -19,6 +19,7 @@ import { consoleLogger as log } from "./console-logger.js";
 import { prepareDataDir } from "./data-dir.js";
 import { lockDataDir } from "./data-lock.js";
 import { startDnsServer } from "./dns-server.js";
+import { startKubeFollower } from "./kube-source.js";
 import { listen } from "./listen.js";
 import { openLocalStore } from "./local-store.js";
 import { LocalMetrics } from "./metrics.js";
@@ -94,8 +95,16 @@ export async function serve(env: Environment): Promise<void> {
     // One store for the app and the reconciler, signalling every write to the waiting reads.
     const changes = new ChangeFeed();
     const store = notifyingStore(metrics.instrument(local.store), changes);
-    const passes = reconciler({ settings: settings.reconciler, store, logger: log });
+    // The Kubernetes source is watched here, not listed by the passes (local/kube-source.ts).
+    const passes = reconciler({
+      settings: { ...settings.reconciler, kubernetes: undefined },
+      store,
+      logger: log,
+    });
     if (passes) release.unshift(() => passes.destroy());
+    const kubernetes = startKubeFollower(settings.reconciler, store, log, metrics);
+    if (kubernetes) release.unshift(() => void kubernetes.follower.stop());
+    const sources = [...(passes?.sources ?? []), ...(kubernetes?.sources ?? [])];
     const { app, scopedTokens } = registryApp({
       config,
       store,
@@ -105,7 +114,7 @@ export async function serve(env: Environment): Promise<void> {
       logger: log,
       signing,
       blockingReads: { maxWaitSeconds: LOCAL_MAX_WAIT_SECONDS, feed: changes },
-      configuredSources: passes?.sources,
+      configuredSources: sources,
       dnsZone,
       onEvent: metrics.onEvent,
       onRefusal: metrics.onRefusal,
@@ -147,8 +156,11 @@ export async function serve(env: Environment): Promise<void> {
       if (stopping) return;
       stopping = true;
       log.info(`${signal}: shutting down`);
-      // A pass in flight is aborted; its writes are given the drain time to finish.
-      await Promise.race([looping?.stop(), new Promise((r) => setTimeout(r, DRAIN_MS))]);
+      // A pass or sync in flight is aborted; its writes are given the drain time to finish.
+      await Promise.race([
+        Promise.all([looping?.stop(), kubernetes?.follower.stop()]),
+        new Promise((r) => setTimeout(r, DRAIN_MS)),
+      ]);
       await http.close(DRAIN_MS);
       // Closing commits what is queued; every acknowledged write was already synced.
       releaseAll();
