@@ -1,7 +1,6 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Context, ScheduledEvent } from "aws-lambda";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { type KubeApiServer, startKubeApiServer } from "../../scripts/engines/kube-apiserver.js";
 import { KubeForbiddenError } from "../../shared/kube/api-error.js";
@@ -13,10 +12,6 @@ import {
   type SliceWatcherOptions,
   watchEndpointSlices,
 } from "../../shared/sources/kubernetes/slice-watcher.js";
-import { createDynamoClient } from "../../shared/store/dynamodb/client.js";
-import { DynamoStore } from "../../shared/store/dynamodb/store.js";
-import { engine } from "../engines/index.js";
-import { freshTable } from "../support/table.js";
 import {
   type AdminApis,
   adminApis,
@@ -295,92 +290,5 @@ describe("the EndpointSlice watcher against kube-apiserver", () => {
       ]);
     }, WAIT);
     expect(w.snapshot().errors).toEqual([]);
-  });
-});
-
-describe("the reconciler on Lambda's path", () => {
-  afterEach(() => {
-    vi.unstubAllEnvs();
-    vi.restoreAllMocks();
-  });
-
-  it("functions/reconcile.ts lists the slices once per pass into DynamoDB, and holds an empty answer until confirmed", async () => {
-    const dynamo = engine("dynamodb-local");
-    const { tableName } = await freshTable(dynamo);
-    await createNamespace(apis, "lambda");
-    await createService(apis, "lambda", "batch");
-    await apis.discovery.createNamespacedEndpointSlice({
-      namespace: "lambda",
-      body: sliceBody(
-        "batch-1",
-        "batch",
-        ["10.6.0.1", "10.6.0.2", "10.6.0.3"].map((ip, n) =>
-          podEndpoint("lambda", `batch-${n}`, ip),
-        ),
-      ),
-    });
-    for (const [k, v] of Object.entries({
-      MUSTER_TABLE: tableName,
-      MUSTER_K8S_DISCOVERY: "true",
-      MUSTER_K8S_NAMESPACE: "lambda",
-      KUBECONFIG: await api.writeKubeconfig("reader"),
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-      POWERTOOLS_LOG_LEVEL: "SILENT",
-    }))
-      vi.stubEnv(k, v);
-    const out: string[] = [];
-    vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
-      out.push(String(chunk));
-      return true;
-    });
-    vi.resetModules();
-    const reconcile = await import("../../functions/reconcile.js");
-    const pass = () =>
-      reconcile.handler(
-        {} as ScheduledEvent,
-        { getRemainingTimeInMillis: () => 60_000 } as Context,
-      );
-    const store = new DynamoStore({
-      client: createDynamoClient({ endpoint: dynamo.endpoint, region: "us-east-1" }),
-      tableName,
-    });
-    const listed = async () =>
-      (await store.list("batch", Date.now())).map((i) => `${i.id} ${i.status} ${i.source}`);
-
-    expect(await pass()).toEqual({
-      ok: true,
-      durationMs: expect.any(Number),
-      sources: [{ name: "kubernetes", ok: true, instances: 3, error: null }],
-    });
-    expect(await listed()).toEqual([
-      "lambda.batch-0 passing kubernetes",
-      "lambda.batch-1 passing kubernetes",
-      "lambda.batch-2 passing kubernetes",
-    ]);
-    const emf = out
-      .flatMap((c) => c.split("\n"))
-      .filter((l) => l.includes('"_aws"'))
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
-    const metric = (name: string) => emf.find((m) => name in m && m.Source === "kubernetes");
-    expect(metric("SourceInstances")).toMatchObject({ SourceInstances: 3 });
-    expect(metric("SourceErrors")).toMatchObject({ SourceErrors: 0 });
-    expect(metric("SourceMissing")).toMatchObject({ SourceMissing: 0 });
-
-    // Every slice gone at once: held for two passes, believed on the third.
-    await apis.discovery.deleteNamespacedEndpointSlice({ namespace: "lambda", name: "batch-1" });
-    for (const held of [1, 2]) {
-      const result = await pass();
-      expect(result.ok).toBe(false);
-      expect(result.sources[0]?.error).toMatch(
-        new RegExp(
-          `^safety: found 0 instance\\(s\\) where the last accepted pass had 3 .*held ${held} of 2`,
-        ),
-      );
-      expect(await listed()).toHaveLength(3);
-    }
-    expect((await pass()).sources).toEqual([
-      { name: "kubernetes", ok: true, instances: 0, error: null },
-    ]);
-    expect(await listed()).toEqual([]);
   });
 });
