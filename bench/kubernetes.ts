@@ -6,8 +6,9 @@
  *   to the API server until the registry's blocking read (`?wait=`, answered the moment what it
  *   serves changes) answers. A real kube-apiserver (scripts/kube-apiserver.mjs build) and a real
  *   `muster serve` process, its reconcile interval an hour so that only the watch can bring it.
- * - The reconciler's Lambda bundle with the official client and without it (the two Kubernetes
- *   modules it imports replaced by stubs): size, and the cold import in fresh processes.
+ * - The reconciler's Lambda bundle as shipped (the official client inside, its module code run on
+ *   the first pass with the source) and without it (the two Kubernetes modules replaced by
+ *   stubs): size, and the cold import in fresh processes, the source off and on.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -156,15 +157,24 @@ async function reconcilerBundles(coldRuns: number) {
     const entry = join(ROOT, "functions", "reconcile.ts");
     const probe = join(dir, "probe.mjs");
     await writeFile(probe, PROBE);
+    // What the first pass with the source loads: the two modules, bundled alone the same way.
+    const clientEntry = join(dir, "client.ts");
+    const shared = join(ROOT, "shared", "sources", "kubernetes");
+    await writeFile(
+      clientEntry,
+      `export * from ${JSON.stringify(join(shared, "kube-config.ts"))};\n` +
+        `export * from ${JSON.stringify(join(shared, "slice-list.ts"))};\n`,
+    );
     const variants = [
-      { name: "with the Kubernetes client", plugins: [] as Plugin[] },
-      { name: "without it (stubbed)", plugins: [withoutKubernetes] },
+      { name: "as shipped (the client inside)", entry, plugins: [] as Plugin[] },
+      { name: "without the client (stubbed)", entry, plugins: [withoutKubernetes] },
+      { name: "the client alone (what the first pass loads)", entry: clientEntry, plugins: [] },
     ];
     const built: { name: string; file: string; bytes: number }[] = [];
     for (const [n, v] of variants.entries()) {
       const folder = join(dir, String(n));
       const file = join(folder, "index.js");
-      await build({ ...lambdaBuildOptions(entry, file), plugins: v.plugins });
+      await build({ ...lambdaBuildOptions(v.entry, file), plugins: v.plugins });
       built.push({ name: v.name, file, bytes: (await readFile(file)).length });
     }
     const env = {

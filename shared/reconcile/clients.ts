@@ -7,8 +7,6 @@ import {
   createCloudMapClient,
   createEc2Client,
 } from "../sources/aws-clients.js";
-import { sourceKubeConfig } from "../sources/kubernetes/kube-config.js";
-import { listEndpointSlicesOnce } from "../sources/kubernetes/slice-list.js";
 import { SOURCES } from "./pass-record.js";
 import type { KubernetesScanner } from "./pass-scan.js";
 
@@ -46,12 +44,21 @@ export function createReconcilerClients(
  * One list of the EndpointSlices per pass. The credentials are found on the first pass, not at
  * start: a missing kubeconfig is then the source's failure, reported in /v1/discovery/health
  * like an API server that does not answer, and found again on the next pass until it is there.
+ *
+ * The official client is imported here, on the first pass, not with the module: in the Lambda
+ * bundle esbuild keeps it inline but runs its module code (its own undici, which loads http2
+ * and worker_threads, and every generated model) only then, so a reconciler without the
+ * source never pays for it at a cold start (docs/lambda-bundle.md).
  */
 function kubernetesLister(
   settings: NonNullable<ReconcilerSettings["kubernetes"]>,
 ): KubernetesScanner {
   let kubeConfig: KubeConfig | undefined;
   return async (signal) => {
+    const [{ sourceKubeConfig }, { listEndpointSlicesOnce }] = await Promise.all([
+      import("../sources/kubernetes/kube-config.js"),
+      import("../sources/kubernetes/slice-list.js"),
+    ]);
     kubeConfig ??= sourceKubeConfig(settings);
     const listed = listEndpointSlicesOnce({
       kubeConfig,
