@@ -71,7 +71,7 @@ export function lambdaApi(
     // `?wait=`: refused unless MUSTER_MAX_WAIT_SECONDS allows a short wait (docs/watch.md).
     blockingReads: lambdaBlockingReads(config.lambdaMaxWaitSeconds),
     logger,
-    dnsZone: dns.zone,
+    dns,
     onEvent: hooks.onEvent,
   }).app;
 }
