@@ -1,7 +1,7 @@
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { AppLogger } from "../shared/logging.js";
 import { SOURCES } from "../shared/reconcile/pass-record.js";
-import { Env } from "../shared/settings/names.js";
+import { Env, type Environment } from "../shared/settings/names.js";
 import { ConfigError } from "../shared/settings/read.js";
 import type { ReconcilerSettings } from "../shared/settings/reconciler.js";
 import { sourceKubeConfig } from "../shared/sources/kubernetes/kube-config.js";
@@ -20,16 +20,17 @@ export function startKubeFollower(
   store: ReconcilerStore,
   logger: AppLogger,
   metrics: LocalMetrics,
+  env: Environment,
 ): { follower: KubeFollower; sources: string[] } | undefined {
   const kubernetes = settings.kubernetes;
   if (!kubernetes) return undefined;
   let kubeConfig: KubeConfig;
   try {
-    kubeConfig = sourceKubeConfig(kubernetes);
+    kubeConfig = sourceKubeConfig(kubernetes, { env });
   } catch (err) {
-    throw new ConfigError(
+    throw ConfigError.invalid([
       `${Env.MUSTER_K8S_DISCOVERY}: ${err instanceof Error ? err.message : String(err)}`,
-    );
+    ]);
   }
   const follower = followKubernetes({
     kubernetes,

@@ -102,7 +102,7 @@ export async function serve(env: Environment): Promise<void> {
       logger: log,
     });
     if (passes) release.unshift(() => passes.destroy());
-    const kubernetes = startKubeFollower(settings.reconciler, store, log, metrics);
+    const kubernetes = startKubeFollower(settings.reconciler, store, log, metrics, env);
     if (kubernetes) release.unshift(() => void kubernetes.follower.stop());
     const sources = [...(passes?.sources ?? []), ...(kubernetes?.sources ?? [])];
     const { app, scopedTokens } = registryApp({

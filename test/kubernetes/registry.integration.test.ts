@@ -11,7 +11,7 @@ import type { Instance } from "../../shared/model/instance.js";
 import { loadKubeConfig } from "../../shared/sources/kubernetes/kube-config.js";
 import { listEndpointSlicesOnce } from "../../shared/sources/kubernetes/slice-list.js";
 import { engine } from "../engines/index.js";
-import { type LocalServer, startLocal, stopLocal } from "../support/local-server.js";
+import { type LocalServer, runLocal, startLocal, stopLocal } from "../support/local-server.js";
 import { freshStorage } from "../support/stores.js";
 import {
   type AdminApis,
@@ -241,6 +241,17 @@ describe("muster serve with the Kubernetes source, as examples/k8s/muster-serve.
     expect(clusterWide.message).toMatch(
       /^Kubernetes RBAC forbids list on endpointslices\.discovery\.k8s\.io in every namespace \(cluster scope\)/,
     );
+  });
+
+  it("will not start without any Kubernetes credentials, saying where it looked", async () => {
+    const { code, output } = await runLocal(
+      serveEnv("/nonexistent/kubeconfig", join(dir, "no-credentials")),
+    );
+    expect(code).toBe(1);
+    expect(output).toContain(
+      "muster: invalid configuration: MUSTER_K8S_DISCOVERY: KUBECONFIG names /nonexistent/kubeconfig, and none of those files exists",
+    );
+    expect(output).not.toContain("listening on");
   });
 
   it("keeps what it had and names the verb and resource when RBAC forbids the list", async () => {
