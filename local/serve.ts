@@ -8,6 +8,7 @@ import { reconciler, scheduleReconciler } from "../shared/compose/reconciler.js"
 import { registryApp } from "../shared/compose/registry-app.js";
 import { LOCAL_MAX_WAIT_SECONDS } from "../shared/http/blocking.js";
 import { EDGE_CACHE_SECONDS } from "../shared/http/cacheable.js";
+import { SOURCES } from "../shared/reconcile/pass-record.js";
 import type { Scheduled } from "../shared/reconcile/scheduler.js";
 import { readLocalModeSettings } from "../shared/settings/local.js";
 import type { Environment } from "../shared/settings/names.js";
@@ -19,7 +20,6 @@ import { consoleLogger as log } from "./console-logger.js";
 import { prepareDataDir } from "./data-dir.js";
 import { lockDataDir } from "./data-lock.js";
 import { startDnsServer } from "./dns-server.js";
-import { startKubeFollower } from "./kube-source.js";
 import { listen } from "./listen.js";
 import { openLocalStore } from "./local-store.js";
 import { LocalMetrics } from "./metrics.js";
@@ -95,14 +95,25 @@ export async function serve(env: Environment): Promise<void> {
     // One store for the app and the reconciler, signalling every write to the waiting reads.
     const changes = new ChangeFeed();
     const store = notifyingStore(metrics.instrument(local.store), changes);
-    // The Kubernetes source is watched here, not listed by the passes (local/kube-source.ts).
+    // The Kubernetes source is watched here, not listed by the passes (local/kube-source.ts),
+    // and its client loaded only when it is configured.
+    const watched = settings.reconciler.kubernetes !== undefined;
     const passes = reconciler({
       settings: { ...settings.reconciler, kubernetes: undefined },
       store,
       logger: log,
+      followed: watched ? [SOURCES.kubernetes] : [],
     });
     if (passes) release.unshift(() => passes.destroy());
-    const kubernetes = startKubeFollower(settings.reconciler, store, log, metrics, env);
+    const kubernetes = watched
+      ? (await import("./kube-source.js")).startKubeFollower(
+          settings.reconciler,
+          store,
+          log,
+          metrics,
+          env,
+        )
+      : undefined;
     if (kubernetes) release.unshift(() => void kubernetes.follower.stop());
     const sources = [...(passes?.sources ?? []), ...(kubernetes?.sources ?? [])];
     const { app, scopedTokens } = registryApp({

@@ -50,6 +50,8 @@ export async function recordPass(input: {
   now: () => number;
   intervalSeconds: number;
   logger: AppLogger;
+  /** Sources another part of the process keeps (PassDeps.followed): their state is theirs. */
+  followed?: readonly string[];
 }): Promise<PassReport> {
   const { store, outcomes, previous, startedAt, logger } = input;
   const nextRun = startedAt + input.intervalSeconds * 1000;
@@ -68,12 +70,15 @@ export async function recordPass(input: {
       held_passes: outcome.heldPasses,
     };
   };
+  const followed = new Set(input.followed ?? []);
+  // A source this pass did not run is written as off only when it has a state already (it was
+  // on, and is now turned off); one never configured is left out of the health report.
   const states = [
     state(SOURCES.ec2, outcomes.ec2),
     state(SOURCES.cloudMap, outcomes.cloudMap),
     state(SOURCES.cloudMapExport, outcomes.cloudMapExport),
     state(SOURCES.kubernetes, outcomes.kubernetes),
-  ];
+  ].filter((s) => !followed.has(s.name) && (s.enabled || previous.has(s.name)));
   const written = await Promise.allSettled(states.map((s) => store.putReconcileState(s)));
   for (const w of written) {
     if (w.status === "rejected")

@@ -18,6 +18,11 @@ export interface PassDeps {
   cloudMap?: ServiceDiscoveryClient;
   /** One look at the EndpointSlices; the Kubernetes source runs when this is given and configured. */
   kubernetes?: KubernetesScanner;
+  /**
+   * Sources that another part of this process keeps in line and records (local mode watches
+   * Kubernetes, local/kube-follower.ts): the pass neither asks them nor writes their state.
+   */
+  followed?: readonly string[];
   now?: () => number;
   logger?: AppLogger;
 }
@@ -108,6 +113,7 @@ export async function runReconcilePass(
     startedAt,
     now,
     intervalSeconds: config.intervalSeconds,
+    followed: deps.followed,
     logger,
   });
 }

@@ -373,8 +373,14 @@ describe("the local-mode follower", () => {
     }, FOLLOWS);
     expect(await count()).toBe(3);
     // Believed on the third timed sync (a second apart here), not on the change itself.
-    await vi.waitFor(async () => expect(await count()).toBe(0), { timeout: 20_000, interval: 100 });
-    const state = (await store.reconcileStates()).find((s) => s.name === "kubernetes");
-    expect(state).toMatchObject({ ok: true, error: null, instances: 0, held_passes: 0 });
+    await vi.waitFor(
+      async () => {
+        expect(await count()).toBe(0);
+        // The state is recorded after the removals.
+        const state = (await store.reconcileStates()).find((s) => s.name === "kubernetes");
+        expect(state).toMatchObject({ ok: true, error: null, instances: 0, held_passes: 0 });
+      },
+      { timeout: 20_000, interval: 100 },
+    );
   });
 });
