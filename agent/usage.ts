@@ -24,7 +24,7 @@ Usage:
   muster-agent run  --registry <url> --service <name> --id <id> --address <host:port> [options]
   muster-agent join <url|file>... [--out <file>] [options]
   muster-agent watch --registry <url> --service <name> --format <${WATCH_NAMES}>
-                     (--out <file> | --out-dir <dir>) [options]
+                     (--out <file> | --out-dir <dir> | --configmap <ns/name>) [options]
   muster-agent bootstrap --registry <url> --service <name> [--listen <host:port>] [options]
   muster-agent help [run|join|watch|bootstrap]
 
@@ -153,9 +153,15 @@ or polls with If-None-Match where the registry does not hold reads. Files are re
 atomically, and only when their content changes: a renewal changes nothing. While the
 registry is unreachable it backs off (up to 30 s) and the last good files stay.
 
+With --configmap the files are keys of a Kubernetes ConfigMap instead (--format stellar:
+peers.json, peers.txt and peer_count, as the Stellar operator's stellar-peers), created or
+replaced with its resource version, and only when a key changes. Credentials: the Pod's
+service account, else KUBECONFIG, else ~/.kube/config (a token or a client certificate).
+RBAC: get, create and update on configmaps in its namespace.
+
 Usage:
   muster-agent watch --registry <url> --service <name> --format <${WATCH_NAMES}>
-                     (--out <file> | --out-dir <dir>) [options]
+                     (--out <file> | --out-dir <dir> | --configmap <namespace/name>) [options]
 
 Formats:
 ${[...WATCHABLE.values()].map((f) => optionLines(f.watch.as, f.watch.help)).join("\n")}
@@ -163,9 +169,11 @@ ${[...WATCHABLE.values()].map((f) => optionLines(f.watch.as, f.watch.help)).join
 Options:
   --registry <url>          registry base URL (default $MUSTER_REGISTRY)
   --service <name>          service name
+  --configmap <ns/name>     the ConfigMap to keep the files in (a name alone: the Pod's own
+                            namespace)
   --tag <t>                 only instances carrying the tag; repeatable or comma-separated
   --on-change <command>     /bin/sh -c command run once after each write that changed a file
-                            (the first one too), after --debounce of quiet
+                            or the ConfigMap (the first one too), after --debounce of quiet
   --check-http <url>        run --on-change only while this answers 2xx; a held run goes
                             ahead once it does
   --debounce <seconds>      quiet time before --on-change runs (default 1)
@@ -174,5 +182,6 @@ Options:
   --token-file <file>       bearer token, re-read at every request (default $MUSTER_TOKEN)
   --timeout <seconds>       per request, on top of the wait (default ${TIMEOUT_DEFAULT_SECONDS})
 
-Exit status: 0 after SIGTERM or SIGINT, 2 bad usage.
+Exit status: 0 after SIGTERM or SIGINT, 1 no Kubernetes credentials for --configmap,
+2 bad usage.
 `;

@@ -26,7 +26,7 @@ const store = new DynamoStore({
 const passes = reconciler({ settings, store, logger });
 if (!passes) {
   logger.warn(
-    `no source configured (${Env.MUSTER_EC2_DISCOVERY}, ${Env.MUSTER_CLOUDMAP_NAMESPACE}): nothing to do`,
+    `no source configured (${Env.MUSTER_EC2_DISCOVERY}, ${Env.MUSTER_CLOUDMAP_NAMESPACE}, ${Env.MUSTER_K8S_DISCOVERY}): nothing to do`,
   );
 }
 

@@ -245,6 +245,11 @@ export class MusterStack extends Stack {
     if (namespace) {
       new CfnOutput(this, "CloudMapNamespaceId", { value: namespace.namespaceId });
     }
+    new CfnOutput(this, "ReconcilerRoleArn", {
+      description:
+        "The reconciler's role: the principal of an EKS access entry for the Kubernetes source",
+      value: this.reconciler.fn.role.roleArn,
+    });
   }
 }
 

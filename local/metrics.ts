@@ -7,7 +7,7 @@ import { bearer } from "../shared/http/auth.js";
 import type { AppEnv } from "../shared/http/env.js";
 import { ApiError } from "../shared/http/errors.js";
 import { TokenBuckets } from "../shared/http/rate-limit.js";
-import { passMetrics } from "../shared/reconcile/metrics.js";
+import { type MetricSource, passMetrics } from "../shared/reconcile/metrics.js";
 import type { PassReport } from "../shared/reconcile/pass-record.js";
 import type { ReconcilerSettings } from "../shared/settings/reconciler.js";
 import type { DamagedRecord } from "../shared/store/decode-record.js";
@@ -148,9 +148,14 @@ export class LocalMetrics {
   countPass(config: ReconcilerSettings, report: PassReport | undefined): void {
     for (const m of passMetrics(config, report, 0)) {
       if (m.name !== "SourceErrors" || !m.source) continue;
-      this.passes.inc({ source: m.source });
-      if (m.value > 0) this.passErrors.inc({ source: m.source }, m.value);
+      this.countSourcePass(m.source, m.value > 0);
     }
+  }
+
+  /** One pass (or, for a watched source, one sync) of a source, failed or held back or not. */
+  countSourcePass(source: MetricSource, failed: boolean): void {
+    this.passes.inc({ source });
+    if (failed) this.passErrors.inc({ source });
   }
 
   /**

@@ -9,6 +9,7 @@ import { registryApp } from "../shared/compose/registry-app.js";
 import { AnswerCache } from "../shared/http/answer-cache.js";
 import { LOCAL_MAX_WAIT_SECONDS } from "../shared/http/blocking.js";
 import { EDGE_CACHE_SECONDS } from "../shared/http/cacheable.js";
+import { SOURCES } from "../shared/reconcile/pass-record.js";
 import type { Scheduled } from "../shared/reconcile/scheduler.js";
 import { readLocalModeSettings } from "../shared/settings/local.js";
 import { Env, type Environment } from "../shared/settings/names.js";
@@ -162,14 +163,33 @@ export async function serve(env: Environment): Promise<void> {
     // Renderings are kept only when this process hears every write, i.e. the registry is in
     // the data folder it holds the lock on.
     if (local.inDataDir) answers = new AnswerCache({ versions: changes });
-    // Imported only when a source is configured: the AWS SDK's EC2 and Cloud Map clients it
-    // brings cost some 60 MB of memory in a registry that never reconciles.
-    const composed = hasSource(settings.reconciler)
+    metrics.countWaiting(() => changes.waiting());
+    // The Kubernetes source is watched here, not listed by the passes (local/kube-source.ts).
+    const watched = settings.reconciler.kubernetes !== undefined;
+    const passSettings = { ...settings.reconciler, kubernetes: undefined };
+    // Each imported only when configured: the AWS SDK's EC2 and Cloud Map clients cost some
+    // 60 MB of memory in a registry that never reconciles, the Kubernetes client more.
+    const composed = hasSource(passSettings)
       ? await import("../shared/compose/reconciler.js")
       : undefined;
-    metrics.countWaiting(() => changes.waiting());
-    const passes = composed?.reconciler({ settings: settings.reconciler, store, logger: log });
+    const passes = composed?.reconciler({
+      settings: passSettings,
+      store,
+      logger: log,
+      followed: watched ? [SOURCES.kubernetes] : [],
+    });
     if (passes) release.push(() => passes.destroy());
+    const kubernetes = watched
+      ? (await import("./kube-source.js")).startKubeFollower(
+          settings.reconciler,
+          store,
+          log,
+          metrics,
+          env,
+        )
+      : undefined;
+    if (kubernetes) release.push(() => kubernetes.follower.stop());
+    const sources = [...(passes?.sources ?? []), ...(kubernetes?.sources ?? [])];
     const { app, scopedTokens } = registryApp({
       config,
       store,
@@ -180,7 +200,7 @@ export async function serve(env: Environment): Promise<void> {
       signing,
       blockingReads: { maxWaitSeconds: LOCAL_MAX_WAIT_SECONDS, feed: changes },
       answers,
-      configuredSources: passes?.sources,
+      configuredSources: sources,
       dns: dnsSettings,
       onEvent: metrics.onEvent,
       onRefusal: metrics.onRefusal,
@@ -210,8 +230,11 @@ export async function serve(env: Environment): Promise<void> {
       if (stopping) return;
       stopping = true;
       log.info(`${why}: shutting down`);
-      // A pass in flight is aborted; its writes are given the drain time to finish.
-      await Promise.race([looping?.stop(), new Promise((r) => setTimeout(r, DRAIN_MS))]);
+      // A pass or sync in flight is aborted; its writes are given the drain time to finish.
+      await Promise.race([
+        Promise.all([looping?.stop(), kubernetes?.follower.stop()]),
+        new Promise((r) => setTimeout(r, DRAIN_MS)),
+      ]);
       await http.close(DRAIN_MS);
       // Closing commits what is queued; every acknowledged write was already synced.
       await releaseAll();

@@ -1,8 +1,12 @@
 import { formatPath, WATCHABLE } from "../../shared/formats/registry.js";
 import { httpCheck } from "../checks/http.js";
 import { commaList, parseCommandLine, readTarget, secondsFlag, TARGET_OPTIONS } from "../flags.js";
+import { parseConfigMapRef } from "../kube/configmap-writer.js";
+import { findKubeTarget } from "../kube/kubeconfig.js";
 import { type Logger, stderrLogger } from "../log.js";
 import { UsageError, WATCH_USAGE } from "../usage.js";
+import { configMapWriter } from "./configmap.js";
+import { filesOf, writeChanged } from "./files.js";
 import { watchLoop } from "./loop.js";
 import { ChangeHook } from "./on-change.js";
 
@@ -11,6 +15,7 @@ const OPTIONS = {
   format: { type: "string" },
   out: { type: "string" },
   "out-dir": { type: "string" },
+  configmap: { type: "string" },
   "on-change": { type: "string" },
   "check-http": { type: "string" },
   tag: { type: "string", multiple: true },
@@ -38,13 +43,16 @@ export async function watchCommand(
     throw new UsageError(`--format is one of ${[...WATCHABLE.keys()].sort().join(", ")}`);
   const out = flags.out;
   const outDir = flags["out-dir"];
-  if ((out === undefined) === (outDir === undefined)) {
-    throw new UsageError("give --out FILE or --out-dir DIR (one of them)");
+  const configMap = flags.configmap;
+  if ([out, outDir, configMap].filter((t) => t !== undefined).length !== 1) {
+    throw new UsageError(
+      "give --out FILE, --out-dir DIR or --configmap NAMESPACE/NAME (one of them)",
+    );
   }
   const files = format.watch.files.length;
-  if (files > 1 && outDir === undefined) {
+  if (files > 1 && out !== undefined) {
     throw new UsageError(
-      `--format ${format.watch.as} writes ${COUNTS[files] ?? files} files: give --out-dir DIR`,
+      `--format ${format.watch.as} writes ${COUNTS[files] ?? files} files: give --out-dir DIR or --configmap NAMESPACE/NAME`,
     );
   }
   const checkUrl = flags["check-http"];
@@ -61,6 +69,24 @@ export async function watchCommand(
   const base = new URL(registry);
   const prefix = `${base.origin}${base.pathname.replace(/\/+$/, "")}`;
   const url = `${prefix}${formatPath(format, service)}${qs ? `?${qs}` : ""}`;
+
+  // The ConfigMap's credentials are found before anything runs: none at all is a start-up error.
+  let write: (body: string) => Promise<string[]>;
+  let kept = "files left as they are";
+  if (configMap !== undefined) {
+    const kube = findKubeTarget({ env });
+    let ref: ReturnType<typeof parseConfigMapRef>;
+    try {
+      ref = parseConfigMapRef(configMap, kube.namespace);
+    } catch (err) {
+      throw new UsageError(`--configmap: ${(err as Error).message}`);
+    }
+    write = configMapWriter(format.watch, kube, ref);
+    kept = `configmap ${ref.namespace}/${ref.name} left as it is`;
+  } else {
+    const watch = format.watch;
+    write = (body) => writeChanged(filesOf(watch, body, { out, outDir }));
+  }
 
   const stop = new AbortController();
   const onSignal = () => stop.abort();
@@ -82,8 +108,8 @@ export async function watchCommand(
   try {
     await watchLoop({
       url,
-      watch: format.watch,
-      target: { out, outDir },
+      write,
+      kept,
       token,
       waitSeconds: Math.round(waitMs / 1000),
       intervalMs,

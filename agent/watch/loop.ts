@@ -1,37 +1,45 @@
-import type { WatchFiles } from "../../shared/formats/format.js";
 import { Backoff } from "../client/backoff.js";
 import { RegistryError, send } from "../client/http.js";
 import type { TokenSource } from "../client/registry-client.js";
 import type { Logger } from "../log.js";
 import { delay } from "../sleep.js";
-import { filesOf, writeChanged } from "./files.js";
 
 export interface WatchLoopOptions {
   /** Full URL of the read, filters included, no `wait`. */
   url: string;
-  watch: WatchFiles;
-  target: { out?: string; outDir?: string };
+  /**
+   * Puts one answer where it goes (files, a ConfigMap), only what changed; returns what it
+   * changed (empty: nothing), for the log and `onWrite`.
+   */
+  write: (body: string) => Promise<string[]>;
+  /** What is kept while the registry or the write fails: "files left as they are". */
+  kept: string;
   token?: TokenSource;
   /** Seconds a blocking read is held; 0 polls. */
   waitSeconds: number;
   /** Between polls when the registry does not hold reads. */
   intervalMs: number;
   timeoutMs: number;
-  /** After each answer that changed a file on disk. */
-  onWrite: (paths: string[]) => void;
+  /** After each answer that changed something. */
+  onWrite: (written: string[]) => void;
   log: Logger;
   signal: AbortSignal;
 }
 
 /**
- * Keeps the files current until the signal: a blocking read (`?wait=`) with the last ETag,
- * or, where the registry refuses those, a conditional GET every interval. A failure of any
- * kind backs off up to 30 s and leaves the files as they were.
+ * Keeps the files (or the ConfigMap) current until the signal: a blocking read (`?wait=`) with
+ * the last ETag, or, where the registry refuses those, a conditional GET every interval. A
+ * failure of any kind (the registry's, or the write's) backs off up to 30 s and leaves what was
+ * written as it was; an answer whose write failed is fetched and written again.
  */
+/** A write that failed after the registry answered: the same backoff, its own messages. */
+class WriteFailed extends Error {}
+
 export async function watchLoop(o: WatchLoopOptions): Promise<void> {
   let etag: string | undefined;
   let blocking = o.waitSeconds > 0;
-  let down = false;
+  /** What failed last, until an answer is read and written again. */
+  let down: "registry" | "write" | undefined;
   const backoff = new Backoff({ initialMs: 1000, maxMs: 30_000 });
   while (!o.signal.aborted) {
     const waiting = blocking && etag !== undefined;
@@ -48,17 +56,19 @@ export async function watchLoop(o: WatchLoopOptions): Promise<void> {
         timeoutMs: o.timeoutMs + (waiting ? o.waitSeconds * 1000 : 0),
         signal: o.signal,
       });
-      if (down) o.log.info("registry reachable again");
-      down = false;
-      backoff.reset();
+      if (down === "registry") o.log.info("registry reachable again");
       if (answer.status === 200) {
-        const written = await writeChanged(filesOf(o.watch, answer.text, o.target));
+        const written = await o.write(answer.text).catch((err: unknown) => {
+          throw new WriteFailed(err instanceof Error ? err.message : String(err));
+        });
         etag = answer.headers.get("etag") ?? undefined;
         if (written.length > 0) {
           o.log.info(`wrote ${written.join(", ")}`);
           o.onWrite(written);
         }
       }
+      down = undefined;
+      backoff.reset();
       if (!blocking) await delay(o.intervalMs, o.signal);
     } catch (err) {
       if (o.signal.aborted) break;
@@ -67,14 +77,16 @@ export async function watchLoop(o: WatchLoopOptions): Promise<void> {
         blocking = false;
         continue;
       }
+      const failed = err instanceof WriteFailed ? "write" : "registry";
       const waitMs = backoff.next();
-      if (!down || backoff.attempts === 1) {
+      // Once per outage, and again when what fails changes.
+      if (down !== failed) {
         o.log.warn(
-          `${err instanceof Error ? err.message : String(err)}; files left as they are, ` +
+          `${err instanceof Error ? err.message : String(err)}; ${o.kept}, ` +
             `retrying in ${Math.round(waitMs / 100) / 10}s`,
         );
       }
-      down = true;
+      down = failed;
       await delay(waitMs, o.signal);
     }
   }

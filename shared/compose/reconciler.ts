@@ -10,6 +10,8 @@ export interface ReconcilerParts {
   settings: ReconcilerSettings;
   store: ReconcilerStore;
   logger: AppLogger;
+  /** Sources this process keeps another way (PassDeps.followed): local mode's Kubernetes watch. */
+  followed?: readonly string[];
 }
 
 /** The reconciler of one process, its sources' clients made. */
@@ -30,14 +32,14 @@ export interface Reconciler {
  * given store. Undefined when no source is configured: there is nothing to run.
  */
 export function reconciler(parts: ReconcilerParts): Reconciler | undefined {
-  const { settings, store, logger } = parts;
+  const { settings, store, logger, followed } = parts;
   if (!hasSource(settings)) return undefined;
   const clients = createReconcilerClients(settings);
   return {
     settings,
     sources: configuredSources(settings),
     pass: (options = {}) =>
-      runReconcilePass({ store, config: settings, ...clients, logger }, options),
+      runReconcilePass({ store, config: settings, ...clients, logger, followed }, options),
     destroy: () => clients.destroy(),
   };
 }

@@ -54,6 +54,17 @@ describe("Stellar's peer files", () => {
     ]);
   });
 
+  it("takes a Pod's namespace, as the Kubernetes source records it, when no namespace is said", () => {
+    const peers = toStellarPeers([
+      node("stellar.core-0", { source: "kubernetes", metadata: { k8s_namespace: "stellar" } }),
+      node("b", { metadata: { namespace: "mine", k8s_namespace: "stellar" } }),
+    ]);
+    expect(peers.map((p) => [p.name, p.namespace])).toEqual([
+      ["stellar.core-0", "stellar"],
+      ["b", "mine"],
+    ]);
+  });
+
   it("writes an empty set as the operator does", () => {
     expect(stellarFiles([])).toEqual({ "peers.json": "[]", "peers.txt": "", peer_count: "0" });
   });

@@ -12,6 +12,8 @@ import { JSON_TYPE, type ServiceFormat, TEXT_TYPE } from "./format.js";
 /** Metadata keys read from an instance, and what is assumed without them. */
 export const STELLAR_METADATA = {
   namespace: "namespace",
+  /** The Pod's namespace, as the Kubernetes source records it: used when `namespace` is absent. */
+  kubernetesNamespace: "k8s_namespace",
   nodeType: "node_type",
   suspended: "suspended",
 } as const;
@@ -52,7 +54,10 @@ export function toStellarPeers(instances: readonly Instance[]): StellarPeer[] {
     peers.push({
       ip: hp.host,
       name: i.id,
-      namespace: i.metadata[STELLAR_METADATA.namespace] ?? DEFAULT_NAMESPACE,
+      namespace:
+        i.metadata[STELLAR_METADATA.namespace] ??
+        i.metadata[STELLAR_METADATA.kubernetesNamespace] ??
+        DEFAULT_NAMESPACE,
       // The operator's Display of NodeType::Validator.
       nodeType: DEFAULT_NODE_TYPE,
       // `ip:port` as the operator formats it; an IPv6 address is bracketed, which the

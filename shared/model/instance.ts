@@ -5,7 +5,7 @@
 export const STATUSES = ["passing", "warning", "critical"] as const;
 export type Status = (typeof STATUSES)[number];
 
-export const SOURCES = ["heartbeat", "ec2", "cloudmap"] as const;
+export const SOURCES = ["heartbeat", "ec2", "cloudmap", "kubernetes"] as const;
 export type Source = (typeof SOURCES)[number];
 
 /** What a registrant says about its instance: everything a heartbeat carries except the lease. */

@@ -104,3 +104,44 @@ describe("passMetrics", () => {
     });
   });
 });
+
+describe("passMetrics of the Kubernetes source", () => {
+  const config = readReconcilerSettings({ MUSTER_TABLE: "muster", MUSTER_K8S_DISCOVERY: "true" });
+  const state = (ok: boolean, found: number | null, instances: number) => ({
+    name: "kubernetes",
+    enabled: true,
+    last_run: 0,
+    next_run: 60_000,
+    ok,
+    error: ok ? null : "Kubernetes RBAC forbids list on endpointslices.discovery.k8s.io",
+    found,
+    instances,
+    accepted: instances,
+    held_passes: 0,
+  });
+  const report = (s: ReturnType<typeof state>) => ({
+    startedAt: 0,
+    durationMs: 1,
+    terminated: 0,
+    states: [s],
+  });
+
+  it("reports its errors, instances and an empty answer under Source=kubernetes", () => {
+    expect(passMetrics(config, report(state(true, 4, 4)), 1).slice(1)).toEqual([
+      { name: "SourceErrors", unit: "Count", value: 0, source: "kubernetes" },
+      { name: "SourceInstances", unit: "Count", value: 4, source: "kubernetes" },
+      { name: "SourceMissing", unit: "Count", value: 0, source: "kubernetes" },
+    ]);
+    expect(passMetrics(config, report(state(true, 0, 0)), 1).slice(1)).toContainEqual({
+      name: "SourceMissing",
+      unit: "Count",
+      value: 1,
+      source: "kubernetes",
+    });
+    // Refused by RBAC: an error, its instances kept, and nothing said about missing ones.
+    expect(passMetrics(config, report(state(false, null, 4)), 1).slice(1)).toEqual([
+      { name: "SourceErrors", unit: "Count", value: 1, source: "kubernetes" },
+      { name: "SourceInstances", unit: "Count", value: 4, source: "kubernetes" },
+    ]);
+  });
+});

@@ -2,7 +2,7 @@ import type { ReconcilerSettings } from "../settings/reconciler.js";
 import { type PassReport, SOURCES } from "./pass-record.js";
 
 /** The metric dimension values; the export's problems count as Cloud Map's. */
-export type MetricSource = "ec2" | "cloudmap";
+export type MetricSource = "ec2" | "cloudmap" | "kubernetes";
 
 export interface PassMetric {
   name: "ReconcileDurationMs" | "SourceInstances" | "SourceErrors" | "SourceMissing";
@@ -40,6 +40,7 @@ export function passMetrics(
   };
   if (config.ec2.enabled) add("ec2", [SOURCES.ec2]);
   if (config.cloudMapNamespace) add("cloudmap", [SOURCES.cloudMap, SOURCES.cloudMapExport]);
+  if (config.kubernetes) add("kubernetes", [SOURCES.kubernetes]);
   return metrics;
 }
 
@@ -58,7 +59,8 @@ export function missingInstances(
   [main, exported]: SourceState[],
 ): boolean | undefined {
   if (!main || main.found === null) return undefined;
-  if (source === "ec2") return main.found === 0;
+  // EC2 and Kubernetes are configured to find instances (a tag, namespaces and a selector).
+  if (source === "ec2" || source === "kubernetes") return main.found === 0;
   if (!exported || exported.found === null) return undefined;
   const expected = exported.found > 0 || main.accepted > 0;
   const seen = main.found + exported.instances;

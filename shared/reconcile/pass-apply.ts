@@ -25,6 +25,7 @@ export async function applyScans(input: {
   previous: ReadonlyMap<string, ReconcileState>;
   ec2: EC2Client | undefined;
   cloudMap: ServiceDiscoveryClient | undefined;
+  kubernetes: boolean;
   nowMs: number;
   leaseSeconds: number;
   concurrency: number;
@@ -32,7 +33,7 @@ export async function applyScans(input: {
   logger: AppLogger;
 }): Promise<Outcomes> {
   const { scans, registry, store, config, ec2, cloudMap, concurrency, signal, logger } = input;
-  const { ec2Scan, namespaceSnapshot } = scans;
+  const { ec2Scan, namespaceSnapshot, kubernetesScan } = scans;
   const common = {
     registry,
     store,
@@ -74,6 +75,16 @@ export async function applyScans(input: {
         };
       }
     }
+  }
+
+  if (input.kubernetes && kubernetesScan) {
+    outcomes.kubernetes = await syncImport({
+      ...common,
+      source: "kubernetes",
+      scan: kubernetesScan,
+      previous: prior(SOURCES.kubernetes),
+      safetyRatio: config.safetyRatio,
+    });
   }
 
   if (cloudMap && namespaceSnapshot) {

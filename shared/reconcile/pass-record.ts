@@ -11,6 +11,7 @@ export const SOURCES = {
   ec2: "ec2",
   cloudMap: "cloudmap",
   cloudMapExport: "cloudmap-export",
+  kubernetes: "kubernetes",
 } as const;
 
 /** What the apply step did, per source (absent: the source is not configured). */
@@ -18,6 +19,7 @@ export interface Outcomes {
   ec2?: ImportOutcome;
   cloudMap?: ImportOutcome;
   cloudMapExport?: ExportOutcome;
+  kubernetes?: ImportOutcome;
   /** Heartbeat instances removed because EC2 says their instance is terminated. */
   removed: Set<Instance>;
 }
@@ -30,6 +32,7 @@ export interface PassReport {
   ec2?: ImportOutcome;
   cloudMap?: ImportOutcome;
   cloudMapExport?: ExportOutcome;
+  kubernetes?: ImportOutcome;
   /** Heartbeat instances removed because EC2 says their instance is terminated. */
   terminated: number;
 }
@@ -47,6 +50,8 @@ export async function recordPass(input: {
   now: () => number;
   intervalSeconds: number;
   logger: AppLogger;
+  /** Sources another part of the process keeps (PassDeps.followed): their state is theirs. */
+  followed?: readonly string[];
 }): Promise<PassReport> {
   const { store, outcomes, previous, startedAt, logger } = input;
   const nextRun = startedAt + input.intervalSeconds * 1000;
@@ -65,11 +70,15 @@ export async function recordPass(input: {
       held_passes: outcome.heldPasses,
     };
   };
+  const followed = new Set(input.followed ?? []);
+  // A source this pass did not run is written as off only when it has a state already (it was
+  // on, and is now turned off); one never configured is left out of the health report.
   const states = [
     state(SOURCES.ec2, outcomes.ec2),
     state(SOURCES.cloudMap, outcomes.cloudMap),
     state(SOURCES.cloudMapExport, outcomes.cloudMapExport),
-  ];
+    state(SOURCES.kubernetes, outcomes.kubernetes),
+  ].filter((s) => !followed.has(s.name) && (s.enabled || previous.has(s.name)));
   const written = await Promise.allSettled(states.map((s) => store.putReconcileState(s)));
   for (const w of written) {
     if (w.status === "rejected")
@@ -84,6 +93,7 @@ export async function recordPass(input: {
     ec2: outcomes.ec2,
     cloudMap: outcomes.cloudMap,
     cloudMapExport: outcomes.cloudMapExport,
+    kubernetes: outcomes.kubernetes,
   };
   logPass(logger, report, previous);
   return report;
@@ -106,6 +116,7 @@ function logPass(
     ...(report.ec2?.skipped ?? []),
     ...(report.cloudMap?.skipped ?? []),
     ...(report.cloudMapExport?.skipped ?? []),
+    ...(report.kubernetes?.skipped ?? []),
   ];
   // A handful is enough to see what is wrong with the tags; the rest would flood the log.
   for (const line of skipped.slice(0, 10)) logger.info(`reconcile skipped ${line}`);

@@ -13,7 +13,11 @@ import { discoverEc2 } from "../sources/ec2.js";
 export interface Scans {
   ec2Scan: PromiseSettledResult<SourceScan> | undefined;
   namespaceSnapshot: PromiseSettledResult<NamespaceSnapshot> | undefined;
+  kubernetesScan: PromiseSettledResult<SourceScan> | undefined;
 }
+
+/** One look at the Kubernetes source: a list on Lambda (shared/compose/reconciler.ts). */
+export type KubernetesScanner = (signal: AbortSignal) => Promise<SourceScan>;
 
 async function settle<T>(
   run: (() => Promise<T>) | undefined,
@@ -28,20 +32,21 @@ async function settle<T>(
 
 /**
  * A pass's first step: asks the configured sources side by side (EC2's tag search, the Cloud
- * Map namespace), never throwing: a source that fails is a rejected result, which the apply
+ * Map namespace, the Kubernetes EndpointSlices), never throwing: a source that fails is a rejected result, which the apply
  * step turns into "changed nothing, reported".
  */
 export async function scanSources(input: {
   config: ReconcilerSettings;
   ec2: EC2Client | undefined;
   cloudMap: ServiceDiscoveryClient | undefined;
+  kubernetes: KubernetesScanner | undefined;
   ec2PageSize: number | undefined;
   concurrency: number;
   signal: AbortSignal;
 }): Promise<Scans> {
-  const { config, ec2, cloudMap, concurrency, signal } = input;
+  const { config, ec2, cloudMap, kubernetes, concurrency, signal } = input;
   const namespace = config.cloudMapNamespace ?? "";
-  const [ec2Scan, namespaceSnapshot] = await Promise.all([
+  const [ec2Scan, namespaceSnapshot, kubernetesScan] = await Promise.all([
     settle<SourceScan>(
       ec2 &&
         (() =>
@@ -61,6 +66,7 @@ export async function scanSources(input: {
             concurrency,
           })),
     ),
+    settle<SourceScan>(kubernetes && (() => kubernetes(signal))),
   ]);
-  return { ec2Scan, namespaceSnapshot };
+  return { ec2Scan, namespaceSnapshot, kubernetesScan };
 }

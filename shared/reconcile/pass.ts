@@ -6,7 +6,7 @@ import type { ReconcilerSettings } from "../settings/reconciler.js";
 import type { ReconcilerStore } from "../store/store.js";
 import { applyScans } from "./pass-apply.js";
 import { type PassReport, recordPass } from "./pass-record.js";
-import { scanSources } from "./pass-scan.js";
+import { type KubernetesScanner, scanSources } from "./pass-scan.js";
 import { registrySnapshot } from "./registry.js";
 
 export interface PassDeps {
@@ -16,6 +16,13 @@ export interface PassDeps {
   ec2?: EC2Client;
   /** The Cloud Map client; import and export run when this is given and a namespace is set. */
   cloudMap?: ServiceDiscoveryClient;
+  /** One look at the EndpointSlices; the Kubernetes source runs when this is given and configured. */
+  kubernetes?: KubernetesScanner;
+  /**
+   * Sources that another part of this process keeps in line and records (local mode watches
+   * Kubernetes, local/kube-follower.ts): the pass neither asks them nor writes their state.
+   */
+  followed?: readonly string[];
   now?: () => number;
   logger?: AppLogger;
 }
@@ -71,6 +78,7 @@ export async function runReconcilePass(
   ]);
   const ec2 = config.ec2.enabled ? deps.ec2 : undefined;
   const cloudMap = config.cloudMapNamespace ? deps.cloudMap : undefined;
+  const kubernetes = config.kubernetes ? deps.kubernetes : undefined;
 
   const previous = new Map((await store.reconcileStates()).map((s) => [s.name, s]));
   const registry = await registrySnapshot(store, startedAt, { concurrency, signal });
@@ -78,6 +86,7 @@ export async function runReconcilePass(
     config,
     ec2,
     cloudMap,
+    kubernetes,
     ec2PageSize: options.ec2PageSize,
     concurrency,
     signal,
@@ -90,6 +99,7 @@ export async function runReconcilePass(
     previous,
     ec2,
     cloudMap,
+    kubernetes: kubernetes !== undefined,
     nowMs: startedAt,
     leaseSeconds: leaseSeconds(config.intervalSeconds),
     concurrency,
@@ -103,6 +113,7 @@ export async function runReconcilePass(
     startedAt,
     now,
     intervalSeconds: config.intervalSeconds,
+    followed: deps.followed,
     logger,
   });
 }

@@ -1,3 +1,5 @@
+import { labelSelectorProblem } from "../kube/label-selector.js";
+import { DNS_LABEL } from "../model/dns-label.js";
 import { serviceName } from "../model/names.js";
 import type { TagFilter } from "../sources/ec2.js";
 import * as z from "../validation/zod.js";
@@ -48,7 +50,66 @@ const schema = z.object({
       ),
   ),
   MUSTER_SAFETY_RATIO: decimal(0, 1, 0.5),
+  MUSTER_K8S_DISCOVERY: flag,
+  MUSTER_K8S_NAMESPACE: list(
+    z.string().check(z.regex(DNS_LABEL, "must be namespace names (DNS labels), comma-separated")),
+  ),
+  MUSTER_K8S_LABEL_SELECTOR: z.optional(
+    z.string().check(
+      z.maxLength(4096),
+      z.superRefine((value: string, ctx) => {
+        const problem = labelSelectorProblem(value);
+        if (problem) ctx.addIssue({ code: "custom", message: `not a label selector: ${problem}` });
+      }),
+    ),
+  ),
+  MUSTER_EKS_CLUSTER: z.optional(
+    z.string().check(z.regex(/^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/, "must be an EKS cluster name")),
+  ),
+  MUSTER_EKS_ENDPOINT: z.optional(
+    z.string().check(z.regex(/^https:\/\/[^\s/]+\/?$/, "must be the cluster's https:// endpoint")),
+  ),
+  MUSTER_EKS_CA_DATA: z.optional(
+    z.string().check(
+      z.refine(isPemCertificateBase64, {
+        message: "must be the cluster's certificateAuthority.data (base64 of a PEM certificate)",
+      }),
+    ),
+  ),
 });
+
+/** EKS's `certificateAuthority.data`: base64 of PEM text holding a certificate. */
+function isPemCertificateBase64(value: string): boolean {
+  if (!/^[A-Za-z0-9+/=\s]+$/.test(value)) return false;
+  return Buffer.from(value, "base64").toString("utf8").includes("-----BEGIN CERTIFICATE-----");
+}
+
+/** Variables that mean nothing without MUSTER_K8S_DISCOVERY, and the EKS three that go together. */
+function kubernetesProblems(d: z.output<typeof schema>): string[] {
+  const problems: string[] = [];
+  const set = (name: keyof typeof d, value: unknown) =>
+    value !== undefined && (!Array.isArray(value) || value.length > 0) ? [name] : [];
+  const k8sOnly = [
+    ...set(Env.MUSTER_K8S_NAMESPACE, d.MUSTER_K8S_NAMESPACE),
+    ...set(Env.MUSTER_K8S_LABEL_SELECTOR, d.MUSTER_K8S_LABEL_SELECTOR),
+    ...set(Env.MUSTER_EKS_CLUSTER, d.MUSTER_EKS_CLUSTER),
+    ...set(Env.MUSTER_EKS_ENDPOINT, d.MUSTER_EKS_ENDPOINT),
+    ...set(Env.MUSTER_EKS_CA_DATA, d.MUSTER_EKS_CA_DATA),
+  ];
+  if (!d.MUSTER_K8S_DISCOVERY) {
+    for (const name of k8sOnly)
+      problems.push(
+        `${name}: set ${Env.MUSTER_K8S_DISCOVERY}=true to turn the Kubernetes source on`,
+      );
+  }
+  const eks = [Env.MUSTER_EKS_CLUSTER, Env.MUSTER_EKS_ENDPOINT, Env.MUSTER_EKS_CA_DATA] as const;
+  const given = eks.filter((name) => d[name] !== undefined);
+  if (given.length > 0 && given.length < eks.length) {
+    for (const name of eks.filter((n) => d[n] === undefined))
+      problems.push(`${name}: set it too, or none of ${eks.join(", ")}`);
+  }
+  return problems;
+}
 
 export const RECONCILER_VARIABLES = variablesOf(schema);
 
@@ -65,6 +126,20 @@ export interface ReconcilerSettings {
   /** Namespace id (`ns-…`) or name; undefined: Cloud Map import and export are off. */
   cloudMapNamespace: string | undefined;
   safetyRatio: number;
+  /** The Kubernetes source (EndpointSlices); undefined: off. */
+  kubernetes: KubernetesSettings | undefined;
+}
+
+export interface KubernetesSettings {
+  /** Namespaces to follow; empty: every namespace the credentials may list. */
+  namespaces: string[];
+  /** Only the EndpointSlices it selects (`app=web,tier!=cache`). */
+  labelSelector: string | undefined;
+  /**
+   * An EKS cluster reached from outside it (the reconciler's Lambda) with a token made from the
+   * AWS credentials; undefined: the credential order (service account, KUBECONFIG, ~/.kube/config).
+   */
+  eks: { cluster: string; endpoint: string; caData: string } | undefined;
 }
 
 /**
@@ -76,7 +151,7 @@ export function readReconcilerSettings(
   defaults: { table?: string } = {},
 ): ReconcilerSettings {
   const table = given(env, Env.MUSTER_TABLE) ?? defaults.table;
-  const d = readSection(schema, { ...env, [Env.MUSTER_TABLE]: table });
+  const d = readSection(schema, { ...env, [Env.MUSTER_TABLE]: table }, kubernetesProblems);
   // The same key twice means either value: EC2 ORs the values of one filter.
   const filters = new Map<string, string[]>();
   for (const { key, value } of d.MUSTER_EC2_FILTERS) {
@@ -92,10 +167,28 @@ export function readReconcilerSettings(
     },
     cloudMapNamespace: d.MUSTER_CLOUDMAP_NAMESPACE,
     safetyRatio: d.MUSTER_SAFETY_RATIO,
+    kubernetes: d.MUSTER_K8S_DISCOVERY
+      ? {
+          namespaces: [...new Set(d.MUSTER_K8S_NAMESPACE)],
+          labelSelector: d.MUSTER_K8S_LABEL_SELECTOR,
+          eks:
+            d.MUSTER_EKS_CLUSTER && d.MUSTER_EKS_ENDPOINT && d.MUSTER_EKS_CA_DATA
+              ? {
+                  cluster: d.MUSTER_EKS_CLUSTER,
+                  endpoint: d.MUSTER_EKS_ENDPOINT.replace(/\/$/, ""),
+                  caData: d.MUSTER_EKS_CA_DATA.replace(/\s+/g, ""),
+                }
+              : undefined,
+        }
+      : undefined,
   };
 }
 
 /** Whether there is anything for a pass to do. */
 export function hasSource(settings: ReconcilerSettings): boolean {
-  return settings.ec2.enabled || settings.cloudMapNamespace !== undefined;
+  return (
+    settings.ec2.enabled ||
+    settings.cloudMapNamespace !== undefined ||
+    settings.kubernetes !== undefined
+  );
 }
