@@ -188,7 +188,7 @@ export async function listPage(
         }),
       ),
     );
-    for (const item of out.Items ?? []) instances.push(toInstance(item as InstanceItem));
+    for (const item of out.Items ?? []) instances.push(toInstance(item as InstanceItem, nowMs));
     const last = out.LastEvaluatedKey?.sk as string | undefined;
     if (last) after = last;
     else {

@@ -25,6 +25,28 @@ const MIGRATIONS: readonly string[] = [
    CREATE TABLE tokens (hash TEXT PRIMARY KEY, expires_at INTEGER, item TEXT NOT NULL) WITHOUT ROWID;
    CREATE INDEX tokens_expiry ON tokens (expires_at);
    CREATE TABLE reconcile_states (name TEXT PRIMARY KEY, state TEXT NOT NULL) WITHOUT ROWID;`,
+  // 2: checks kept beside instances (the status holds until status_until), each service's
+  // change index and the view its readers pinned, owners' aliases of their instances, and
+  // watchers' claims (the Consul API, shared/consul).
+  `ALTER TABLE instances ADD COLUMN status_until INTEGER;
+   ALTER TABLE services ADD COLUMN change_index INTEGER;
+   ALTER TABLE services ADD COLUMN pinned TEXT;
+   CREATE TABLE aliases (
+     owner TEXT NOT NULL,
+     name TEXT NOT NULL,
+     service TEXT NOT NULL,
+     id TEXT NOT NULL,
+     expires_at INTEGER NOT NULL,
+     PRIMARY KEY (owner, name)
+   ) WITHOUT ROWID;
+   CREATE INDEX aliases_expiry ON aliases (expires_at);
+   CREATE TABLE watch_claims (
+     key TEXT PRIMARY KEY,
+     idx TEXT NOT NULL,
+     until INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL
+   ) WITHOUT ROWID;
+   CREATE INDEX watch_claims_expiry ON watch_claims (expires_at);`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,7 +1,9 @@
-import type { Instance } from "../../model/instance.js";
+import type { Instance, Status } from "../../model/instance.js";
 import { INSTANCE_ID } from "../../model/names.js";
+import { statusAt } from "../checks.js";
 import { type InstanceRecord, isLive, toInstance } from "../item.js";
 import {
+  checkedValues,
   type Holder,
   heartbeatAllowed,
   heartbeatRefusal,
@@ -9,8 +11,12 @@ import {
   ownerMayReplace,
   removalExpected,
   stillAsWritten,
+  vacant,
 } from "../rules.js";
 import {
+  type Alias,
+  type ChangeIndex,
+  type CheckedInput,
   type DeregisterResult,
   type HeartbeatInput,
   type HeartbeatResult,
@@ -24,17 +30,47 @@ import {
   type SourcedInput,
   type Store,
   sourceOwner,
+  type ViewSummary,
+  type WatchClaim,
 } from "../store.js";
+import {
+  claimWatch,
+  raiseChangeIndex,
+  readAlias,
+  readChangeIndex,
+  readChangeIndexes,
+  removeAlias,
+  settleChangeIndex,
+  sweepConsulState,
+  writeAlias,
+} from "./consul-state.js";
 import type { SqliteDatabase } from "./database.js";
 import { ListCache } from "./list-cache.js";
 import { readReconcileStates, writeReconcileState } from "./reconcile-states.js";
 
-type Row = Holder & { registered_at: number; item: string };
+type Row = Holder & {
+  registered_at: number;
+  item: string;
+  status: Status;
+  status_until: number | null;
+};
 
 const SELECT_ONE =
-  "SELECT owner, content_hash, last_seen, registered_at, expires_at, item FROM instances WHERE service = ? AND id = ?";
+  "SELECT owner, content_hash, last_seen, registered_at, expires_at, status, status_until, item FROM instances WHERE service = ? AND id = ?";
 const UPSERT =
-  "INSERT OR REPLACE INTO instances (service, id, owner, content_hash, last_seen, registered_at, expires_at, status, item) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  "INSERT OR REPLACE INTO instances (service, id, owner, content_hash, last_seen, registered_at, expires_at, status, status_until, item) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+/**
+ * Whether a write over `current` changes what readers of the service must be told at once
+ * (store.ts ChangeIndex): a creation, or another status.
+ */
+function changesStatus(current: Row | undefined, status: Status, nowMs: number): boolean {
+  if (!current || !isLive(current, nowMs)) return true;
+  return (
+    statusAt({ status: current.status, status_until: current.status_until ?? undefined }, nowMs) !==
+    status
+  );
+}
 const DELETE_ONE = "DELETE FROM instances WHERE service = ? AND id = ?";
 
 const byKey = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -70,6 +106,7 @@ export class SqliteStore implements Store {
       }
       const live = current !== undefined && isLive(current, nowMs);
       this.#put({ ...values, registered_at: live ? current.registered_at : nowMs });
+      if (changesStatus(current, values.status, nowMs)) raiseChangeIndex(this.#db, service);
       return { kind: live ? "renewed" : "created", expiresAt: values.expires_at };
     });
     if (result.kind === "created" || result.kind === "renewed") this.#catalogued.add(service);
@@ -83,14 +120,16 @@ export class SqliteStore implements Store {
       if (!current) return "absent";
       this.#db.statement(DELETE_ONE).run(service, id);
       this.#lists.invalidate(service);
-      return isLive(current, nowMs) ? "deleted" : "absent";
+      if (!isLive(current, nowMs)) return "absent";
+      raiseChangeIndex(this.#db, service);
+      return "deleted";
     });
   }
 
   get(service: string, id: string, nowMs: number): Promise<Instance | undefined> {
     return this.#db.read(() => {
       const row = this.#row(service, id);
-      return row && isLive(row, nowMs) ? toInstance(JSON.parse(row.item)) : undefined;
+      return row && isLive(row, nowMs) ? toInstance(JSON.parse(row.item), nowMs) : undefined;
     });
   }
 
@@ -102,15 +141,19 @@ export class SqliteStore implements Store {
       const rows = this.#db
         .statement("SELECT expires_at, item FROM instances WHERE service = ? AND expires_at > ?")
         .all(service, nowS) as { expires_at: number; item: string }[];
+      // What is read changes by itself when a lease ends or a check's TTL runs out.
+      const changes: number[] = [];
       const instances = rows
-        .map((r) => toInstance(JSON.parse(r.item) as InstanceRecord))
+        .map((r) => {
+          const record = JSON.parse(r.item) as InstanceRecord;
+          changes.push(r.expires_at);
+          for (const c of record.checks ?? []) {
+            if (c.deadline > nowMs) changes.push(Math.floor(c.deadline / 1000));
+          }
+          return toInstance(record, nowMs);
+        })
         .sort((a, b) => byKey(a.id, b.id));
-      this.#lists.set(
-        service,
-        nowS,
-        instances,
-        rows.map((r) => r.expires_at),
-      );
+      this.#lists.set(service, nowS, instances, changes);
       return instances;
     });
   }
@@ -119,9 +162,9 @@ export class SqliteStore implements Store {
     return this.#db.read(() => {
       const rows = this.#db
         .statement(
-          "SELECT service, count(*) AS instances, sum(status = 'passing') AS passing FROM instances WHERE expires_at > ? GROUP BY service",
+          "SELECT service, count(*) AS instances, sum(status = 'passing' AND (status_until IS NULL OR status_until > ?)) AS passing FROM instances WHERE expires_at > ? GROUP BY service",
         )
-        .all(nowSeconds(nowMs)) as { service: string; instances: number; passing: number }[];
+        .all(nowMs, nowSeconds(nowMs)) as { service: string; instances: number; passing: number }[];
       return rows
         .map((r) => ({ name: r.service, instances: r.instances, passing: r.passing }))
         .sort((a, b) => byKey(a.name, b.name));
@@ -150,7 +193,7 @@ export class SqliteStore implements Store {
       const taken = more ? rows.slice(0, page.limit) : rows;
       const last = taken.at(-1);
       return {
-        instances: taken.map((r) => toInstance(JSON.parse(r.item) as InstanceRecord)),
+        instances: taken.map((r) => toInstance(JSON.parse(r.item) as InstanceRecord, nowMs)),
         cursor:
           more && last
             ? Buffer.from(`${CURSOR_PREFIX}${last.id}`).toString("base64url")
@@ -175,6 +218,7 @@ export class SqliteStore implements Store {
       if (!stillAsWritten.allows(this.#row(service, id), { owner, lastSeenMs })) return false;
       this.#db.statement(DELETE_ONE).run(service, id);
       this.#lists.invalidate(service);
+      raiseChangeIndex(this.#db, service);
       return true;
     });
   }
@@ -191,10 +235,10 @@ export class SqliteStore implements Store {
     const owner = sourceOwner(source);
     const values = leaseValues({ service, id, fields, source, owner, ttl: leaseSeconds, nowMs });
     const result = await this.#db.write(() => {
-      if (!ownerMayReplace.allows(this.#row(service, id), { owner, nowMs })) {
-        return "conflict" as const;
-      }
+      const current = this.#row(service, id);
+      if (!ownerMayReplace.allows(current, { owner, nowMs })) return "conflict" as const;
       this.#put({ ...values, registered_at: registeredAtMs });
+      if (changesStatus(current, values.status, nowMs)) raiseChangeIndex(this.#db, service);
       return "written" as const;
     });
     if (result === "written") this.#catalogued.add(service);
@@ -211,8 +255,58 @@ export class SqliteStore implements Store {
       if (!removalExpected.allows(current, expect)) return false;
       this.#db.statement(DELETE_ONE).run(service, id);
       this.#lists.invalidate(service);
+      raiseChangeIndex(this.#db, service);
       return true;
     });
+  }
+
+  async putChecked(input: CheckedInput): Promise<"written" | "moved"> {
+    const { service, id, owner, nowMs, expect } = input;
+    const values = checkedValues(input);
+    const result = await this.#db.write(() => {
+      const current = this.#row(service, id);
+      const allowed = expect
+        ? stillAsWritten.allows(current, { owner, lastSeenMs: expect.lastSeenMs })
+        : vacant.allows(current, { nowMs });
+      if (!allowed) return "moved" as const;
+      this.#put(values);
+      if (input.raisesIndex) raiseChangeIndex(this.#db, service);
+      return "written" as const;
+    });
+    if (result === "written") this.#catalogued.add(service);
+    return result;
+  }
+
+  changeIndex(service: string): Promise<ChangeIndex> {
+    return this.#db.read(() => readChangeIndex(this.#db, service));
+  }
+
+  changeIndexes(): Promise<Map<string, ChangeIndex>> {
+    return this.#db.read(() => readChangeIndexes(this.#db));
+  }
+
+  settleIndex(
+    service: string,
+    seen: ChangeIndex,
+    view: ViewSummary,
+  ): Promise<ChangeIndex | undefined> {
+    return this.#db.write(() => settleChangeIndex(this.#db, service, seen, view));
+  }
+
+  putAlias(alias: Alias): Promise<void> {
+    return this.#db.write(() => writeAlias(this.#db, alias));
+  }
+
+  getAlias(owner: string, name: string, nowMs: number): Promise<Alias | undefined> {
+    return this.#db.read(() => readAlias(this.#db, owner, name, nowMs));
+  }
+
+  deleteAlias(owner: string, name: string): Promise<void> {
+    return this.#db.write(() => removeAlias(this.#db, owner, name));
+  }
+
+  claimWatch(claim: WatchClaim): Promise<{ ok: true } | { ok: false; retryAfterMs: number }> {
+    return this.#db.write(() => claimWatch(this.#db, claim));
   }
 
   reconcileStates(): Promise<ReconcileState[]> {
@@ -233,7 +327,7 @@ export class SqliteStore implements Store {
         .statement("DELETE FROM instances WHERE expires_at <= ?")
         .run(nowSeconds(nowMs));
       this.#lists.invalidate();
-      return Number(out.changes);
+      return Number(out.changes) + sweepConsulState(this.#db, nowMs);
     });
   }
 
@@ -261,6 +355,7 @@ export class SqliteStore implements Store {
         item.registered_at,
         item.expires_at,
         item.status ?? "passing",
+        item.status_until ?? null,
         JSON.stringify(item),
       );
   }
