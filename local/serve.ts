@@ -8,6 +8,7 @@ import { reconciler, scheduleReconciler } from "../shared/compose/reconciler.js"
 import { registryApp } from "../shared/compose/registry-app.js";
 import { LOCAL_MAX_WAIT_SECONDS } from "../shared/http/blocking.js";
 import { EDGE_CACHE_SECONDS } from "../shared/http/cacheable.js";
+import { localConsulBlocking } from "../shared/http/consul/options.js";
 import type { Scheduled } from "../shared/reconcile/scheduler.js";
 import { readLocalModeSettings } from "../shared/settings/local.js";
 import type { Environment } from "../shared/settings/names.js";
@@ -105,6 +106,7 @@ export async function serve(env: Environment): Promise<void> {
       logger: log,
       signing,
       blockingReads: { maxWaitSeconds: LOCAL_MAX_WAIT_SECONDS, feed: changes },
+      consulBlocking: localConsulBlocking(changes),
       configuredSources: passes?.sources,
       dnsZone,
       onEvent: metrics.onEvent,

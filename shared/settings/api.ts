@@ -13,6 +13,14 @@ import { decimal, given, list, readSection, tableName, variablesOf, wholeNumber 
  */
 export const LAMBDA_MAX_WAIT_SECONDS = 10;
 
+/**
+ * Lambda: the least time between two answers to one Consul watcher whose index did not move
+ * (shared/http/consul/reask.ts). 5 s meets the Go watch plans' first retry after a refusal,
+ * so they ask every 5 s at most, as muster's own agent polls by default; `npm run cost` prices
+ * this and longer intervals.
+ */
+export const CONSUL_REASK_SECONDS_DEFAULT = 5;
+
 /** A Secrets Manager secret, by ARN or by name. */
 const secretId = z.optional(
   z
@@ -57,6 +65,12 @@ const schema = z.object({
   MUSTER_SIGNING_KEYS_SECRET_ARN: secretId,
   MUSTER_SHARD_CONCURRENCY: wholeNumber(1, SHARDS, SHARDS),
   MUSTER_MAX_WAIT_SECONDS: wholeNumber(0, LAMBDA_MAX_WAIT_SECONDS, 0),
+  // Consul's own rule for a datacenter's name, lowercase.
+  MUSTER_CONSUL_DATACENTER: z._default(
+    z.string().check(z.regex(/^[a-z0-9_-]{1,64}$/, "must be 1-64 of a-z, 0-9, _ and -")),
+    "dc1",
+  ),
+  MUSTER_CONSUL_REASK_SECONDS: wholeNumber(1, 3600, CONSUL_REASK_SECONDS_DEFAULT),
 });
 
 export const API_VARIABLES = variablesOf(schema);
@@ -91,6 +105,10 @@ export interface ApiSettings {
    * Local mode holds reads open up to its own fixed limit and ignores this.
    */
   lambdaMaxWaitSeconds: number;
+  /** The datacenter Consul's API answers as (its clients' `dc`, Prometheus's `__meta_consul_dc`). */
+  consulDatacenter: string;
+  /** Lambda only: one unchanged answer per Consul watcher this often at most (seconds). */
+  consulReaskSeconds: number;
 }
 
 /**
@@ -122,5 +140,7 @@ export function readApiSettings(env: Environment, defaults: { table?: string } =
     },
     shardConcurrency: d.MUSTER_SHARD_CONCURRENCY,
     lambdaMaxWaitSeconds: d.MUSTER_MAX_WAIT_SECONDS,
+    consulDatacenter: d.MUSTER_CONSUL_DATACENTER,
+    consulReaskSeconds: d.MUSTER_CONSUL_REASK_SECONDS,
   };
 }

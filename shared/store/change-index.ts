@@ -6,11 +6,17 @@ import { type ChangeIndex, FIRST_INDEX, type ViewSummary } from "./store.js";
  */
 
 /**
- * The record after a reader pinned `view` over `seen`: at `seen.index` when nothing is pinned
- * there yet (a write raised the index since the last pin), else at the next index.
+ * The record after a reader pinned `view` over `seen`: where it is already pinned (the same
+ * view, its summary brought up to date), at `seen.index` when nothing is pinned there yet (a
+ * write raised the index since the last pin), else at the next index.
  */
 export function settledIndex(seen: ChangeIndex, view: ViewSummary): ChangeIndex {
-  const at = seen.hashAt < seen.index ? seen.index : seen.index + 1;
+  const at =
+    seen.hash === view.hash && seen.hashAt === seen.index
+      ? seen.index
+      : seen.hashAt < seen.index
+        ? seen.index
+        : seen.index + 1;
   return {
     index: at,
     hash: view.hash,

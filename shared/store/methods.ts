@@ -39,6 +39,7 @@ export const STORE_METHODS = {
   putAlias: { service: () => undefined, wrote: () => true },
   deleteAlias: { service: () => undefined, wrote: () => true },
   claimWatch: { service: () => undefined, wrote: (result) => result.ok },
+  record: "read",
   changeIndex: "read",
   changeIndexes: "read",
   getAlias: "read",

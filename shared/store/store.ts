@@ -1,6 +1,7 @@
 import type { Instance, InstanceFields, Source } from "../model/instance.js";
 import type { Role } from "../model/principal.js";
 import type { StoredCheck } from "./checks.js";
+import type { InstanceRecord } from "./item.js";
 
 /**
  * The store's ports: what muster asks of a storage engine, in no engine's terms. Each engine
@@ -48,6 +49,8 @@ export interface RegistryStore {
   /** What each reconciler source did last (for /v1/discovery/health). */
   reconcileStates(): Promise<ReconcileState[]>;
 
+  /** One live instance as stored (its checks, its exact `last_seen`), for a write that keeps them. */
+  record(service: string, id: string, nowMs: number): Promise<InstanceRecord | undefined>;
   /**
    * Writes an instance whose health is its checks (a registration through the Consul API):
    * over nothing live (`expect` undefined), or only over the item as the caller read it (its

@@ -1,6 +1,7 @@
 import { ScopedTokens } from "../../shared/auth/scoped-tokens.js";
 import { TokenSet } from "../../shared/auth/tokens.js";
 import { type AppOptions, createApp } from "../../shared/http/app.js";
+import { type ConsulBlocking, localConsulBlocking } from "../../shared/http/consul/options.js";
 import { ChangeFeed, notifyingStore } from "../../shared/store/change-feed.js";
 import type { Engine } from "../engines/index.js";
 import { irohNodeId } from "./iroh-keys.js";
@@ -21,6 +22,11 @@ export interface RegistryOptions {
   tokenCacheSeconds?: number;
   /** `?wait=` allowed up to this many seconds, writes signalled through a ChangeFeed. */
   maxWaitSeconds?: number;
+  /**
+   * Consul's API: "local" as local mode holds its blocking queries (woken by the feed), or a
+   * Lambda-like blocking made by the test from the feed-less defaults. Default: off.
+   */
+  consul?: "local" | ((feed: ChangeFeed) => ConsulBlocking);
 }
 
 /**
@@ -47,6 +53,15 @@ export async function testRegistry(engine: Engine, options: RegistryOptions = {}
     ...(options.discovery ? { discovery: options.discovery } : {}),
     ...(options.maxWaitSeconds
       ? { blockingReads: { maxWaitSeconds: options.maxWaitSeconds, feed: changes } }
+      : {}),
+    ...(options.consul
+      ? {
+          consul: {
+            datacenter: "dc1",
+            blocking:
+              options.consul === "local" ? localConsulBlocking(changes) : options.consul(changes),
+          },
+        }
       : {}),
   });
 

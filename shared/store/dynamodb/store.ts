@@ -7,7 +7,7 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import type { Instance } from "../../model/instance.js";
 import { statusAt } from "../checks.js";
-import { isLive, toInstance } from "../item.js";
+import { type InstanceRecord, isLive, toInstance } from "../item.js";
 import { ownerMayReplace, stillAsWritten } from "../rules.js";
 import type {
   Alias,
@@ -159,6 +159,23 @@ export class DynamoStore implements Store {
     );
     const item = out.Item as InstanceItem | undefined;
     return item && isLive(item, nowMs) ? toInstance(item, nowMs) : undefined;
+  }
+
+  async record(service: string, id: string, nowMs: number): Promise<InstanceRecord | undefined> {
+    const out = await this.#call("record", () =>
+      this.#doc.send(
+        new GetCommand({
+          ...this.#capacity,
+          TableName: this.#table,
+          Key: instanceKey(service, id),
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    const item = out.Item as InstanceItem | undefined;
+    if (!item || !isLive(item, nowMs)) return undefined;
+    const { pk: _pk, sk: _sk, ...record } = item;
+    return record;
   }
 
   async list(service: string, nowMs: number): Promise<Instance[]> {

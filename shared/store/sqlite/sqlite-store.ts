@@ -133,6 +133,13 @@ export class SqliteStore implements Store {
     });
   }
 
+  record(service: string, id: string, nowMs: number): Promise<InstanceRecord | undefined> {
+    return this.#db.read(() => {
+      const row = this.#row(service, id);
+      return row && isLive(row, nowMs) ? (JSON.parse(row.item) as InstanceRecord) : undefined;
+    });
+  }
+
   list(service: string, nowMs: number): Promise<Instance[]> {
     const nowS = nowSeconds(nowMs);
     const cached = this.#lists.get(service, nowS, this.#db.dataVersion());
