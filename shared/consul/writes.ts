@@ -235,7 +235,6 @@ export async function updateCheck(
     const checks = (record.checks ?? []).map((c) =>
       c.check_id === checkId ? updatedCheck(c, status, output, nowMs) : checkAt(c, nowMs),
     );
-    const before = (record.checks ?? []).map((c) => checkAt(c, nowMs));
     const aggregate = worstStatus(checks);
     const written = await w.store.putChecked({
       service: target.service,
@@ -247,8 +246,9 @@ export async function updateCheck(
       leaseEndMs: leaseEnd(checks, nowMs),
       registeredAtMs: record.registered_at,
       expect: { lastSeenMs: record.last_seen },
-      // A poller learns of a status change from the index alone; an output is read later.
-      raisesIndex: worstStatus(before) !== aggregate || checkAt(check, nowMs).status !== status,
+      // Pollers (Lambda) look at the index alone: whatever a check update changes is raised
+      // there at once, so a client reading right after its own update sees it.
+      raisesIndex: true,
       nowMs,
     });
     if (written === "written") return;
