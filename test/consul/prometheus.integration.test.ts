@@ -77,19 +77,39 @@ describe.each([
       await sd.waitFor((l) => byAddress(l, "127.0.0.1:8082") !== undefined, 30_000, from);
       from = sd.lines.length;
       await put(target, "/v1/agent/check/fail/service:web-2?note=down");
-      await sd.waitFor((l) => byAddress(l, "127.0.0.1:8082")?.__meta_consul_health === "critical", 30_000, from);
+      await sd.waitFor(
+        (l) => byAddress(l, "127.0.0.1:8082")?.__meta_consul_health === "critical",
+        30_000,
+        from,
+      );
 
       // A TTL that runs out, with nobody writing: the flip reaches Prometheus too.
       from = sd.lines.length;
       await put(target, "/v1/agent/service/register", registration("web-3", 8083, "3s"));
-      await sd.waitFor((l) => byAddress(l, "127.0.0.1:8083")?.__meta_consul_health === "passing", 30_000, from);
-      await sd.waitFor((l) => byAddress(l, "127.0.0.1:8083")?.__meta_consul_health === "critical", 30_000, from);
+      await sd.waitFor(
+        (l) => byAddress(l, "127.0.0.1:8083")?.__meta_consul_health === "passing",
+        30_000,
+        from,
+      );
+      await sd.waitFor(
+        (l) => byAddress(l, "127.0.0.1:8083")?.__meta_consul_health === "critical",
+        30_000,
+        from,
+      );
 
       // A deregistration takes the target away.
       from = sd.lines.length;
       await put(target, "/v1/agent/service/deregister/web-1");
-      const last = await sd.waitFor((l) => l.state.length > 0 && byAddress(l, "127.0.0.1:8081") === undefined, 30_000, from);
-      expect(targetsOf(last, "web").map((t) => t.__meta_consul_service_id).sort()).toEqual(["web-2", "web-3"]);
+      const last = await sd.waitFor(
+        (l) => l.state.length > 0 && byAddress(l, "127.0.0.1:8081") === undefined,
+        30_000,
+        from,
+      );
+      expect(
+        targetsOf(last, "web")
+          .map((t) => t.__meta_consul_service_id)
+          .sort(),
+      ).toEqual(["web-2", "web-3"]);
     } finally {
       await sd.stop();
     }
