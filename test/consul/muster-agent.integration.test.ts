@@ -35,7 +35,7 @@ describe("muster-agent consul", () => {
         "--address",
         "127.0.0.9",
         "--ttl",
-        "10",
+        String(ttlSeconds),
       ],
       { MUSTER_TOKEN: CONSUL_TOKEN },
     );
