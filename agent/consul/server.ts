@@ -94,7 +94,6 @@ export async function serveConsulAgent(options: {
       res.end(JSON.stringify(body));
       return;
     }
-    let m: RegExpExecArray | null;
     if (method !== "PUT" && /^\/v1\/agent\/(service|check)\//.test(path)) {
       res.writeHead(405, { allow: "OPTIONS,PUT", "content-type": "text/plain; charset=utf-8" });
       res.end(`method ${method} not allowed`);
@@ -103,10 +102,15 @@ export async function serveConsulAgent(options: {
     if (path === "/v1/agent/service/register") {
       return answer(res, await agent.register(await readBody(req), token, replaceChecks(url)));
     }
-    if ((m = /^\/v1\/agent\/service\/deregister\/(.+)$/.exec(path))) {
-      return answer(res, await agent.deregister(decodeURIComponent(m[1] as string), token));
+    const deregister = /^\/v1\/agent\/service\/deregister\/(.+)$/.exec(path);
+    if (deregister) {
+      return answer(
+        res,
+        await agent.deregister(decodeURIComponent(deregister[1] as string), token),
+      );
     }
-    if ((m = /^\/v1\/agent\/check\/update\/(.+)$/.exec(path))) {
+    const update = /^\/v1\/agent\/check\/update\/(.+)$/.exec(path);
+    if (update) {
       const body = await readBody(req);
       const { value } = isPlainObject(body)
         ? foldKeys(body, ["Status", "Output"])
@@ -120,15 +124,16 @@ export async function serveConsulAgent(options: {
       const output = typeof value.Output === "string" ? value.Output : "";
       return answer(
         res,
-        await agent.update(decodeURIComponent(m[1] as string), status, output, token),
+        await agent.update(decodeURIComponent(update[1] as string), status, output, token),
       );
     }
-    if ((m = /^\/v1\/agent\/check\/(pass|warn|fail)\/(.+)$/.exec(path))) {
-      const status = LEGACY[m[1] as string] as Status;
+    const legacy = /^\/v1\/agent\/check\/(pass|warn|fail)\/(.+)$/.exec(path);
+    if (legacy) {
+      const status = LEGACY[legacy[1] as string] as Status;
       const note = url.searchParams.get("note") ?? "";
       return answer(
         res,
-        await agent.update(decodeURIComponent(m[2] as string), status, note, token),
+        await agent.update(decodeURIComponent(legacy[2] as string), status, note, token),
       );
     }
     answer(res, {
