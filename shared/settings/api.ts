@@ -14,12 +14,13 @@ import { decimal, given, list, readSection, tableName, variablesOf, wholeNumber 
 export const LAMBDA_MAX_WAIT_SECONDS = 10;
 
 /**
- * Lambda: the least time between two answers to one Consul watcher whose index did not move
- * (shared/http/consul/reask.ts). 5 s meets the Go watch plans' first retry after a refusal,
- * so they ask every 5 s at most, as muster's own agent polls by default; `npm run cost` prices
- * this and longer intervals.
+ * Lambda: how long after answering a Consul watcher whose index did not move the same
+ * question is answered again (shared/http/consul/reask.ts). 25 s is where Consul's Go watch
+ * plans ask again after a refusal (5 s, then 20 s more), so they are answered every 25 s and
+ * refused once in between, at about $0.40 a watcher-month; Prometheus (every 30 s) is never
+ * refused. `npm run cost` prices this against shorter intervals and held waits.
  */
-export const CONSUL_REASK_SECONDS_DEFAULT = 5;
+export const CONSUL_REASK_SECONDS_DEFAULT = 25;
 
 /** A Secrets Manager secret, by ARN or by name. */
 const secretId = z.optional(

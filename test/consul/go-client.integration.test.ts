@@ -165,3 +165,33 @@ describe.each([
     }
   }, 90_000);
 });
+
+describe("HashiCorp's Go client re-asking an unchanged index through the Lambda handler", () => {
+  let target: ConsulTarget;
+  beforeAll(async () => {
+    target = await lambdaTarget({ MUSTER_MAX_WAIT_SECONDS: "1" });
+  }, 60_000);
+  afterAll(async () => {
+    await target?.stop();
+  });
+
+  it("is held at most the deployment's wait, then refused with 429 until the interval has passed", async () => {
+    const reg = ["-service", "quiet", "-id", "quiet-1", "-ttl", "1h", "-status", "passing"];
+    expect((await runApiClient(target.address, target.token, "register", reg)).code).toBe(0);
+    const first = await runApiClient(target.address, target.token, "health", ["-service", "quiet"]);
+    const index = String(first.lines[0]?.meta?.last_index);
+    const ask = ["-service", "quiet", "-index", index, "-wait", "5m"];
+    const held = await runApiClient(target.address, target.token, "health", ask);
+    expect(held.code).toBe(0);
+    expect(held.lines[0]?.elapsed_ms).toBeLessThan(3_000);
+    expect(String(held.lines[0]?.meta?.last_index)).toBe(index);
+    const again = await runApiClient(target.address, target.token, "health", ask);
+    expect(again.code).toBe(1);
+    expect(again.lines[0]?.error).toMatchObject({
+      status: 429,
+      body: expect.stringMatching(
+        /^Too Many Requests: this watcher was answered about this index less than 25s ago/,
+      ),
+    });
+  }, 60_000);
+});

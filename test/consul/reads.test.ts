@@ -1,3 +1,4 @@
+import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { lambdaConsulBlocking } from "../../shared/http/consul/options.js";
 import { engine } from "../engines/index.js";
@@ -71,6 +72,21 @@ describe("Consul's reads (local mode, SQLite)", () => {
     expect(await json(await consul(r, "/v1/status/leader"))).toMatch(/:8300$/);
     const self = await json(await consul(r, "/v1/agent/self"));
     expect(self.Config).toMatchObject({ Datacenter: "dc1", NodeName: "muster" });
+  });
+
+  it("gzips a long answer for a client that takes it", async () => {
+    const r = await registry();
+    for (const n of [1, 2, 3]) await register(r, { ID: `web-${n}` });
+    const res = await consul(r, "/v1/health/service/web", {
+      headers: { "Accept-Encoding": "gzip" },
+    });
+    expect(res.headers.get("content-encoding")).toBe("gzip");
+    const entries = JSON.parse(gunzipSync(Buffer.from(await res.arrayBuffer())).toString());
+    expect(entries.map((e: { Service: { ID: string } }) => e.Service.ID)).toEqual([
+      "web-1",
+      "web-2",
+      "web-3",
+    ]);
   });
 
   it("filters, never refuses, a read without the right; a public service reads without a token", async () => {
@@ -181,9 +197,11 @@ describe("Consul's blocking queries where they are polled (Lambda's way)", () =>
     const again = await consul(r, `/v1/health/service/web?index=${index}&wait=5m`);
     expect(again.status).toBe(429);
     expect(Number(again.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
-    expect(await again.text()).toMatch(/^Too Many Requests: nothing changed/);
+    expect(await again.text()).toMatch(
+      /^Too Many Requests: this watcher was answered about this index/,
+    );
     // Another process (container) knows from the store.
-    r.advance(6);
+    r.advance(7);
     expect((await consul(r, `/v1/health/service/web?index=${index}&wait=5m`)).status).toBe(200);
     // A change answers at once, and the question about the new index is a new claim.
     await consul(r, "/v1/agent/check/pass/service:web-1", { method: "PUT" });

@@ -1,4 +1,6 @@
+import { gzipSync } from "node:zlib";
 import type { Context } from "hono";
+import { acceptsGzip, GZIP_MIN_BYTES } from "../cacheable.js";
 
 /**
  * Consul's answers: JSON bodies with the index headers its clients parse (the Go client's
@@ -35,13 +37,29 @@ export function consulRead(
   c.header("X-Consul-Effective-Consistency", consistencyOf(c));
   c.header("X-Consul-Query-Backend", "blocking-query");
   if (meta.filtered) c.header("X-Consul-Results-Filtered-By-Acls", "true");
-  return c.json(body);
+  return json(c, body);
+}
+
+/**
+ * JSON, gzipped past 1 KiB for a client that takes it (Go's HTTP client asks for gzip and
+ * decodes it unseen): Consul's shapes run to a kilobyte an instance, and a watcher on Lambda
+ * pays for every byte out.
+ */
+function json(c: Context, value: unknown): Response {
+  const body = JSON.stringify(value);
+  c.header("Vary", "Accept-Encoding");
+  if (body.length < GZIP_MIN_BYTES || !acceptsGzip(c.req.header("accept-encoding"))) {
+    return c.json(value);
+  }
+  c.header("Content-Type", "application/json");
+  c.header("Content-Encoding", "gzip");
+  return c.body(gzipSync(body), 200);
 }
 
 /** A read that is not a blocking query (datacenters, self, leader): JSON alone. */
 export function consulPlain(c: Context, body: unknown): Response {
   consulHeaders(c);
-  return c.json(body);
+  return json(c, body);
 }
 
 /** A write: 200 and nothing else, as Consul's agent answers. */

@@ -8,14 +8,18 @@ import type { RegistryStore } from "../../store/store.js";
  * The cap on what a watcher loop costs where a held query is billed by the second (Lambda):
  * Consul's Go watch plans ask again at once when the index did not move, so an idle watcher
  * would hold a function all month. A watcher asking for a state it already has (its `?index`
- * is the current one) is answered at most once every `intervalMs` — or once per wait, if its
- * wait is longer — and refused in between with 429 and Retry-After, which the clients back off
- * on (Go's watch plans 5 s, then 20 s…; Prometheus 15 s). A change answers at once as always,
+ * is the current one) is held (at most the deployment's wait), answered, and then not answered
+ * again about that index for `intervalMs`: refused in between with 429 and Retry-After, which
+ * the clients back off on (Go's watch plans 5 s, then 20 s…; Prometheus 15 s). A change answers at once as always,
  * and the next question, about the new index, is a new claim. The claim is kept in the store
  * (a watcher's requests land in any container) and, once refused, here too, so a refusal
  * usually costs no store request. `npm run cost` prices the loop this leaves.
  */
 export interface Reask {
+  /**
+   * Claims the next answer about an index that is still current: only then is a watcher
+   * refused, so a change is always answered at once (a refusal costs a look at the index).
+   */
   claim(key: string, index: bigint, waitMs: number): Promise<void>;
 }
 
@@ -37,9 +41,12 @@ export class ReaskCap implements Reask {
     const nowMs = this.#now();
     const idx = index.toString();
     const kept = this.#kept.get(key);
-    if (kept && kept.index === idx && kept.until > nowMs)
+    if (kept && kept.index === idx && kept.until > nowMs) {
       throw tooSoon(kept.until - nowMs, this.#intervalMs);
-    const until = nowMs + Math.max(this.#intervalMs, waitMs);
+    }
+    // Counted from the end of the hold, so that holding adds to a watcher's time, never eats
+    // into its wait: at most one held `waitMs` in every `waitMs + intervalMs`.
+    const until = nowMs + waitMs + this.#intervalMs;
     const claimed = await this.#store.claimWatch({ key, index: idx, nowMs, untilMs: until });
     this.#keep(key, { index: idx, until: claimed.ok ? until : nowMs + claimed.retryAfterMs });
     if (!claimed.ok) throw tooSoon(claimed.retryAfterMs, this.#intervalMs);
@@ -59,8 +66,9 @@ function tooSoon(retryAfterMs: number, intervalMs: number): ConsulError {
   const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
   return new ConsulError(
     429,
-    `Too Many Requests: nothing changed since this watcher's last answer, and this registry ` +
-      `answers such a question at most every ${Math.ceil(intervalMs / 1000)}s; retry in ${seconds}s (docs/consul.md)`,
+    `Too Many Requests: this watcher was answered about this index less than ` +
+      `${Math.ceil(intervalMs / 1000)}s ago, which is as often as this registry answers it; ` +
+      `retry in ${seconds}s (docs/consul.md)`,
     { "Retry-After": String(seconds) },
   );
 }

@@ -167,20 +167,30 @@ export async function deleteAlias(q: QueryContext, owner: string, name: string):
 }
 
 /**
- * One conditional UpdateItem: granted unless the watcher holds a claim on the same index that
- * has not ended; a refusal says until when, from the item DynamoDB returns with it.
+ * Granted unless the watcher holds a claim on the same index that has not ended. Refusals
+ * outnumber grants (a client retrying every second), so the claim is read first, eventually
+ * consistent (half a unit), and written — conditionally, so two containers do not both grant
+ * it — only when it looks free; a conditional write that fails costs a whole unit.
  */
 export async function claimWatch(
   q: QueryContext,
   claim: WatchClaim,
 ): Promise<{ ok: true } | { ok: false; retryAfterMs: number }> {
+  const key = { pk: `watch#${claim.key}`, sk: "watch" };
+  const seen = await q.call("claimWatch.read", () =>
+    q.doc.send(new GetCommand({ ...q.capacity, TableName: q.table, Key: key })),
+  );
+  const held = seen.Item as { idx?: string; until?: number } | undefined;
+  if (held?.idx === claim.index && (held.until ?? 0) > claim.nowMs) {
+    return { ok: false, retryAfterMs: (held.until ?? 0) - claim.nowMs };
+  }
   try {
     await q.call("claimWatch", () =>
       q.doc.send(
         new UpdateCommand({
           ...q.capacity,
           TableName: q.table,
-          Key: { pk: `watch#${claim.key}`, sk: "watch" },
+          Key: key,
           UpdateExpression: "SET #idx = :idx, #until = :until, expires_at = :expires",
           ConditionExpression: "attribute_not_exists(pk) OR #idx <> :idx OR #until <= :now",
           ExpressionAttributeNames: { "#idx": "idx", "#until": "until" },
