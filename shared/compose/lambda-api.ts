@@ -74,7 +74,7 @@ export function lambdaApi(
     // Consul's blocking queries: the same bound, polled, and a cap per watcher (docs/consul.md).
     consulBlocking: lambdaConsulBlocking(config.lambdaMaxWaitSeconds, config.consulReaskSeconds),
     logger,
-    dnsZone: dns.zone,
+    dns,
     onEvent: hooks.onEvent,
   }).app;
 }

@@ -26,6 +26,7 @@ export const VARIABLES = [
   "MUSTER_CONSUL_REASK_SECONDS",
   // DNS names, for DNS over HTTPS and plain DNS (dns.ts).
   "MUSTER_DNS_ZONE",
+  "MUSTER_DNS_IROH_SERVICE",
   // The reconciler, scheduled on Lambda or in local mode's loop (reconciler.ts).
   "MUSTER_RECONCILE_INTERVAL",
   "MUSTER_EC2_DISCOVERY",
