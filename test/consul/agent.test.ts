@@ -84,6 +84,11 @@ describe("the agent endpoints' writes (local mode, SQLite)", () => {
       output: "TTL expired",
       ttl: 10,
     });
+    const sd = await json(await r.get("/v1/http_sd?service=web"));
+    expect(sd[0].labels).toMatchObject({
+      __meta_muster_status: "critical",
+      __meta_muster_source: "consul",
+    });
     // A pass brings it back.
     await put(r, "/v1/agent/check/pass/service:web-1");
     expect(checkOf((await health(r)).entries)?.Status).toBe("passing");
