@@ -71,7 +71,10 @@ function call(
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface ConsulLocalResult {
+  /** From the update's request to the blocked answer, the write (and its fsync) included. */
   wake: { median: number; p99: number; samples: number };
+  /** From the update's acknowledgement to the blocked answer (0 when the answer came first). */
+  afterAck: { median: number; p99: number };
   watchers: { rssBytes: number; allWoke: boolean; wokeInMs: number };
 }
 
@@ -101,6 +104,7 @@ export async function benchConsulLocal(samples = 40): Promise<ConsulLocalResult>
 
     progress(`consul: ${samples} blocking health queries woken by a check update`);
     const wakes: number[] = [];
+    const afterAck: number[] = [];
     for (let i = 0; i < samples + 5; i++) {
       const { index } = await call(watchers, `${base}/v1/health/service/web`, "GET");
       const pending = call(
@@ -110,13 +114,20 @@ export async function benchConsulLocal(samples = 40): Promise<ConsulLocalResult>
       );
       await sleep(30);
       const started = performance.now();
-      await flip(i);
+      let acknowledged = 0;
+      const update = flip(i).then(() => {
+        acknowledged = performance.now();
+      });
       const woke = await pending;
-      const ms = performance.now() - started;
+      const answered = performance.now();
+      await update;
       if (woke.index <= index)
         throw new Error(`a blocked query answered index ${woke.index} after ${index}`);
       // The first few warm the JIT up.
-      if (i >= 5) wakes.push(ms);
+      if (i >= 5) {
+        wakes.push(answered - started);
+        afterAck.push(Math.max(0, answered - acknowledged));
+      }
     }
 
     progress(`consul: ${WATCHERS} blocked watchers, the server's RSS before and after`);
@@ -136,6 +147,7 @@ export async function benchConsulLocal(samples = 40): Promise<ConsulLocalResult>
     const allWoke = answers.every((a) => a.status === 200 && a.index > index);
     return {
       wake: (({ median, p99, n }) => ({ median, p99, samples: n }))(summarize(wakes)),
+      afterAck: (({ median, p99 }) => ({ median, p99 }))(summarize(afterAck)),
       watchers: { rssBytes, allWoke, wokeInMs },
     };
   } finally {

@@ -23,6 +23,37 @@ export interface BlockingQuery<V extends Indexed> {
   reask?: Reask | undefined;
 }
 
+/**
+ * Whether the client has gone, without building the web Request the node adapter makes only
+ * when asked for (its `signal` would): a thousand held queries each holding one cost tens of
+ * megabytes. On Node the response's `close` says it; elsewhere (Lambda) the request's signal.
+ */
+function departure(c: Context): { gone(): boolean; onGone(fn: () => void): () => void } {
+  const outgoing = (c.env as { outgoing?: import("node:http").ServerResponse } | undefined)
+    ?.outgoing;
+  if (outgoing && typeof outgoing.once === "function") {
+    let gone = outgoing.destroyed || outgoing.writableEnded;
+    outgoing.once("close", () => {
+      gone = true;
+    });
+    return {
+      gone: () => gone,
+      onGone: (fn) => {
+        outgoing.once("close", fn);
+        return () => outgoing.off("close", fn);
+      },
+    };
+  }
+  const signal = c.req.raw.signal;
+  return {
+    gone: () => signal.aborted,
+    onGone: (fn) => {
+      signal.addEventListener("abort", fn, { once: true });
+      return () => signal.removeEventListener("abort", fn);
+    },
+  };
+}
+
 /** `?index` and `?wait` as Consul reads them; their refusals are Consul's 400s. */
 export function blockingParams(
   c: Context,
@@ -57,7 +88,7 @@ export async function blockingRead<V extends Indexed>(c: Context, q: BlockingQue
     dirty = true;
     wake?.();
   });
-  const aborted = c.req.raw.signal;
+  const client = departure(c);
   try {
     dirty = false;
     let v = await q.read();
@@ -67,7 +98,7 @@ export async function blockingRead<V extends Indexed>(c: Context, q: BlockingQue
     const deadline = Date.now() + waitMs;
     for (;;) {
       const left = deadline - Date.now();
-      if (left <= 0 || aborted.aborted) return v;
+      if (left <= 0 || client.gone()) return v;
       if (!dirty) {
         let sleepMs = left;
         if (v.nextEventMs !== null) {
@@ -78,12 +109,12 @@ export async function blockingRead<V extends Indexed>(c: Context, q: BlockingQue
         await new Promise<void>((resolve) => {
           const done = () => {
             clearTimeout(timer);
-            aborted.removeEventListener("abort", done);
+            stop();
             wake = undefined;
             resolve();
           };
           const timer = setTimeout(done, sleepMs);
-          aborted.addEventListener("abort", done, { once: true });
+          const stop = client.onGone(done);
           wake = done;
         });
       }
