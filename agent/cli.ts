@@ -1,11 +1,20 @@
 import { bootstrapCommand } from "./bootstrap/command.js";
+import { consulCommand } from "./consul/command.js";
 import { joinCommand } from "./join/command.js";
 import { stderrLogger } from "./log.js";
 import { runCommand } from "./run.js";
-import { BOOTSTRAP_USAGE, JOIN_USAGE, RUN_USAGE, USAGE, UsageError, WATCH_USAGE } from "./usage.js";
+import {
+  BOOTSTRAP_USAGE,
+  CONSUL_USAGE,
+  JOIN_USAGE,
+  RUN_USAGE,
+  USAGE,
+  UsageError,
+  WATCH_USAGE,
+} from "./usage.js";
 import { watchCommand } from "./watch/command.js";
 
-/** The command line: `run`, `join`, `watch`, `help`. Resolves with the exit status. */
+/** The command line: `run`, `join`, `watch`, `bootstrap`, `consul`, `help`. Resolves with the exit status. */
 export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -17,6 +26,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
       return watchCommand(rest, env);
     case "bootstrap":
       return bootstrapCommand(rest, env);
+    case "consul":
+      return consulCommand(rest, env);
     case "help":
       process.stdout.write(
         rest[0] === "run"
@@ -27,7 +38,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
               ? WATCH_USAGE
               : rest[0] === "bootstrap"
                 ? BOOTSTRAP_USAGE
-                : USAGE,
+                : rest[0] === "consul"
+                  ? CONSUL_USAGE
+                  : USAGE,
       );
       return 0;
     case undefined:

@@ -26,7 +26,8 @@ Usage:
   muster-agent watch --registry <url> --service <name> --format <${WATCH_NAMES}>
                      (--out <file> | --out-dir <dir> | --configmap <ns/name>) [options]
   muster-agent bootstrap --registry <url> --service <name> [--listen <host:port>] [options]
-  muster-agent help [run|join|watch|bootstrap]
+  muster-agent consul --registry <url> [--listen 127.0.0.1:8500] [options]
+  muster-agent help [run|join|watch|bootstrap|consul]
 
 Environment:
   MUSTER_REGISTRY           default for --registry
@@ -184,4 +185,32 @@ Options:
 
 Exit status: 0 after SIGTERM or SIGINT, 1 no Kubernetes credentials for --configmap,
 2 bad usage.
+`;
+
+export const CONSUL_USAGE = `muster-agent consul: Consul's agent endpoint on this node, over a muster registry
+
+Applications that use Consul call their local agent (CONSUL_HTTP_ADDR, 127.0.0.1:8500): this
+answers there. What they register lives here — HTTP, TCP and script checks run here, TTL
+checks wait here for the application's updates — and is held in the registry as TTL checks
+kept alive by this agent (each change at once, every check every third of --ttl), and
+deregistered when it stops. Catalog, health and status reads go to the registry as they come,
+blocking queries included. A token the application sends is used for its requests; else the
+agent's own.
+
+Usage:
+  muster-agent consul --registry <url> [--listen 127.0.0.1:8500] [options]
+
+Options:
+  --registry <url>          the registry's base URL (default $MUSTER_REGISTRY)
+  --token-file <file>       the agent's token, re-read at every use (default $MUSTER_TOKEN)
+  --listen <host:port>      where to answer (default 127.0.0.1:8500; port 0: any free one)
+  --node <name>             the node's name (default the host name); a service registered
+                            without an ID is <name>-<node> in the registry
+  --address <ip>            the node's address, for services registered without one
+                            (default the first non-internal IPv4 address)
+  --ttl <seconds>           TTL of the checks the registry holds for this agent (default 135):
+                            how long the registry waits for an agent that stopped answering
+  --timeout <seconds>       per request to the registry, blocking reads aside (default 5)
+
+Exit status: 0 after SIGTERM or SIGINT (everything deregistered), 2 bad usage.
 `;

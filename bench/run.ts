@@ -6,6 +6,7 @@
  * progress goes to stderr so stdout is only the result.
  */
 import { cpus } from "node:os";
+import { type ConsulMeasured, writeConsulMeasured } from "../cost/consul.js";
 import { applyAwsTestEnv } from "../scripts/engines/aws-env.js";
 import {
   BUNDLE_GOAL_BYTES,
@@ -14,6 +15,8 @@ import {
   COLD_IMPORT_GOAL_MS,
 } from "./bundle.js";
 import { benchCapacity, type CapacityResult, type Consumed } from "./capacity.js";
+import { benchConsulLocal, WAKE_GOAL_MS, WATCHERS, WATCHERS_RSS_GOAL_BYTES } from "./consul.js";
+import { benchConsulCapacity } from "./consul-capacity.js";
 import { planEngines, startEngine } from "./engines.js";
 import { openContext, seedService } from "./fixture.js";
 import { benchHeartbeat, type HeartbeatResult } from "./heartbeat.js";
@@ -33,6 +36,7 @@ interface EngineResults {
   capacity: CapacityResult;
   wire: Awaited<ReturnType<typeof measureHeartbeatWire>>;
   sizes: Awaited<ReturnType<typeof peersSizes>>;
+  consul: ConsulMeasured;
 }
 
 async function benchEngine(engine: EngineName, options: BenchOptions): Promise<EngineResults> {
@@ -54,7 +58,9 @@ async function benchEngine(engine: EngineName, options: BenchOptions): Promise<E
     progress(`${engine}: heartbeat bytes on the wire and CPU per heartbeat`);
     const wire = await measureHeartbeatWire(ctx, options.heartbeats);
     const sizes = await peersSizes(ctx, options.instances);
-    return { engine, heartbeat, peers, capacity, wire, sizes };
+    progress(`${engine}: what a Consul watcher's calls consume`);
+    const consul = await benchConsulCapacity(ctx, 200);
+    return { engine, heartbeat, peers, capacity, wire, sizes, consul };
   } finally {
     ctx.close();
     await running.stop();
@@ -237,6 +243,7 @@ async function main(): Promise<number> {
 
   const started = performance.now();
   const local = await benchLocal(options.localRequests);
+  const consulLocal = await benchConsulLocal();
   const plan = planEngines(options.engine);
   const notes = [...plan.notes];
   const rows: Row[] = [];
@@ -300,6 +307,20 @@ async function main(): Promise<number> {
     );
   }
 
+  if (priced) {
+    writeConsulMeasured(priced.consul);
+    notes.push("Wrote cost/consul-measured.json (a Consul watcher's calls, for npm run cost).");
+  }
+  const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+  const consulRows = [
+    "| Consul API, local mode | measured | goal |",
+    "|---|---:|---:|",
+    `| blocking health query answered after a check update (write included), median / p99 of ${consulLocal.wake.samples} | ${ms(consulLocal.wake.median)} / ${ms(consulLocal.wake.p99)} | ≤ ${WAKE_GOAL_MS} ms |`,
+    `| server RSS added by ${WATCHERS.toLocaleString("en")} blocked health queries | ${mib(consulLocal.watchers.rssBytes)} | ≤ ${mib(WATCHERS_RSS_GOAL_BYTES)} |`,
+    `| the same, from the update's acknowledgement (0 when the blocked answer came first), median / p99 | ${ms(consulLocal.afterAck.median)} / ${ms(consulLocal.afterAck.p99)} | ≤ ${WAKE_GOAL_MS} ms |`,
+    `| all ${WATCHERS.toLocaleString("en")} answered with the new index after one update | ${consulLocal.watchers.allWoke ? "yes" : "NO"}, in ${ms(consulLocal.watchers.wokeInMs)} | all |`,
+  ];
+
   const cpu = cpus();
   const lines = [
     `Local mode: muster serve over SQLite, etcd and NSD, each on 127.0.0.1, ${options.localRequests} ` +
@@ -309,6 +330,8 @@ async function main(): Promise<number> {
     renderLocal(local.rows),
     "",
     ...local.notes.map((n) => `Note: ${n}`),
+    "",
+    ...consulRows,
     "",
     `muster bench: ${options.heartbeats} heartbeats after ${options.heartbeatWarmup} warm-up, ` +
       `${options.peersReads} peers.json reads after ${options.peersWarmup} warm-up, ` +

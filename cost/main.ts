@@ -4,7 +4,9 @@
  * next to AWS Cloud Map and a 3-node Consul cluster. Prints markdown.
  */
 import { HEARTBEAT_INTERVAL_DEFAULT, TTL_DEFAULT } from "../shared/model/heartbeat.js";
+import { CONSUL_REASK_SECONDS_DEFAULT, LAMBDA_MAX_WAIT_SECONDS } from "../shared/settings/api.js";
 import { ASSUMPTIONS } from "./assumptions.js";
+import { LOOPS, readConsulMeasured, type WatcherSettings, watcherMonthly } from "./consul.js";
 import { readMeasured } from "./measured.js";
 import {
   billedMs,
@@ -72,6 +74,56 @@ function memoryTable(inputs: Inputs): string[] {
   return rows;
 }
 
+/**
+ * A Consul watcher on Lambda, per client loop and deployment setting: what an idle watcher
+ * costs a month, and the most any client that waits a second after a refusal can cost.
+ */
+function consulTable(settings: Inputs["settings"]): string[] {
+  let m: ReturnType<typeof readConsulMeasured>;
+  try {
+    m = readConsulMeasured();
+  } catch (err) {
+    return [`Consul watchers: ${(err as Error).message}`];
+  }
+  const base = (waitSeconds: number, reaskSeconds: number): WatcherSettings => ({
+    waitSeconds,
+    reaskSeconds,
+    memoryMb: settings.memoryMb,
+    dynamoLatencyMs: settings.dynamoLatencyMs,
+    pollSeconds: 1,
+    keptViewSeconds: 30,
+  });
+  const rows = [
+    `| Consul watcher (one service of ${m.instances} instances, nothing changing) | MUSTER_MAX_WAIT_SECONDS | MUSTER_CONSUL_REASK_SECONDS | asks/hour (answered + 429) | held | $/watcher-month |`,
+    "|---|---:|---:|---:|---:|---:|",
+  ];
+  const settingsList: [number, number][] = [
+    [0, CONSUL_REASK_SECONDS_DEFAULT],
+    [0, 5],
+    [LAMBDA_MAX_WAIT_SECONDS, CONSUL_REASK_SECONDS_DEFAULT],
+    [LAMBDA_MAX_WAIT_SECONDS, 60],
+  ];
+  for (const [wait, reask] of settingsList) {
+    for (const loop of [LOOPS.goWatchPlan, LOOPS.prometheus, LOOPS.eager]) {
+      const e = watcherMonthly(loop, base(wait, reask), m, PRICES);
+      const name = loop === LOOPS.eager ? `**cap**: ${loop.name}` : loop.name;
+      rows.push(
+        `| ${name} | ${wait} | ${reask} | ${Math.round(e.askedPerHour).toLocaleString("en")} | ` +
+          `${(e.heldShare * 100).toFixed(0)} % | ${loop === LOOPS.eager ? "**" : ""}${usd(e.perMonth)}${loop === LOOPS.eager ? "**" : ""} |`,
+      );
+    }
+  }
+  const cap = watcherMonthly(LOOPS.eager, base(0, CONSUL_REASK_SECONDS_DEFAULT), m, PRICES);
+  return [
+    ...rows,
+    "",
+    `Consul watcher cap at the defaults (MUSTER_MAX_WAIT_SECONDS 0, MUSTER_CONSUL_REASK_SECONDS ${CONSUL_REASK_SECONDS_DEFAULT}): ` +
+      `${usd(cap.perMonth)} per watcher-month for any client that waits at least 1 s after a 429 ` +
+      `(measured on ${m.engine} ${m.measuredAt}: ${m.healthCpuMs.toFixed(2)} ms CPU per answer). ` +
+      "A held second costs the function's memory for that second: holding (MUSTER_MAX_WAIT_SECONDS) buys latency with money.",
+  ];
+}
+
 function main(): number {
   const measured = readMeasured();
   const inputs: Inputs = {
@@ -127,6 +179,8 @@ function main(): number {
     "",
     `Goal ≤ $0.10/node-month on-demand at 1,000 nodes and up: ${goal("on-demand", 0.1) ? "met" : "NOT met"}.`,
     `Goal ≤ $0.04/node-month provisioned at 1,000 nodes and up: ${goal("provisioned", 0.04) ? "met" : "NOT met"}.`,
+    "",
+    ...consulTable(s),
   ];
   process.stdout.write(`${lines.join("\n")}\n`);
   return 0;

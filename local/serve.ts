@@ -9,6 +9,7 @@ import { registryApp } from "../shared/compose/registry-app.js";
 import { AnswerCache } from "../shared/http/answer-cache.js";
 import { LOCAL_MAX_WAIT_SECONDS } from "../shared/http/blocking.js";
 import { EDGE_CACHE_SECONDS } from "../shared/http/cacheable.js";
+import { localConsulBlocking } from "../shared/http/consul/options.js";
 import { SOURCES } from "../shared/reconcile/pass-record.js";
 import type { Scheduled } from "../shared/reconcile/scheduler.js";
 import { readLocalModeSettings } from "../shared/settings/local.js";
@@ -201,6 +202,7 @@ export async function serve(env: Environment): Promise<void> {
       blockingReads: { maxWaitSeconds: LOCAL_MAX_WAIT_SECONDS, feed: changes },
       answers,
       configuredSources: sources,
+      consulBlocking: localConsulBlocking(changes),
       dns: dnsSettings,
       onEvent: metrics.onEvent,
       onRefusal: metrics.onRefusal,

@@ -38,6 +38,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const bundle = fileURLToPath(new URL("../bin/local-bundle.mjs", import.meta.url));
   execFileSync(process.execPath, [bundle], { stdio: ["ignore", "ignore", "inherit"] });
 
+  // The real Consul clients, built from the Go module proxy (minutes the first time, nothing
+  // once cached): HashiCorp's official client and Prometheus's Consul discovery.
+  const consulClients = fileURLToPath(new URL("../scripts/consul-clients.mjs", import.meta.url));
+  execFileSync(process.execPath, [consulClients, "build"], {
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+
   // Started side by side: the JVM and moto take a couple of seconds each. The store engines
   // are listed in test/engines/start.ts (SQLite needs no server: every test registry opens its
   // own file).

@@ -4,6 +4,7 @@ import { RotatingTokens } from "../auth/secret-tokens.js";
 import { TokenSet } from "../auth/tokens.js";
 import type { AppOptions } from "../http/app.js";
 import { lambdaBlockingReads } from "../http/blocking.js";
+import { lambdaConsulBlocking } from "../http/consul/options.js";
 import type { AppLogger } from "../logging.js";
 import { createSecretsManagerClient, secretLoader } from "../secrets/secrets-manager.js";
 import { readApiSettings } from "../settings/api.js";
@@ -70,6 +71,8 @@ export function lambdaApi(
     signing: signingSecret && new ReloadingSigning(signingSecret),
     // `?wait=`: refused unless MUSTER_MAX_WAIT_SECONDS allows a short wait (docs/watch.md).
     blockingReads: lambdaBlockingReads(config.lambdaMaxWaitSeconds),
+    // Consul's blocking queries: the same bound, polled, and a cap per watcher (docs/consul.md).
+    consulBlocking: lambdaConsulBlocking(config.lambdaMaxWaitSeconds, config.consulReaskSeconds),
     logger,
     dns,
     onEvent: hooks.onEvent,

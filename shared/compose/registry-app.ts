@@ -2,6 +2,7 @@ import type { Hono } from "hono";
 import type { PresignKeys } from "../auth/presign.js";
 import type { TokenVerifier } from "../auth/tokens.js";
 import { type AppOptions, createApp } from "../http/app.js";
+import type { ConsulBlocking } from "../http/consul/options.js";
 import type { AppEnv } from "../http/env.js";
 import { securityOptions } from "../http/security.js";
 import type { AppLogger } from "../logging.js";
@@ -13,6 +14,8 @@ import type { RegistryStore, TokenStore } from "../store/store.js";
 /** What differs between the Lambda API and local mode; the rest is read from `config`. */
 export interface RegistryParts
   extends Pick<AppOptions, "signing" | "blockingReads" | "answers" | "onEvent" | "onRefusal"> {
+  /** How Consul's blocking queries are held here (shared/http/consul/options.ts). */
+  consulBlocking: ConsulBlocking;
   config: ApiSettings;
   store: RegistryStore;
   /** The bootstrap tokens: fixed, or reloaded from a secret. */
@@ -50,6 +53,7 @@ export function registryApp(parts: RegistryParts): {
     dns: parts.dns,
     onEvent: parts.onEvent,
     onRefusal: parts.onRefusal,
+    consul: { datacenter: config.consulDatacenter, blocking: parts.consulBlocking },
   });
   return { app, scopedTokens: security.scopedTokens };
 }

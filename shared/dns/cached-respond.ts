@@ -124,6 +124,11 @@ async function make(
       for (const i of instances) {
         const end = Date.parse(i.expires_at);
         if (end < soonestEnd) soonestEnd = end;
+        // A check's TTL running out turns the instance critical, which DNS leaves out.
+        for (const c of i.checks ?? []) {
+          const at = Date.parse(c.ttl_ends_at);
+          if (at > nowMs && at < soonestEnd) soonestEnd = at;
+        }
       }
       return instances;
     },

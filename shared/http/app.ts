@@ -4,6 +4,8 @@ import type { PresignKeys } from "../auth/presign.js";
 import { AnyToken, type ScopedTokens } from "../auth/scoped-tokens.js";
 import { TokensUnavailableError } from "../auth/secret-tokens.js";
 import type { TokenVerifier } from "../auth/tokens.js";
+import { AliasBook } from "../consul/aliases.js";
+import { ConsulViews } from "../consul/views.js";
 import type { DiscoveryHealth } from "../discovery/health.js";
 import { DEFAULT_DNS_ZONE } from "../dns/names.js";
 import { type AppLogger, silentLogger } from "../logging.js";
@@ -15,6 +17,8 @@ import type { AppEvent } from "./app-event.js";
 import { requireToken } from "./auth.js";
 import type { BlockingReads } from "./blocking.js";
 import { EDGE_CACHE_SECONDS } from "./cacheable.js";
+import { consulRoutes } from "./consul/app.js";
+import type { ConsulOptions } from "./consul/options.js";
 import type { AppEnv } from "./env.js";
 import { ApiError } from "./errors.js";
 import { FloodGuard } from "./flood-guard.js";
@@ -87,6 +91,8 @@ export interface AppOptions {
   dns?: DnsSettings;
   /** Called with each refusal's code and status (local mode counts them). Default: nothing. */
   onRefusal?: (code: string, status: number) => void;
+  /** Consul's HTTP API under `/v1/agent`, `/v1/health`, `/v1/catalog`, `/v1/status`. Default: off. */
+  consul?: ConsulOptions;
 }
 
 /** The whole v1 HTTP contract (docs/api.md), the same app on Lambda and on Node. */
@@ -115,6 +121,30 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
         ? new TokenBuckets({ ...options.rateLimit, now })
         : undefined,
   };
+  const caps = options.caps;
+  const quotas =
+    caps && (caps.maxPerService > 0 || caps.maxPerToken > 0)
+      ? new Quotas(store, { ...caps, countSeconds: caps.countSeconds ?? 10, now })
+      : undefined;
+  // Before muster's own authentication: Consul's clients carry their tokens their way.
+  if (options.consul) {
+    app.route(
+      "/v1",
+      consulRoutes({
+        options: options.consul,
+        store,
+        views: new ConsulViews(store, { feed: options.consul.blocking.feed }),
+        aliases: new AliasBook(store),
+        tokens: new AnyToken(tokens, options.scopedTokens),
+        publicServices,
+        buckets: guard.buckets,
+        quotas,
+        now,
+        logger,
+        onRefusal: options.onRefusal,
+      }),
+    );
+  }
   app.use(
     "/v1/*",
     requireToken({
@@ -124,17 +154,13 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
       now,
     }),
   );
-  const caps = options.caps;
   const writeDeps = {
     ...guard,
     store,
     now,
     onEvent,
     floodGuard: options.floodGuard === false ? undefined : new FloodGuard({ now }),
-    quotas:
-      caps && (caps.maxPerService > 0 || caps.maxPerToken > 0)
-        ? new Quotas(store, { ...caps, countSeconds: caps.countSeconds ?? 10, now })
-        : undefined,
+    quotas,
   };
   app.route("/v1/services", writeRoutes(writeDeps));
   app.route("/v1/heartbeats", batchRoutes(writeDeps));

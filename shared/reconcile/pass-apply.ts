@@ -1,7 +1,7 @@
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import type { ServiceDiscoveryClient } from "@aws-sdk/client-servicediscovery";
 import type { AppLogger } from "../logging.js";
-import type { Instance } from "../model/instance.js";
+import { type Instance, NODE_SOURCES } from "../model/instance.js";
 import type { ReconcilerSettings } from "../settings/reconciler.js";
 import { importCloudMap } from "../sources/cloudmap-import.js";
 import type { ReconcilerStore, ReconcileState } from "../store/store.js";
@@ -104,7 +104,9 @@ export async function applyScans(input: {
     outcomes.cloudMapExport = await syncExport({
       client: cloudMap,
       snapshot: namespaceSnapshot,
-      heartbeats: registry.filter((i) => i.source === "heartbeat" && !outcomes.removed.has(i)),
+      heartbeats: registry.filter(
+        (i) => NODE_SOURCES.includes(i.source) && !outcomes.removed.has(i),
+      ),
       previous: prior(SOURCES.cloudMapExport),
       safetyRatio: config.safetyRatio,
       concurrency,

@@ -1,5 +1,5 @@
 import { mapLimit } from "../map-limit.js";
-import type { Instance, InstanceFields } from "../model/instance.js";
+import { type Instance, type InstanceFields, NODE_SOURCES } from "../model/instance.js";
 import type { Discovered, SourceScan } from "../sources/discovered.js";
 import { EC2_INSTANCE_METADATA } from "../sources/ec2.js";
 import { contentHash } from "../store/item.js";
@@ -67,7 +67,7 @@ export async function syncImport(input: ImportInput): Promise<ImportOutcome> {
     if (instance.source === source && instance.registered_by === owner) mine.set(key, instance);
     else others.set(key, instance);
     const ec2Id = instance.metadata[EC2_INSTANCE_METADATA];
-    if (instance.source === "heartbeat" && ec2Id)
+    if (NODE_SOURCES.includes(instance.source) && ec2Id)
       selfRegistered.add(instanceKey(instance.service, ec2Id));
   }
 

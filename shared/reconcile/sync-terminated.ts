@@ -1,7 +1,7 @@
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import type { AppLogger } from "../logging.js";
 import { mapLimit } from "../map-limit.js";
-import type { Instance } from "../model/instance.js";
+import { type Instance, NODE_SOURCES } from "../model/instance.js";
 import { EC2_INSTANCE_METADATA, terminatedEc2 } from "../sources/ec2.js";
 import type { ReconcilerStore } from "../store/store.js";
 
@@ -20,7 +20,7 @@ export async function removeTerminated(input: {
   logger: AppLogger;
 }): Promise<Instance[]> {
   const claimed = input.registry.filter(
-    (i) => i.source === "heartbeat" && i.metadata[EC2_INSTANCE_METADATA] !== undefined,
+    (i) => NODE_SOURCES.includes(i.source) && i.metadata[EC2_INSTANCE_METADATA] !== undefined,
   );
   if (claimed.length === 0) return [];
   const claim = (i: Instance) => i.metadata[EC2_INSTANCE_METADATA] as string;

@@ -24,7 +24,24 @@ describe("readApiSettings", () => {
       presignKeys: undefined,
       secrets: { tokens: undefined, signingKeys: undefined, presignKeys: undefined },
       lambdaMaxWaitSeconds: 0,
+      consulDatacenter: "dc1",
+      consulReaskSeconds: 25,
     });
+  });
+
+  it("reads the Consul API's datacenter and re-ask interval, refusing what Consul would", () => {
+    const config = readApiSettings({
+      MUSTER_TABLE: "muster",
+      MUSTER_CONSUL_DATACENTER: "eu-west_1",
+      MUSTER_CONSUL_REASK_SECONDS: "5",
+    });
+    expect(config).toMatchObject({ consulDatacenter: "eu-west_1", consulReaskSeconds: 5 });
+    expect(() =>
+      readApiSettings({ MUSTER_TABLE: "muster", MUSTER_CONSUL_DATACENTER: "EU West" }),
+    ).toThrow(/MUSTER_CONSUL_DATACENTER: must be 1-64 of a-z, 0-9, _ and -/);
+    expect(() =>
+      readApiSettings({ MUSTER_TABLE: "muster", MUSTER_CONSUL_REASK_SECONDS: "0" }),
+    ).toThrow(/MUSTER_CONSUL_REASK_SECONDS/);
   });
 
   it("reads MUSTER_BASE_URL and refuses one a signed path cannot follow, naming it", () => {

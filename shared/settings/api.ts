@@ -13,6 +13,15 @@ import { decimal, given, list, readSection, tableName, variablesOf, wholeNumber 
  */
 export const LAMBDA_MAX_WAIT_SECONDS = 10;
 
+/**
+ * Lambda: how long after answering a Consul watcher whose index did not move the same
+ * question is answered again (shared/http/consul/reask.ts). 25 s is where Consul's Go watch
+ * plans ask again after a refusal (5 s, then 20 s more), so they are answered every 25 s and
+ * refused once in between, at about $0.40 a watcher-month; Prometheus (every 30 s) is never
+ * refused. `npm run cost` prices this against shorter intervals and held waits.
+ */
+export const CONSUL_REASK_SECONDS_DEFAULT = 25;
+
 /** A Secrets Manager secret, by ARN or by name. */
 const secretId = z.optional(
   z
@@ -57,6 +66,12 @@ const schema = z.object({
   MUSTER_SIGNING_KEYS_SECRET_ARN: secretId,
   MUSTER_SHARD_CONCURRENCY: wholeNumber(1, SHARDS, SHARDS),
   MUSTER_MAX_WAIT_SECONDS: wholeNumber(0, LAMBDA_MAX_WAIT_SECONDS, 0),
+  // Consul's own rule for a datacenter's name, lowercase.
+  MUSTER_CONSUL_DATACENTER: z._default(
+    z.string().check(z.regex(/^[a-z0-9_-]{1,64}$/, "must be 1-64 of a-z, 0-9, _ and -")),
+    "dc1",
+  ),
+  MUSTER_CONSUL_REASK_SECONDS: wholeNumber(1, 3600, CONSUL_REASK_SECONDS_DEFAULT),
 });
 
 export const API_VARIABLES = variablesOf(schema);
@@ -91,6 +106,10 @@ export interface ApiSettings {
    * Local mode holds reads open up to its own fixed limit and ignores this.
    */
   lambdaMaxWaitSeconds: number;
+  /** The datacenter Consul's API answers as (its clients' `dc`, Prometheus's `__meta_consul_dc`). */
+  consulDatacenter: string;
+  /** Lambda only: one unchanged answer per Consul watcher this often at most (seconds). */
+  consulReaskSeconds: number;
 }
 
 /**
@@ -122,5 +141,7 @@ export function readApiSettings(env: Environment, defaults: { table?: string } =
     },
     shardConcurrency: d.MUSTER_SHARD_CONCURRENCY,
     lambdaMaxWaitSeconds: d.MUSTER_MAX_WAIT_SECONDS,
+    consulDatacenter: d.MUSTER_CONSUL_DATACENTER,
+    consulReaskSeconds: d.MUSTER_CONSUL_REASK_SECONDS,
   };
 }

@@ -8,7 +8,7 @@ import {
 } from "@aws-sdk/client-servicediscovery";
 import { mapLimit } from "../map-limit.js";
 import { parseHostPort } from "../model/address.js";
-import type { Instance } from "../model/instance.js";
+import { type Instance, NODE_SOURCES } from "../model/instance.js";
 import { irohLabel } from "../model/iroh-base32.js";
 import { EXPORT_MARKER, IPV4, MUSTER_ID, PORT } from "../sources/cloudmap-attributes.js";
 import type { NamespaceSnapshot } from "../sources/cloudmap-namespace.js";
@@ -98,7 +98,7 @@ export function planExport(
   const desired = new Map<string, Registration>();
   const nameOf = (service: string) => exportServiceName(service, snapshot.namespace.type);
   for (const instance of heartbeats) {
-    if (instance.source !== "heartbeat" || instance.status === "critical") continue;
+    if (!NODE_SOURCES.includes(instance.source) || instance.status === "critical") continue;
     const address = parseHostPort(instance.address);
     if (!address || !isIPv4(address.host)) {
       skipped.push(

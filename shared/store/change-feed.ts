@@ -11,6 +11,7 @@ type Listener = () => void;
  */
 export class ChangeFeed {
   readonly #listeners = new Map<string, Set<Listener>>();
+  readonly #everywhere = new Set<Listener>();
   /** Writes signalled per service since this feed was made (one small entry per service). */
   readonly #versions = new Map<string, number>();
 
@@ -37,12 +38,20 @@ export class ChangeFeed {
     };
   }
 
+  /** Calls `listener` after each write to any service (a read across services waits on it). */
+  subscribeAll(listener: Listener): () => void {
+    this.#everywhere.add(listener);
+    return () => {
+      this.#everywhere.delete(listener);
+    };
+  }
+
   notify(service: string): void {
     this.#versions.set(service, this.version(service) + 1);
     const set = this.#listeners.get(service);
-    if (!set) return;
-    // A copy: a listener that unsubscribes while called must not skip its neighbour.
-    for (const listener of [...set]) listener();
+    // Copies: a listener that unsubscribes while called must not skip its neighbour.
+    if (set) for (const listener of [...set]) listener();
+    for (const listener of [...this.#everywhere]) listener();
   }
 
   /** Readers waiting on `service` (all services when omitted). */

@@ -27,7 +27,9 @@ export function onceEach(
   };
 }
 
-export type Decoded = { ok: true; instance: Instance } | { ok: false; reason: string };
+export type Decoded =
+  | { ok: true; record: InstanceRecord; instance: Instance }
+  | { ok: false; reason: string };
 
 const isString = (v: unknown) => typeof v === "string";
 const isTime = (v: unknown) => typeof v === "number" && Number.isFinite(v) && Math.abs(v) < 8.64e15;
@@ -38,7 +40,8 @@ const stringMap = (v: unknown) =>
   typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every(isString);
 
 /**
- * An instance record read back from an engine, checked before it is served: under its own key,
+ * An instance record read back from an engine, checked before it is served (as at `nowMs`: a
+ * check whose TTL ran out reads critical): under its own key,
  * with every field the readers rely on of the type they expect. A damaged byte inside a value
  * is not always seen (`10.0.0.1` may read `10.0.0.3`), but one that breaks the record's shape
  * or its JSON is, and such a record is then left out instead of failing its whole service.
@@ -46,6 +49,7 @@ const stringMap = (v: unknown) =>
 export function decodeInstanceRecord(
   value: unknown,
   key: { service: string; id: string },
+  nowMs: number,
 ): Decoded {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     return { ok: false, reason: "not an object" };
@@ -63,22 +67,28 @@ export function decodeInstanceRecord(
       ? undefined
       : "lists",
     optional(r.metadata, stringMap) ? undefined : "metadata",
+    optional(r.checks, Array.isArray) && optional(r.status_until, isTime) ? undefined : "checks",
   ].filter((p) => p !== undefined);
   if (problems.length > 0) return { ok: false, reason: `bad ${problems.join(", ")}` };
   try {
-    return { ok: true, instance: toInstance(r as unknown as InstanceRecord) };
+    const record = r as unknown as InstanceRecord;
+    return { ok: true, record, instance: toInstance(record, nowMs) };
   } catch (err) {
     return { ok: false, reason: (err as Error).message };
   }
 }
 
 /** The same for a record stored as JSON text (SQLite). */
-export function decodeInstanceJson(text: string, key: { service: string; id: string }): Decoded {
+export function decodeInstanceJson(
+  text: string,
+  key: { service: string; id: string },
+  nowMs: number,
+): Decoded {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (err) {
     return { ok: false, reason: (err as Error).message };
   }
-  return decodeInstanceRecord(value, key);
+  return decodeInstanceRecord(value, key, nowMs);
 }

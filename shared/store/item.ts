@@ -1,11 +1,6 @@
 import { hash } from "node:crypto";
-import {
-  type Instance,
-  type InstanceFields,
-  isoSeconds,
-  type Source,
-  type Status,
-} from "../model/instance.js";
+import { type Instance, type InstanceFields, isoSeconds, type Source } from "../model/instance.js";
+import { type StoredCheck, statusAt, toInstanceCheck } from "./checks.js";
 
 /**
  * An instance as every engine stores it, whatever its keys. Times are epoch numbers so the
@@ -21,6 +16,13 @@ export interface InstanceRecord extends InstanceFields {
   registered_at: number;
   last_seen: number;
   expires_at: number;
+  /** Health checks kept beside the instance (checks.ts); absent for an instance without. */
+  checks?: StoredCheck[];
+  /**
+   * Epoch ms until which `status` holds: the first TTL among `checks` to run out. From then on
+   * the instance reads as critical, until its owner writes again. Absent: `status` holds.
+   */
+  status_until?: number;
 }
 
 /** The fields whose change lets a heartbeat through the rate floor. */
@@ -42,8 +44,9 @@ export function contentHash(fields: InstanceFields & { ttl: number }): string {
   return hash("sha256", canonical, "base64url").slice(0, 22);
 }
 
-export function toInstance(item: InstanceRecord): Instance {
-  return {
+/** The record as the API serves it at `nowMs`: a check whose TTL ran out is critical. */
+export function toInstance(item: InstanceRecord, nowMs: number): Instance {
+  const instance: Instance = {
     service: item.service,
     id: item.id,
     address: item.address,
@@ -55,13 +58,17 @@ export function toInstance(item: InstanceRecord): Instance {
     metadata: item.metadata ?? {},
     version: item.version ?? null,
     weight: item.weight ?? 1,
-    status: (item.status ?? "passing") as Status,
+    status: statusAt(item, nowMs),
     source: item.source,
     registered_by: item.owner,
     registered_at: isoSeconds(item.registered_at),
     last_seen: isoSeconds(item.last_seen),
     expires_at: isoSeconds(item.expires_at * 1000),
   };
+  if (item.checks && item.checks.length > 0) {
+    instance.checks = item.checks.map((c) => toInstanceCheck(c, nowMs));
+  }
+  return instance;
 }
 
 export function isLive(item: { expires_at: number }, nowMs: number): boolean {

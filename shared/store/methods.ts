@@ -33,6 +33,16 @@ export const STORE_METHODS = {
   remove: { service: (service) => service, wrote: (removed) => removed },
   // The reconciler's bookkeeping: a write, but to no service.
   putReconcileState: { service: () => undefined, wrote: () => true },
+  putChecked: { service: (input) => input.service, wrote: (result) => result === "written" },
+  // A reader's pin of what it saw: waiting readers of the service look again.
+  settleIndex: { service: (service) => service, wrote: (settled) => settled !== undefined },
+  putAlias: { service: () => undefined, wrote: () => true },
+  deleteAlias: { service: () => undefined, wrote: () => true },
+  claimWatch: { service: () => undefined, wrote: (result) => result.ok },
+  record: "read",
+  changeIndex: "read",
+  changeIndexes: "read",
+  getAlias: "read",
   get: "read",
   list: "read",
   listPage: "read",

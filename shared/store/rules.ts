@@ -1,6 +1,13 @@
+import { hash } from "node:crypto";
 import type { InstanceFields, Source } from "../model/instance.js";
-import { contentHash, isLive } from "./item.js";
-import { FLOOR_FRACTION, type HeartbeatResult, type RemoveExpectation } from "./store.js";
+import { statusUntil } from "./checks.js";
+import { contentHash, type InstanceRecord, isLive } from "./item.js";
+import {
+  type CheckedInput,
+  FLOOR_FRACTION,
+  type HeartbeatResult,
+  type RemoveExpectation,
+} from "./store.js";
 
 /**
  * The ownership, rate and lease rules every store applies, each written once as a pair: the
@@ -62,6 +69,16 @@ export const live: Rule<{ nowMs: number }> = {
   allows: (current, { nowMs }) => current !== undefined && isLive(current, nowMs),
   condition: ({ nowMs }) => ({
     expression: "#expires_at > :now_s",
+    names: { "#expires_at": "expires_at" },
+    values: { ":now_s": nowSeconds(nowMs) },
+  }),
+};
+
+/** Nothing live holds the id: a creation through putChecked goes only there. */
+export const vacant: Rule<{ nowMs: number }> = {
+  allows: (current, { nowMs }) => current === undefined || !isLive(current, nowMs),
+  condition: ({ nowMs }) => ({
+    expression: "attribute_not_exists(pk) OR #expires_at <= :now_s",
     names: { "#expires_at": "expires_at" },
     values: { ":now_s": nowSeconds(nowMs) },
   }),
@@ -193,6 +210,36 @@ export function leaseValues(input: {
     ttl,
     last_seen: nowMs,
     expires_at: Math.floor((nowMs + ttl * 1000) / 1000),
+  };
+}
+
+/**
+ * The record putChecked writes: the lease is the caller's (checks.ts says how the Consul API
+ * works it out), the status holds until the first TTL ahead runs out, and the content hash
+ * covers the checks, so that a heartbeat over it is never taken for a repeat.
+ */
+export function checkedValues(input: CheckedInput): InstanceRecord {
+  const { service, id, fields, checks, source, owner, nowMs } = input;
+  const until = statusUntil(checks, nowMs);
+  const ttlMs = Math.min(...checks.map((c) => c.ttl_ms));
+  const checksHash = hash(
+    "sha256",
+    JSON.stringify(checks.map((c) => [c.check_id, c.name, c.status, c.output, c.notes, c.ttl_ms])),
+    "base64url",
+  );
+  return {
+    service,
+    id,
+    ...fields,
+    source,
+    owner,
+    content_hash: `${contentHash({ ...fields, ttl: 0 }).slice(0, 11)}${checksHash.slice(0, 11)}`,
+    ttl: Math.max(1, Math.ceil(ttlMs / 1000)),
+    registered_at: input.registeredAtMs,
+    last_seen: nowMs,
+    expires_at: Math.floor(input.leaseEndMs / 1000),
+    checks,
+    ...(until === undefined ? {} : { status_until: until }),
   };
 }
 

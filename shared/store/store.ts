@@ -1,6 +1,8 @@
 import type { Instance, InstanceFields, Source } from "../model/instance.js";
 import type { Role } from "../model/principal.js";
+import type { StoredCheck } from "./checks.js";
 import type { DamagedRecordListener } from "./decode-record.js";
+import type { InstanceRecord } from "./item.js";
 
 /**
  * The store's ports: what muster asks of a storage engine, in no engine's terms. Each engine
@@ -47,6 +49,118 @@ export interface RegistryStore {
   serviceNames(): Promise<string[]>;
   /** What each reconciler source did last (for /v1/discovery/health). */
   reconcileStates(): Promise<ReconcileState[]>;
+
+  /** One live instance as stored (its checks, its exact `last_seen`), for a write that keeps them. */
+  record(service: string, id: string, nowMs: number): Promise<InstanceRecord | undefined>;
+  /**
+   * Writes an instance whose health is its checks (a registration through the Consul API):
+   * over nothing live (`expect` undefined), or only over the item as the caller read it (its
+   * owner and `last_seen`). "moved" when that no longer holds: read again and retry.
+   */
+  putChecked(input: CheckedInput): Promise<"written" | "moved">;
+  /** A service's change index (ChangeIndex). A service never written has `{index: 1}`. */
+  changeIndex(service: string): Promise<ChangeIndex>;
+  /** Every catalogued service's change index, read consistently, by name. */
+  changeIndexes(): Promise<Map<string, ChangeIndex>>;
+  /**
+   * Records what a reader saw of the service: pins `view` to `seen.index` when nothing is
+   * pinned to it yet, else raises the index by one and pins it there. Only while the record is
+   * still `seen`; undefined when it moved (read again).
+   */
+  settleIndex(
+    service: string,
+    seen: ChangeIndex,
+    view: ViewSummary,
+  ): Promise<ChangeIndex | undefined>;
+  /** Names an owner gives its instances (Consul's service and check IDs), one item each. */
+  putAlias(alias: Alias): Promise<void>;
+  getAlias(owner: string, name: string, nowMs: number): Promise<Alias | undefined>;
+  deleteAlias(owner: string, name: string): Promise<void>;
+  /**
+   * A watcher's next answer: granted when it holds no claim, a claim on another index, or one
+   * that has ended; else refused with how long to wait. Granting records `claim`.
+   */
+  claimWatch(claim: WatchClaim): Promise<{ ok: true } | { ok: false; retryAfterMs: number }>;
+}
+
+/**
+ * What readers of a service's health have been told, so that the index they are given (Consul's
+ * `X-Consul-Index`) moves exactly when what they see changes, across processes and restarts:
+ * `index` is a counter kept with the service (≥ 1, never lowered); `hash` is the hash of what
+ * readers saw at `hashAt` (≤ index). Writes that create, delete or change the status of an
+ * instance raise `index` (so a poller sees them by reading this alone); readers pin what they
+ * saw and raise it for anything else (a TTL running out, a lease ending, a renewal that
+ * changed metadata), with `settleIndex`.
+ */
+export interface ChangeIndex {
+  index: number;
+  /** Undefined: nothing pinned since the last write raised `index` (or ever). */
+  hash: string | undefined;
+  /** The index `hash` was pinned at; 0 when never. */
+  hashAt: number;
+  /** What the pinned view held, for the catalog of services without listing each one. */
+  tags: string[];
+  live: number;
+  /** When the pinned view changes by itself (a lease ends, a TTL runs out); null: never. */
+  nextEventMs: number | null;
+}
+
+/** What `settleIndex` records of a reader's view. */
+export interface ViewSummary {
+  hash: string;
+  tags: string[];
+  live: number;
+  nextEventMs: number | null;
+}
+
+/** A change index that nothing has written: a service never written, or before any read. */
+export const FIRST_INDEX: ChangeIndex = {
+  index: 1,
+  hash: undefined,
+  hashAt: 0,
+  tags: [],
+  live: 0,
+  nextEventMs: null,
+};
+
+/** An instance with its checks (putChecked). Its status is theirs; its lease is the caller's. */
+export interface CheckedInput {
+  service: string;
+  id: string;
+  fields: InstanceFields;
+  checks: StoredCheck[];
+  owner: string;
+  source: Source;
+  /** Epoch ms the instance is removed (rounded down to a second, never late). */
+  leaseEndMs: number;
+  /** Kept from the instance this one replaces; nowMs for a new one. */
+  registeredAtMs: number;
+  /** Only over this item as read; undefined: only where nothing is live. */
+  expect: { lastSeenMs: number } | undefined;
+  /** Whether readers must be told (a creation, a status change): raises the change index. */
+  raisesIndex: boolean;
+  nowMs: number;
+}
+
+/** An owner's name for one of its instances. */
+export interface Alias {
+  owner: string;
+  name: string;
+  service: string;
+  id: string;
+  /** Epoch seconds; an engine may delete the alias after. */
+  expiresAt: number;
+}
+
+/** A watcher's claim on its next answer (the Consul re-ask cap, shared/consul/reask.ts). */
+export interface WatchClaim {
+  /** Who watches what: a hash, never a token. */
+  key: string;
+  /** The index the watcher asked with (a decimal uint64). */
+  index: string;
+  nowMs: number;
+  /** Epoch ms before which the same watcher asking with the same index is refused. */
+  untilMs: number;
 }
 
 /** The reconciler's side: its sources' instances and its state. Heartbeats never go through these. */
@@ -76,8 +190,8 @@ export interface ReconcilerStore {
  */
 export const FLOOR_FRACTION = 0.1;
 
-/** A source that is not a heartbeat: its instances are written by the reconciler. */
-export type DiscoverySource = Exclude<Source, "heartbeat">;
+/** A source whose instances the reconciler writes (not a node's own registration). */
+export type DiscoverySource = Exclude<Source, "heartbeat" | "consul">;
 
 /**
  * Owner of the instances a source writes. Token fingerprints look like `tok_<16 hex>`, so no

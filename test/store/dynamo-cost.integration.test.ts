@@ -26,7 +26,7 @@ const FIELDS: InstanceFields = {
 
 // Capacity units and item sizes are DynamoDB's; the contract both stores keep is in test/api.
 describe.each([engine("dynamodb-local")])("the store's cost on $name", (engine) => {
-  it("renews with one write of one unit and no read; registers with at most two", async () => {
+  it("renews with one write of one unit and no read; registers with two more at most", async () => {
     const { client, tableName } = await freshTable(engine);
     const calls: { operation: string; capacity: ConsumedCapacity }[] = [];
     const store = new DynamoStore({
@@ -44,12 +44,20 @@ describe.each([engine("dynamodb-local")])("the store's cost on $name", (engine) 
       source: "heartbeat" as const,
     };
 
+    // A creation also updates the service's catalog item (its counts, and its change index,
+    // which Consul's readers poll): one small write. It used to be a conditional write that
+    // failed when no count was kept — billed the same, but reported as nothing.
     expect((await store.heartbeat({ ...input, nowMs: t0 })).kind).toBe("created");
-    expect(calls.map((c) => c.operation)).toEqual(["heartbeat.catalog", "heartbeat"]);
-    // A second id in the same service: the catalog is already written.
+    expect(calls.map((c) => c.operation)).toEqual([
+      "heartbeat.catalog",
+      "heartbeat",
+      "counts.invalidate",
+    ]);
+    // A second id in the same service: the catalog entry is already written.
     calls.length = 0;
     await store.heartbeat({ ...input, id: "node-2", nowMs: t0 });
-    expect(calls.map((c) => c.operation)).toEqual(["heartbeat"]);
+    expect(calls.map((c) => c.operation)).toEqual(["heartbeat", "counts.invalidate"]);
+    expect(calls.every((c) => c.capacity.CapacityUnits === 1)).toBe(true);
 
     calls.length = 0;
     expect((await store.heartbeat({ ...input, nowMs: t0 + 10_000 })).kind).toBe("renewed");

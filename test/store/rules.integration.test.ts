@@ -11,6 +11,7 @@ import {
   type Rule,
   removalExpected,
   stillAsWritten,
+  vacant,
 } from "../../shared/store/rules.js";
 import type { RemoveExpectation } from "../../shared/store/store.js";
 import { engine } from "../engines/index.js";
@@ -65,6 +66,7 @@ function table<I>(name: string, rule: Rule<I>, currents: (Holder | undefined)[],
 }
 
 table("live", live, holders({ expires_at: EXPIRIES }), [{ nowMs: NOW }]);
+table("vacant", vacant, holders({ expires_at: EXPIRIES }), [{ nowMs: NOW }]);
 table(
   "heartbeatAllowed",
   heartbeatAllowed,

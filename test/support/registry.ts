@@ -2,6 +2,7 @@ import { ScopedTokens } from "../../shared/auth/scoped-tokens.js";
 import { TokenSet } from "../../shared/auth/tokens.js";
 import { AnswerCache } from "../../shared/http/answer-cache.js";
 import { type AppOptions, createApp } from "../../shared/http/app.js";
+import { type ConsulBlocking, localConsulBlocking } from "../../shared/http/consul/options.js";
 import { WaitingReads } from "../../shared/http/waiting-reads.js";
 import { ChangeFeed, notifyingStore } from "../../shared/store/change-feed.js";
 import type { Engine } from "../engines/index.js";
@@ -29,6 +30,11 @@ export interface RegistryOptions {
    * are not heard.
    */
   answers?: boolean;
+  /**
+   * Consul's API: "local" as local mode holds its blocking queries (woken by the feed), or a
+   * Lambda-like blocking made by the test from the feed-less defaults. Default: off.
+   */
+  consul?: "local" | ((feed: ChangeFeed) => ConsulBlocking);
 }
 
 /**
@@ -59,6 +65,15 @@ export async function testRegistry(engine: Engine, options: RegistryOptions = {}
     ...(options.discovery ? { discovery: options.discovery } : {}),
     ...(options.maxWaitSeconds
       ? { blockingReads: { maxWaitSeconds: options.maxWaitSeconds, feed: changes, waits } }
+      : {}),
+    ...(options.consul
+      ? {
+          consul: {
+            datacenter: "dc1",
+            blocking:
+              options.consul === "local" ? localConsulBlocking(changes) : options.consul(changes),
+          },
+        }
       : {}),
   });
 

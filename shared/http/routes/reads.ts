@@ -48,11 +48,18 @@ const JOIN_ROUTES = (format: ServiceFormat) => [
   `join/:capability/${format.path}`,
 ];
 
-function soonestExpiry(instances: readonly Instance[]): number | undefined {
+/**
+ * When what was rendered from `instances` at `nowMs` changes by itself: the soonest lease end,
+ * or the soonest check TTL still ahead (the instance then reads critical).
+ */
+function soonestExpiry(instances: readonly Instance[], nowMs: number): number | undefined {
   let soonest: number | undefined;
+  const consider = (at: number) => {
+    if (!Number.isNaN(at) && at > nowMs && (soonest === undefined || at < soonest)) soonest = at;
+  };
   for (const i of instances) {
-    const at = Date.parse(i.expires_at);
-    if (!Number.isNaN(at) && (soonest === undefined || at < soonest)) soonest = at;
+    consider(Date.parse(i.expires_at));
+    for (const c of i.checks ?? []) consider(Date.parse(c.ttl_ends_at));
   }
   return soonest;
 }
@@ -110,12 +117,13 @@ export function readRoutes(deps: ReadDeps): Hono<AppEnv> {
     authorize(c, deps, "read", service, { publicByDefault: format.publicByDefault });
     const key = `${format.name}\n${service}\n${filtersKey(filters)}`;
     const render = async () => {
-      const live = await store.list(service, now());
+      const nowMs = now();
+      const live = await store.list(service, nowMs);
       const instances = applyFilters(live, filters, format.hidesCritical);
       const file = rendered(() =>
         format.render({ service, instances, cacheSeconds: EDGE_CACHE_SECONDS }),
       );
-      return new RenderedAnswer(file, soonestExpiry(live));
+      return new RenderedAnswer(file, soonestExpiry(live, nowMs));
     };
     return blockingAnswer(c, {
       service,

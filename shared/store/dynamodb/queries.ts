@@ -27,8 +27,8 @@ export interface QueryContext {
   extra: { ReturnConsumedCapacity?: "TOTAL"; Limit?: number };
   /** Shards read at once by a listing or a count. */
   shardConcurrency: number;
-  /** An item as an instance; undefined (reported once) for one that does not decode. */
-  decode: (item: Record<string, unknown>) => Instance | undefined;
+  /** An item as an instance at `nowMs`; undefined (reported once) for one that does not decode. */
+  decode: (item: Record<string, unknown>, nowMs: number) => Instance | undefined;
 }
 
 /** Runs `fn` for every shard, at most `q.shardConcurrency` at a time. */
@@ -190,7 +190,7 @@ export async function listPage(
       ),
     );
     for (const item of out.Items ?? []) {
-      const instance = q.decode(item);
+      const instance = q.decode(item, nowMs);
       if (instance) instances.push(instance);
     }
     const last = out.LastEvaluatedKey?.sk as string | undefined;

@@ -8,6 +8,7 @@ import {
   sourceOwner,
 } from "../store.js";
 import { isConditionFailure } from "./errors.js";
+import type { InstanceItem } from "./item.js";
 import { instanceKey, RECONCILE_PK, reconcileKey } from "./keys.js";
 import { type QueryContext, queryPartition } from "./queries.js";
 import { conditionParams, setExpression } from "./update-expression.js";
@@ -21,7 +22,7 @@ import { conditionParams, setExpression } from "./update-expression.js";
 export async function upsertSourced(
   q: QueryContext,
   input: SourcedInput,
-): Promise<"written" | "conflict"> {
+): Promise<{ result: "written" | "conflict"; old?: InstanceItem }> {
   const { service, id, fields, source, leaseSeconds, registeredAtMs, nowMs } = input;
   const owner = sourceOwner(source);
   const lease = leaseValues({
@@ -34,23 +35,27 @@ export async function upsertSourced(
     nowMs,
   });
   const { sets, names, values } = setExpression({ ...lease, registered_at: registeredAtMs });
+  names["#checks"] = "checks";
+  names["#status_until"] = "status_until";
   try {
-    await q.call("upsertSourced", () =>
+    const out = await q.call("upsertSourced", () =>
       q.doc.send(
         new UpdateCommand({
           ...q.capacity,
           TableName: q.table,
           Key: instanceKey(service, id),
-          UpdateExpression: `SET ${sets.join(", ")}`,
+          UpdateExpression: `SET ${sets.join(", ")} REMOVE #checks, #status_until`,
           ...conditionParams(ownerMayReplace.condition({ owner, nowMs }), { names, values }),
+          // What it replaced: whether readers must be told (a creation, a status change).
+          ReturnValues: "ALL_OLD",
         }),
       ),
     );
+    return { result: "written", old: out.Attributes as InstanceItem | undefined };
   } catch (err) {
-    if (isConditionFailure(err)) return "conflict";
+    if (isConditionFailure(err)) return { result: "conflict" };
     throw err;
   }
-  return "written";
 }
 
 export async function removeInstance(

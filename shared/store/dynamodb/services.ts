@@ -1,5 +1,6 @@
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { mapLimit } from "../../map-limit.js";
+import { statusAt } from "../checks.js";
 import type { ServiceSummary } from "../store.js";
 import { isConditionFailure } from "./errors.js";
 import { CATALOG_PK, catalogKey, serviceFromCatalogSk } from "./keys.js";
@@ -56,7 +57,8 @@ export async function serviceSummaries(
 }
 
 /**
- * Live instances of a service, how many pass, and the earliest lease end: a read of the
+ * Live instances of a service, how many pass, and the earliest lease end (or, sooner, a
+ * check's TTL running out, which makes a passing instance critical): a read of the
  * status and expiry only, eventually consistent, all shards in parallel. DynamoDB charges the
  * read units of every item it looks at, which is why the result is kept.
  */
@@ -70,14 +72,22 @@ async function countService(q: QueryContext, service: string, nowMs: number): Pr
         ...liveInShard(q, service, shard, nowMs, {
           "#expires_at": "expires_at",
           "#status": "status",
+          "#status_until": "status_until",
         }),
-        ProjectionExpression: "#status, #expires_at",
+        ProjectionExpression: "#status, #expires_at, #status_until",
       },
       (raw) => {
-        const item = raw as { status?: string; expires_at: number };
+        const item = raw as {
+          status?: "passing" | "warning" | "critical";
+          expires_at: number;
+          status_until?: number;
+        };
         counts.instances++;
-        if ((item.status ?? "passing") === "passing") counts.passing++;
+        if (statusAt(item, nowMs) === "passing") counts.passing++;
         counts.earliestExpiryMs = Math.min(counts.earliestExpiryMs, item.expires_at * 1000);
+        if (item.status_until !== undefined && item.status_until > nowMs) {
+          counts.earliestExpiryMs = Math.min(counts.earliestExpiryMs, item.status_until);
+        }
       },
     ),
   );
@@ -114,9 +124,11 @@ async function saveCounts(
 }
 
 /**
- * Makes the next `services()` count the service again: after a write that changed how many
- * instances it has or how many pass. One small write, on creations and deletions only (never
- * on a plain renewal).
+ * After a write that changed how many instances a service has or how many pass: makes the next
+ * `services()` count it again, and raises its change index (store.ts ChangeIndex), so that a
+ * Consul reader polling the index alone sees it. One small write on the catalog item, on
+ * creations, deletions and status changes only (never on a plain renewal); a write that fails
+ * its condition costs the same, so keeping the two together costs nothing more.
  */
 export async function invalidateCounts(q: QueryContext, service: string): Promise<void> {
   await q
@@ -126,13 +138,15 @@ export async function invalidateCounts(q: QueryContext, service: string): Promis
           ...q.capacity,
           TableName: q.table,
           Key: catalogKey(service),
-          UpdateExpression: "REMOVE count_valid_until",
-          ConditionExpression: "attribute_exists(count_valid_until)",
+          UpdateExpression:
+            "SET change_index = if_not_exists(change_index, :one) + :one REMOVE count_valid_until",
+          ConditionExpression: "attribute_exists(pk)",
+          ExpressionAttributeValues: { ":one": 1 },
         }),
       ),
     )
     .catch((err) => {
-      // Nothing to invalidate: never counted, or already invalidated.
+      // Not catalogued (a table written by an older version): nothing to raise.
       if (!isConditionFailure(err)) throw err;
     });
 }

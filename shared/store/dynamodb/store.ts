@@ -3,21 +3,17 @@ import {
   DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
-  PutCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { Instance } from "../../model/instance.js";
+import { statusAt } from "../checks.js";
 import { type DamagedRecordListener, decodeInstanceRecord, onceEach } from "../decode-record.js";
-import { isLive } from "../item.js";
-import {
-  heartbeatAllowed,
-  heartbeatRefusal,
-  leaseValues,
-  ownerMayReplace,
-  stillAsWritten,
-} from "../rules.js";
+import { type InstanceRecord, isLive } from "../item.js";
+import { ownerMayReplace, stillAsWritten } from "../rules.js";
 import type {
+  Alias,
+  ChangeIndex,
+  CheckedInput,
   DeregisterResult,
   HeartbeatInput,
   HeartbeatResult,
@@ -29,9 +25,22 @@ import type {
   ServiceSummary,
   SourcedInput,
   Store,
+  ViewSummary,
+  WatchClaim,
 } from "../store.js";
 import { documentClient } from "./client.js";
+import {
+  claimWatch,
+  deleteAlias,
+  getAlias,
+  putAlias,
+  putChecked,
+  readChangeIndex,
+  readChangeIndexes,
+  settleChangeIndex,
+} from "./consul-state.js";
 import { classifyStoreError, isConditionFailure } from "./errors.js";
+import { heartbeat } from "./heartbeat.js";
 import type { InstanceItem } from "./item.js";
 import {
   CATALOG_PK,
@@ -44,7 +53,7 @@ import {
 import { listPage, type QueryContext, queryPartition, queryService } from "./queries.js";
 import { putReconcileState, reconcileStates, removeInstance, upsertSourced } from "./reconcile.js";
 import { invalidateCounts, serviceSummaries } from "./services.js";
-import { conditionParams, setExpression } from "./update-expression.js";
+import { conditionParams } from "./update-expression.js";
 
 export interface DynamoStoreOptions {
   client: DynamoDBClient;
@@ -103,85 +112,16 @@ export class DynamoStore implements Store {
       capacity: this.#capacity,
       shardConcurrency: options.shardConcurrency ?? SHARDS,
       extra: { ...this.#capacity, ...this.#pageLimit },
-      decode: (item) => this.#decode(item),
+      decode: (item, nowMs) => this.#decode(item, nowMs)?.instance,
     };
     this.#damaged = onceEach(options.onDamaged);
     this.#countMaxAgeMs = (options.countMaxAgeSeconds ?? 60) * 1000;
   }
 
-  /**
-   * Register or renew with one conditional UpdateItem and no read. The condition is the
-   * heartbeatAllowed rule (rules.ts): the id is free (absent or expired), or the caller owns it
-   * and the content changed or the floor interval has passed. A refusal is classified from
-   * the item DynamoDB returns with the failure (or, on engines that do not return it, one read).
-   */
+  /** One conditional UpdateItem and no read (heartbeat.ts), the service catalogued first. */
   async heartbeat(input: HeartbeatInput): Promise<HeartbeatResult> {
-    const { service, id, ttl, owner, nowMs } = input;
-    const values = leaseValues(input);
-    const { sets, names, values: exprValues } = setExpression(values);
-    const expiresAt = values.expires_at;
-    names["#registered_at"] = "registered_at";
-    sets.push("#registered_at = if_not_exists(#registered_at, :last_seen)");
-    const rule = heartbeatAllowed.condition({
-      owner,
-      content_hash: values.content_hash,
-      ttl,
-      nowMs,
-    });
-
-    await this.#ensureCatalogued(service, "heartbeat.catalog");
-    const key = instanceKey(service, id);
-    let old: InstanceItem | undefined;
-    try {
-      const out = await this.#call("heartbeat", () =>
-        this.#doc.send(
-          new UpdateCommand({
-            ...this.#capacity,
-            TableName: this.#table,
-            Key: key,
-            UpdateExpression: `SET ${sets.join(", ")}`,
-            ...conditionParams(rule, { names, values: exprValues }),
-            ReturnValues: "ALL_OLD",
-            ReturnValuesOnConditionCheckFailure: "ALL_OLD",
-          }),
-        ),
-      );
-      old = out.Attributes as InstanceItem | undefined;
-    } catch (err) {
-      if (!isConditionFailure(err)) throw err;
-      const current = await this.#refusedItem(err, key);
-      return heartbeatRefusal(current, owner, ttl, nowMs);
-    }
-
-    if (old && isLive(old, nowMs)) {
-      // A renewal changes the counts only when it changes the status.
-      if ((old.status ?? "passing") !== input.fields.status)
-        await invalidateCounts(this.#q, service);
-      return { kind: "renewed", expiresAt };
-    }
-    if (old) {
-      // The id was held before but had lapsed; if_not_exists kept the old registration time.
-      await this.#call("heartbeat.reregister", () =>
-        this.#doc.send(
-          new UpdateCommand({
-            ...this.#capacity,
-            TableName: this.#table,
-            Key: key,
-            UpdateExpression: "SET #registered_at = :registered_at",
-            // Only onto the item this heartbeat wrote.
-            ...conditionParams(stillAsWritten.condition({ owner, lastSeenMs: nowMs }), {
-              names: { "#registered_at": "registered_at" },
-              values: { ":registered_at": nowMs },
-            }),
-          }),
-        ),
-      ).catch((err) => {
-        // A newer heartbeat already replaced the item; its registration time is the one to keep.
-        if (!isConditionFailure(err)) throw err;
-      });
-    }
-    await invalidateCounts(this.#q, service);
-    return { kind: "created", expiresAt };
+    await this.#ensureCatalogued(input.service, "heartbeat.catalog");
+    return await heartbeat(this.#q, input);
   }
 
   async deregister(
@@ -224,13 +164,29 @@ export class DynamoStore implements Store {
       ),
     );
     const item = out.Item as InstanceItem | undefined;
-    return item && isLive(item, nowMs) ? this.#decode(item) : undefined;
+    return item && isLive(item, nowMs) ? this.#decode(item, nowMs)?.instance : undefined;
+  }
+
+  async record(service: string, id: string, nowMs: number): Promise<InstanceRecord | undefined> {
+    const out = await this.#call("record", () =>
+      this.#doc.send(
+        new GetCommand({
+          ...this.#capacity,
+          TableName: this.#table,
+          Key: instanceKey(service, id),
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    const item = out.Item as InstanceItem | undefined;
+    if (!item || !isLive(item, nowMs)) return undefined;
+    return this.#decode(item, nowMs)?.record;
   }
 
   async list(service: string, nowMs: number): Promise<Instance[]> {
     const items = await queryService<InstanceItem>(this.#q, service, nowMs);
     return items
-      .map((item) => this.#decode(item))
+      .map((item) => this.#decode(item, nowMs)?.instance)
       .filter((i) => i !== undefined)
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
@@ -240,11 +196,21 @@ export class DynamoStore implements Store {
    * and reported once, not a 500 for its whole service. It stays in the table until its
    * instance's next heartbeat rewrites it or its TTL removes it.
    */
-  #decode(item: object): Instance | undefined {
+  #decode(item: object, nowMs: number): { record: InstanceRecord; instance: Instance } | undefined {
     const r = item as Record<string, unknown>;
     const key = { service: String(r.service), id: String(r.id) };
-    const decoded = decodeInstanceRecord(item, key);
-    if (decoded.ok) return decoded.instance;
+    const decoded = decodeInstanceRecord(item, key, nowMs);
+    if (decoded.ok) {
+      const {
+        pk: _pk,
+        sk: _sk,
+        ...record
+      } = decoded.record as InstanceRecord & {
+        pk?: string;
+        sk?: string;
+      };
+      return { record, instance: decoded.instance };
+    }
     const record = { kind: "instance" as const, key: `${key.service}/${key.id}` };
     this.#damaged({ ...record, reason: decoded.reason }, JSON.stringify(item));
     return undefined;
@@ -314,8 +280,13 @@ export class DynamoStore implements Store {
 
   async upsertSourced(input: SourcedInput): Promise<"written" | "conflict"> {
     await this.#ensureCatalogued(input.service, "upsertSourced.catalog");
-    const result = await upsertSourced(this.#q, input);
-    if (result === "written") await invalidateCounts(this.#q, input.service);
+    const { result, old } = await upsertSourced(this.#q, input);
+    if (
+      result === "written" &&
+      (!old || !isLive(old, input.nowMs) || statusAt(old, input.nowMs) !== input.fields.status)
+    ) {
+      await invalidateCounts(this.#q, input.service);
+    }
     return result;
   }
 
@@ -323,6 +294,45 @@ export class DynamoStore implements Store {
     const removed = await removeInstance(this.#q, service, id, expect);
     if (removed) await invalidateCounts(this.#q, service);
     return removed;
+  }
+
+  async putChecked(input: CheckedInput): Promise<"written" | "moved"> {
+    await this.#ensureCatalogued(input.service, "putChecked.catalog");
+    if (!(await putChecked(this.#q, input))) return "moved";
+    if (input.raisesIndex) await invalidateCounts(this.#q, input.service);
+    return "written";
+  }
+
+  async changeIndex(service: string): Promise<ChangeIndex> {
+    return await readChangeIndex(this.#q, service);
+  }
+
+  async changeIndexes(): Promise<Map<string, ChangeIndex>> {
+    return await readChangeIndexes(this.#q);
+  }
+
+  async settleIndex(
+    service: string,
+    seen: ChangeIndex,
+    view: ViewSummary,
+  ): Promise<ChangeIndex | undefined> {
+    return await settleChangeIndex(this.#q, service, seen, view);
+  }
+
+  async putAlias(alias: Alias): Promise<void> {
+    await putAlias(this.#q, alias);
+  }
+
+  async getAlias(owner: string, name: string, nowMs: number): Promise<Alias | undefined> {
+    return await getAlias(this.#q, owner, name, nowMs);
+  }
+
+  async deleteAlias(owner: string, name: string): Promise<void> {
+    await deleteAlias(this.#q, owner, name);
+  }
+
+  async claimWatch(claim: WatchClaim): Promise<{ ok: true } | { ok: false; retryAfterMs: number }> {
+    return await claimWatch(this.#q, claim);
   }
 
   async reconcileStates(): Promise<ReconcileState[]> {
@@ -348,35 +358,20 @@ export class DynamoStore implements Store {
    */
   async #ensureCatalogued(service: string, operation: string): Promise<void> {
     if (this.#catalogued.has(service)) return;
+    // An update, not a put: the item also holds the counts and the change index, which a
+    // process starting up must not wipe (an index going back would wake no reader).
     await this.#call(operation, () =>
       this.#doc.send(
-        new PutCommand({
+        new UpdateCommand({
           ...this.#capacity,
           TableName: this.#table,
-          Item: { ...catalogKey(service), service },
+          Key: catalogKey(service),
+          UpdateExpression: "SET service = :service",
+          ExpressionAttributeValues: { ":service": service },
         }),
       ),
     );
     this.#catalogued.add(service);
-  }
-
-  async #refusedItem(
-    err: unknown,
-    key: { pk: string; sk: string },
-  ): Promise<InstanceItem | undefined> {
-    const returned = (err as { Item?: Parameters<typeof unmarshall>[0] }).Item;
-    if (returned) return unmarshall(returned) as InstanceItem;
-    const out = await this.#call("heartbeat.refused", () =>
-      this.#doc.send(
-        new GetCommand({
-          ...this.#capacity,
-          TableName: this.#table,
-          Key: key,
-          ConsistentRead: true,
-        }),
-      ),
-    );
-    return out.Item as InstanceItem | undefined;
   }
 
   /** The one place a request leaves: errors are classified, capacity is reported. */

@@ -29,6 +29,28 @@ const MIGRATIONS: readonly string[] = [
   // the count last recorded as on disk (commit-guard.ts), so that a lost WAL is noticed.
   `CREATE TABLE meta (key TEXT PRIMARY KEY, value NOT NULL) WITHOUT ROWID;
    INSERT INTO meta (key, value) VALUES ('id', lower(hex(randomblob(16)))), ('commits', 0);`,
+  // 3: checks kept beside instances (the status holds until status_until), each service's
+  // change index and the view its readers pinned, owners' aliases of their instances, and
+  // watchers' claims (the Consul API, shared/consul).
+  `ALTER TABLE instances ADD COLUMN status_until INTEGER;
+   ALTER TABLE services ADD COLUMN change_index INTEGER;
+   ALTER TABLE services ADD COLUMN pinned TEXT;
+   CREATE TABLE aliases (
+     owner TEXT NOT NULL,
+     name TEXT NOT NULL,
+     service TEXT NOT NULL,
+     id TEXT NOT NULL,
+     expires_at INTEGER NOT NULL,
+     PRIMARY KEY (owner, name)
+   ) WITHOUT ROWID;
+   CREATE INDEX aliases_expiry ON aliases (expires_at);
+   CREATE TABLE watch_claims (
+     key TEXT PRIMARY KEY,
+     idx TEXT NOT NULL,
+     until INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL
+   ) WITHOUT ROWID;
+   CREATE INDEX watch_claims_expiry ON watch_claims (expires_at);`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

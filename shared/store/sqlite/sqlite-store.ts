@@ -1,8 +1,10 @@
-import type { Instance } from "../../model/instance.js";
+import type { Instance, Status } from "../../model/instance.js";
 import { INSTANCE_ID } from "../../model/names.js";
+import { statusAt } from "../checks.js";
 import { decodeInstanceJson } from "../decode-record.js";
 import { type InstanceRecord, isLive } from "../item.js";
 import {
+  checkedValues,
   type Holder,
   heartbeatAllowed,
   heartbeatRefusal,
@@ -10,8 +12,12 @@ import {
   ownerMayReplace,
   removalExpected,
   stillAsWritten,
+  vacant,
 } from "../rules.js";
 import {
+  type Alias,
+  type ChangeIndex,
+  type CheckedInput,
   type DeregisterResult,
   type HeartbeatInput,
   type HeartbeatResult,
@@ -25,21 +31,55 @@ import {
   type SourcedInput,
   type Store,
   sourceOwner,
+  type ViewSummary,
+  type WatchClaim,
 } from "../store.js";
+import {
+  claimWatch,
+  raiseChangeIndex,
+  readAlias,
+  readChangeIndex,
+  readChangeIndexes,
+  removeAlias,
+  settleChangeIndex,
+  sweepConsulState,
+  writeAlias,
+} from "./consul-state.js";
 import type { SqliteDatabase } from "./database.js";
 import { ListCache } from "./list-cache.js";
 import type { Quarantine } from "./quarantine.js";
 import { readReconcileStates, writeReconcileState } from "./reconcile-states.js";
 
-type Row = Holder & { registered_at: number; item: string };
+type Row = Holder & {
+  registered_at: number;
+  item: string;
+  status: Status;
+  status_until: number | null;
+};
 
 const SELECT_ONE =
-  "SELECT owner, content_hash, last_seen, registered_at, expires_at, item FROM instances WHERE service = ? AND id = ?";
+  "SELECT owner, content_hash, last_seen, registered_at, expires_at, status, status_until, item FROM instances WHERE service = ? AND id = ?";
 /** What the rules read of the row a write would replace: not the item, read for nothing. */
 const SELECT_HOLDER =
-  "SELECT owner, content_hash, last_seen, registered_at, expires_at FROM instances WHERE service = ? AND id = ?";
+  "SELECT owner, content_hash, last_seen, registered_at, expires_at, status, status_until FROM instances WHERE service = ? AND id = ?";
 const UPSERT =
-  "INSERT OR REPLACE INTO instances (service, id, owner, content_hash, last_seen, registered_at, expires_at, status, item) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  "INSERT OR REPLACE INTO instances (service, id, owner, content_hash, last_seen, registered_at, expires_at, status, status_until, item) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+/**
+ * Whether a write over `current` changes what readers of the service must be told at once
+ * (store.ts ChangeIndex): a creation, or another status.
+ */
+function changesStatus(
+  current: Omit<Row, "item"> | undefined,
+  status: Status,
+  nowMs: number,
+): boolean {
+  if (!current || !isLive(current, nowMs)) return true;
+  return (
+    statusAt({ status: current.status, status_until: current.status_until ?? undefined }, nowMs) !==
+    status
+  );
+}
 const DELETE_ONE = "DELETE FROM instances WHERE service = ? AND id = ?";
 
 const byKey = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -68,10 +108,18 @@ export class SqliteStore implements Store {
     this.#quarantine = quarantine;
   }
 
-  /** The row as an instance, or undefined (reported and queued for deletion) if it does not decode. */
-  #decode(service: string, id: string, item: string): Instance | undefined {
-    const decoded = decodeInstanceJson(item, { service, id });
-    if (decoded.ok) return decoded.instance;
+  /**
+   * The row as a record and as the instance it reads as at `nowMs`, or undefined (reported
+   * and queued for deletion) if it does not decode.
+   */
+  #decode(
+    service: string,
+    id: string,
+    item: string,
+    nowMs: number,
+  ): { record: InstanceRecord; instance: Instance } | undefined {
+    const decoded = decodeInstanceJson(item, { service, id }, nowMs);
+    if (decoded.ok) return decoded;
     this.#quarantine.instance(service, id, item, decoded.reason, () =>
       this.#lists.invalidate(service),
     );
@@ -88,7 +136,7 @@ export class SqliteStore implements Store {
       const rows = this.#db
         .statement("SELECT service, id, item FROM instances")
         .iterate() as Iterable<{ service: string; id: string; item: string }>;
-      for (const row of rows) this.#decode(row.service, row.id, row.item);
+      for (const row of rows) this.#decode(row.service, row.id, row.item, Date.now());
       return this.#quarantine.found - before;
     });
   }
@@ -104,6 +152,7 @@ export class SqliteStore implements Store {
       }
       const live = current !== undefined && isLive(current, nowMs);
       this.#put({ ...values, registered_at: live ? current.registered_at : nowMs });
+      if (changesStatus(current, values.status, nowMs)) raiseChangeIndex(this.#db, service);
       return { kind: live ? "renewed" : "created", expiresAt: values.expires_at };
     });
     if (result.kind === "created" || result.kind === "renewed") this.#catalogued.add(service);
@@ -117,14 +166,27 @@ export class SqliteStore implements Store {
       if (!current) return "absent";
       this.#db.statement(DELETE_ONE).run(service, id);
       this.#lists.invalidate(service);
-      return isLive(current, nowMs) ? "deleted" : "absent";
+      if (!isLive(current, nowMs)) return "absent";
+      raiseChangeIndex(this.#db, service);
+      return "deleted";
     });
   }
 
   get(service: string, id: string, nowMs: number): Promise<Instance | undefined> {
     return this.#db.read(() => {
       const row = this.#row(service, id);
-      return row && isLive(row, nowMs) ? this.#decode(service, id, row.item) : undefined;
+      return row && isLive(row, nowMs)
+        ? this.#decode(service, id, row.item, nowMs)?.instance
+        : undefined;
+    });
+  }
+
+  record(service: string, id: string, nowMs: number): Promise<InstanceRecord | undefined> {
+    return this.#db.read(() => {
+      const row = this.#row(service, id);
+      return row && isLive(row, nowMs)
+        ? this.#decode(service, id, row.item, nowMs)?.record
+        : undefined;
     });
   }
 
@@ -138,16 +200,21 @@ export class SqliteStore implements Store {
           "SELECT id, expires_at, item FROM instances WHERE service = ? AND expires_at > ?",
         )
         .all(service, nowS) as { id: string; expires_at: number; item: string }[];
+      // What is read changes by itself when a lease ends or a check's TTL runs out.
+      const changes: number[] = [];
       const instances = rows
-        .map((r) => this.#decode(service, r.id, r.item))
+        .map((r) => {
+          const decoded = this.#decode(service, r.id, r.item, nowMs);
+          if (!decoded) return undefined;
+          changes.push(r.expires_at);
+          for (const c of decoded.record.checks ?? []) {
+            if (c.deadline > nowMs) changes.push(Math.floor(c.deadline / 1000));
+          }
+          return decoded.instance;
+        })
         .filter((i) => i !== undefined)
         .sort((a, b) => byKey(a.id, b.id));
-      this.#lists.set(
-        service,
-        nowS,
-        instances,
-        rows.map((r) => r.expires_at),
-      );
+      this.#lists.set(service, nowS, instances, changes);
       return instances;
     });
   }
@@ -156,9 +223,9 @@ export class SqliteStore implements Store {
     return this.#db.read(() => {
       const rows = this.#db
         .statement(
-          "SELECT service, count(*) AS instances, sum(status = 'passing') AS passing FROM instances WHERE expires_at > ? GROUP BY service",
+          "SELECT service, count(*) AS instances, sum(status = 'passing' AND (status_until IS NULL OR status_until > ?)) AS passing FROM instances WHERE expires_at > ? GROUP BY service",
         )
-        .all(nowSeconds(nowMs)) as { service: string; instances: number; passing: number }[];
+        .all(nowMs, nowSeconds(nowMs)) as { service: string; instances: number; passing: number }[];
       return rows
         .map((r) => ({ name: r.service, instances: r.instances, passing: r.passing }))
         .sort((a, b) => byKey(a.name, b.name));
@@ -188,7 +255,7 @@ export class SqliteStore implements Store {
       const last = taken.at(-1);
       return {
         instances: taken
-          .map((r) => this.#decode(service, r.id, r.item))
+          .map((r) => this.#decode(service, r.id, r.item, nowMs)?.instance)
           .filter((i) => i !== undefined),
         cursor:
           more && last
@@ -214,6 +281,7 @@ export class SqliteStore implements Store {
       if (!stillAsWritten.allows(this.#holder(service, id), { owner, lastSeenMs })) return false;
       this.#db.statement(DELETE_ONE).run(service, id);
       this.#lists.invalidate(service);
+      raiseChangeIndex(this.#db, service);
       return true;
     });
   }
@@ -230,10 +298,10 @@ export class SqliteStore implements Store {
     const owner = sourceOwner(source);
     const values = leaseValues({ service, id, fields, source, owner, ttl: leaseSeconds, nowMs });
     const result = await this.#db.write(() => {
-      if (!ownerMayReplace.allows(this.#holder(service, id), { owner, nowMs })) {
-        return "conflict" as const;
-      }
+      const current = this.#holder(service, id);
+      if (!ownerMayReplace.allows(current, { owner, nowMs })) return "conflict" as const;
       this.#put({ ...values, registered_at: registeredAtMs });
+      if (changesStatus(current, values.status, nowMs)) raiseChangeIndex(this.#db, service);
       return "written" as const;
     });
     if (result === "written") this.#catalogued.add(service);
@@ -244,13 +312,63 @@ export class SqliteStore implements Store {
     return this.#db.write(() => {
       const row = this.#row(service, id);
       // A row that does not decode is quarantined (deleted by a write of its own), not removed here.
-      const instance = row && this.#decode(service, id, row.item);
+      const instance = row && this.#decode(service, id, row.item, Date.now())?.instance;
       const current = row && instance && { ...row, metadata: instance.metadata };
       if (!removalExpected.allows(current, expect)) return false;
       this.#db.statement(DELETE_ONE).run(service, id);
       this.#lists.invalidate(service);
+      raiseChangeIndex(this.#db, service);
       return true;
     });
+  }
+
+  async putChecked(input: CheckedInput): Promise<"written" | "moved"> {
+    const { service, id, owner, nowMs, expect } = input;
+    const values = checkedValues(input);
+    const result = await this.#db.write(() => {
+      const current = this.#row(service, id);
+      const allowed = expect
+        ? stillAsWritten.allows(current, { owner, lastSeenMs: expect.lastSeenMs })
+        : vacant.allows(current, { nowMs });
+      if (!allowed) return "moved" as const;
+      this.#put(values);
+      if (input.raisesIndex) raiseChangeIndex(this.#db, service);
+      return "written" as const;
+    });
+    if (result === "written") this.#catalogued.add(service);
+    return result;
+  }
+
+  changeIndex(service: string): Promise<ChangeIndex> {
+    return this.#db.read(() => readChangeIndex(this.#db, service));
+  }
+
+  changeIndexes(): Promise<Map<string, ChangeIndex>> {
+    return this.#db.read(() => readChangeIndexes(this.#db));
+  }
+
+  settleIndex(
+    service: string,
+    seen: ChangeIndex,
+    view: ViewSummary,
+  ): Promise<ChangeIndex | undefined> {
+    return this.#db.write(() => settleChangeIndex(this.#db, service, seen, view));
+  }
+
+  putAlias(alias: Alias): Promise<void> {
+    return this.#db.write(() => writeAlias(this.#db, alias));
+  }
+
+  getAlias(owner: string, name: string, nowMs: number): Promise<Alias | undefined> {
+    return this.#db.read(() => readAlias(this.#db, owner, name, nowMs));
+  }
+
+  deleteAlias(owner: string, name: string): Promise<void> {
+    return this.#db.write(() => removeAlias(this.#db, owner, name));
+  }
+
+  claimWatch(claim: WatchClaim): Promise<{ ok: true } | { ok: false; retryAfterMs: number }> {
+    return this.#db.write(() => claimWatch(this.#db, claim));
   }
 
   reconcileStates(): Promise<ReconcileState[]> {
@@ -271,7 +389,7 @@ export class SqliteStore implements Store {
         .statement("DELETE FROM instances WHERE expires_at <= ?")
         .run(nowSeconds(nowMs));
       this.#lists.invalidate();
-      return Number(out.changes);
+      return Number(out.changes) + sweepConsulState(this.#db, nowMs);
     });
   }
 
@@ -303,6 +421,7 @@ export class SqliteStore implements Store {
         item.registered_at,
         item.expires_at,
         item.status ?? "passing",
+        item.status_until ?? null,
         JSON.stringify(item),
       );
   }
