@@ -1,7 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { serviceName } from "../shared/model/names.js";
-import type { TokenSource } from "./client/registry-client.js";
+import { defaultCredentials } from "./aws/credentials.js";
+import { RequestSigner } from "./aws/sigv4.js";
+import type { TokenSource } from "./client/request-auth.js";
 import { UsageError } from "./usage.js";
 
 /** `--tags a,b --tags c` → [a, b, c]. */
@@ -91,11 +93,47 @@ export function parseCommandLine<const T extends ParseArgsConfig>(
   return parsed;
 }
 
+/** Signing with the node's own AWS role instead of a token (`run`, `watch`, `join`). */
+export const AWS_OPTIONS = {
+  "aws-iam": { type: "boolean" },
+  "aws-region": { type: "string" },
+  "imds-endpoint": { type: "string" },
+} as const satisfies ParseArgsConfig["options"];
+
+/**
+ * `--aws-iam`: a signer under the default credential chain (environment, web identity,
+ * container, instance profile through `--imds-endpoint`), for the region of the function URL
+ * or `--aws-region`; undefined without the flag.
+ */
+export function awsSigner(
+  flags: { "aws-iam"?: boolean; "aws-region"?: string; "imds-endpoint"?: string },
+  env: NodeJS.ProcessEnv,
+): RequestSigner | undefined {
+  if (!flags["aws-iam"]) {
+    if (flags["aws-region"] !== undefined) throw new UsageError("--aws-region goes with --aws-iam");
+    return undefined;
+  }
+  const region = flags["aws-region"];
+  if (region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) {
+    throw new UsageError(`--aws-region: ${JSON.stringify(region)} is not an AWS region`);
+  }
+  const imdsEndpoint = flags["imds-endpoint"];
+  try {
+    return new RequestSigner({
+      credentials: defaultCredentials(env, imdsEndpoint ? { imdsEndpoint } : {}),
+      ...(region ? { region } : {}),
+    });
+  } catch (err) {
+    throw new UsageError(`--aws-iam: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
 /** The flags of a command that talks to one service of one registry (`run`, `watch`). */
 export const TARGET_OPTIONS = {
   registry: { type: "string" },
   service: { type: "string" },
   "token-file": { type: "string" },
+  ...AWS_OPTIONS,
   timeout: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const satisfies ParseArgsConfig["options"];
@@ -105,13 +143,23 @@ export interface Target {
   registry: string;
   service: string;
   token: TokenSource | undefined;
+  /** `--aws-iam`: requests signed with the node's AWS role. */
+  signer: RequestSigner | undefined;
   /** Per request. */
   timeoutMs: number;
 }
 
 /** `--registry` (or MUSTER_REGISTRY), `--service`, the token and `--timeout` (default 5 s). */
 export async function readTarget(
-  flags: { registry?: string; service?: string; "token-file"?: string; timeout?: string },
+  flags: {
+    registry?: string;
+    service?: string;
+    "token-file"?: string;
+    timeout?: string;
+    "aws-iam"?: boolean;
+    "aws-region"?: string;
+    "imds-endpoint"?: string;
+  },
   env: NodeJS.ProcessEnv,
 ): Promise<Target> {
   const registry = flags.registry ?? env.MUSTER_REGISTRY;
@@ -131,6 +179,7 @@ export async function readTarget(
     registry,
     service: service.data,
     token: await tokenSource(flags["token-file"], env),
+    signer: awsSigner(flags, env),
     timeoutMs: secondsFlag(flags.timeout, "timeout") ?? 5000,
   };
 }

@@ -2,7 +2,7 @@ import type { Hono } from "hono";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { TokenVerifier } from "../shared/auth/tokens.js";
 import type { AppEvent } from "../shared/http/app-event.js";
-import { bearer } from "../shared/http/auth.js";
+import { presentedToken } from "../shared/http/auth.js";
 import type { AppEnv } from "../shared/http/env.js";
 import { ApiError } from "../shared/http/errors.js";
 import { passMetrics } from "../shared/reconcile/metrics.js";
@@ -128,7 +128,7 @@ export class LocalMetrics {
   mount(app: Hono<AppEnv>, tokens: TokenVerifier): void {
     app.get("/metrics", async (c) => {
       if (!this.options.public) {
-        const token = bearer(c.req.header("authorization"));
+        const token = presentedToken(c);
         const principal = token === undefined ? undefined : await tokens.verify(token);
         if (!principal) {
           throw new ApiError(

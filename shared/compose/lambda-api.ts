@@ -4,6 +4,7 @@ import { RotatingTokens } from "../auth/secret-tokens.js";
 import { TokenSet } from "../auth/tokens.js";
 import type { AppOptions } from "../http/app.js";
 import { lambdaBlockingReads } from "../http/blocking.js";
+import { lambdaCaller } from "../http/iam-caller.js";
 import type { AppLogger } from "../logging.js";
 import { createSecretsManagerClient, secretLoader } from "../secrets/secrets-manager.js";
 import { readApiSettings } from "../settings/api.js";
@@ -73,5 +74,7 @@ export function lambdaApi(
     logger,
     dnsZone: dns.zone,
     onEvent: hooks.onEvent,
+    // Nodes in AWS that sign with a role the stack maps (MUSTER_IAM_ROLES) need no token.
+    iam: config.iamRoles.size > 0 ? { roles: config.iamRoles, callerOf: lambdaCaller } : undefined,
   }).app;
 }

@@ -11,7 +11,7 @@ import type { RegistryStore, TokenStore } from "../store/store.js";
 
 /** What differs between the Lambda API and local mode; the rest is read from `config`. */
 export interface RegistryParts
-  extends Pick<AppOptions, "signing" | "blockingReads" | "onEvent" | "onRefusal"> {
+  extends Pick<AppOptions, "signing" | "blockingReads" | "onEvent" | "onRefusal" | "iam"> {
   config: ApiSettings;
   store: RegistryStore;
   /** The bootstrap tokens: fixed, or reloaded from a secret. */
@@ -48,6 +48,7 @@ export function registryApp(parts: RegistryParts): {
     dnsZone: parts.dnsZone,
     onEvent: parts.onEvent,
     onRefusal: parts.onRefusal,
+    iam: parts.iam,
   });
   return { app, scopedTokens: security.scopedTokens };
 }

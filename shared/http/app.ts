@@ -10,7 +10,7 @@ import { type AppLogger, silentLogger } from "../logging.js";
 import type { SigningSource } from "../signing/source.js";
 import { type RegistryStore, StoreUnavailableError } from "../store/store.js";
 import type { AppEvent } from "./app-event.js";
-import { requireToken } from "./auth.js";
+import { type AuthOptions, requireToken } from "./auth.js";
 import type { BlockingReads } from "./blocking.js";
 import { EDGE_CACHE_SECONDS } from "./cacheable.js";
 import type { AppEnv } from "./env.js";
@@ -75,6 +75,11 @@ export interface AppOptions {
   dnsZone?: string;
   /** Called with each refusal's code and status (local mode counts them). Default: nothing. */
   onRefusal?: (code: string, status: number) => void;
+  /**
+   * IAM roles whose SigV4-signed requests are principals of their own, and how to read the
+   * signed caller (Lambda behind an AWS_IAM function URL). Default: tokens only.
+   */
+  iam?: AuthOptions["iam"];
 }
 
 /** The whole v1 HTTP contract (docs/api.md), the same app on Lambda and on Node. */
@@ -110,6 +115,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
       publicServices,
       presign: options.presign,
       now,
+      iam: options.iam,
     }),
   );
   const caps = options.caps;

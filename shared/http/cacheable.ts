@@ -66,7 +66,7 @@ export function cacheable(
   const headers: Record<string, string> = {
     ETag: gzip ? `${etag.slice(0, -1)}${GZIP_SUFFIX}"` : etag,
     "Cache-Control": CACHE_CONTROL,
-    Vary: "Authorization, Accept-Encoding",
+    Vary: "Authorization, X-Muster-Token, Accept-Encoding",
   };
   if (matches(c.req.header("if-none-match"), etag)) {
     return new Response(null, { status: 304, headers });

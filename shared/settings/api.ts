@@ -1,3 +1,4 @@
+import { type IamRoleMap, parseIamRoles } from "../auth/iam-roles.js";
 import { baseUrl } from "../auth/presign.js";
 import { parsePresignKeys } from "../auth/presign-keys.js";
 import { MIN_TOKEN_LENGTH } from "../auth/tokens.js";
@@ -57,6 +58,19 @@ const schema = z.object({
   MUSTER_SIGNING_KEYS_SECRET_ARN: secretId,
   MUSTER_SHARD_CONCURRENCY: wholeNumber(1, SHARDS, SHARDS),
   MUSTER_MAX_WAIT_SECONDS: wholeNumber(0, LAMBDA_MAX_WAIT_SECONDS, 0),
+  MUSTER_IAM_ROLES: z.optional(
+    z.pipe(
+      z.string(),
+      z.transform((text: string, ctx) => {
+        try {
+          return parseIamRoles(text);
+        } catch (err) {
+          ctx.issues.push({ code: "custom", message: (err as Error).message, input: "" });
+          return z.NEVER;
+        }
+      }),
+    ),
+  ),
 });
 
 export const API_VARIABLES = variablesOf(schema);
@@ -91,6 +105,12 @@ export interface ApiSettings {
    * Local mode holds reads open up to its own fixed limit and ignores this.
    */
   lambdaMaxWaitSeconds: number;
+  /**
+   * Lambda only: IAM roles whose SigV4-signed requests to the function URL are principals of
+   * their own (shared/auth/iam-roles.ts); empty, every request needs a token. Local mode has
+   * no IAM in front of it and ignores this.
+   */
+  iamRoles: IamRoleMap;
 }
 
 /**
@@ -122,5 +142,6 @@ export function readApiSettings(env: Environment, defaults: { table?: string } =
     },
     shardConcurrency: d.MUSTER_SHARD_CONCURRENCY,
     lambdaMaxWaitSeconds: d.MUSTER_MAX_WAIT_SECONDS,
+    iamRoles: d.MUSTER_IAM_ROLES ?? new Map(),
   };
 }

@@ -22,6 +22,7 @@ export const VARIABLES = [
   "MUSTER_SIGNING_KEYS_SECRET_ARN",
   "MUSTER_SHARD_CONCURRENCY",
   "MUSTER_MAX_WAIT_SECONDS",
+  "MUSTER_IAM_ROLES",
   // DNS names, for DNS over HTTPS and plain DNS (dns.ts).
   "MUSTER_DNS_ZONE",
   // The reconciler, scheduled on Lambda or in local mode's loop (reconciler.ts).
