@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { serviceName } from "../shared/model/names.js";
 import { defaultCredentials } from "./aws/credentials.js";
-import { RequestSigner } from "./aws/sigv4.js";
+import { functionUrlRegion, RequestSigner } from "./aws/sigv4.js";
 import type { TokenSource } from "./client/request-auth.js";
 import { UsageError } from "./usage.js";
 
@@ -128,6 +128,21 @@ export function awsSigner(
   }
 }
 
+/** `--aws-iam` for one registry URL: its region is the function URL's or `--aws-region`. */
+export function signerFor(
+  url: string,
+  flags: { "aws-iam"?: boolean; "aws-region"?: string; "imds-endpoint"?: string },
+  env: NodeJS.ProcessEnv,
+): RequestSigner | undefined {
+  const signer = awsSigner(flags, env);
+  if (signer && flags["aws-region"] === undefined && functionUrlRegion(url) === undefined) {
+    throw new UsageError(
+      `--aws-iam: ${new URL(url).host} is not a Lambda function URL (<id>.lambda-url.<region>.on.aws); give --aws-region`,
+    );
+  }
+  return signer;
+}
+
 /** The flags of a command that talks to one service of one registry (`run`, `watch`). */
 export const TARGET_OPTIONS = {
   registry: { type: "string" },
@@ -179,7 +194,7 @@ export async function readTarget(
     registry,
     service: service.data,
     token: await tokenSource(flags["token-file"], env),
-    signer: awsSigner(flags, env),
+    signer: signerFor(registry, flags, env),
     timeoutMs: secondsFlag(flags.timeout, "timeout") ?? 5000,
   };
 }

@@ -6,6 +6,7 @@ import {
   commaList,
   parseCommandLine,
   secondsFlag,
+  signerFor,
   tokenSource,
 } from "../flags.js";
 import { type Logger, stderrLogger } from "../log.js";
@@ -53,6 +54,10 @@ export async function joinCommand(
       : commaList([env.BLIXARD_NODE_REGISTRIES ?? ""]);
   const token = await tokenSource(flags["token-file"], env);
   const signer = awsSigner(flags, env);
+  // Every http(s) location is signed for: each must be a function URL, or --aws-region given.
+  for (const location of locations.filter((l) => /^https?:\/\//i.test(l))) {
+    signerFor(location, flags, env);
+  }
   const timeoutMs = secondsFlag(flags.timeout, "timeout");
   const verifyKeys = flags["verify-key"] ?? [];
   let verify: Awaited<ReturnType<typeof loadTrustedKeys>> | undefined;
