@@ -218,3 +218,44 @@ export async function serveFunctionUrlFront(
       }),
   };
 }
+
+/** A `fetch` (a front above) served over HTTP on 127.0.0.1, for clients run as processes. */
+export async function serveFetch(
+  handle: typeof fetch,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const headers = Object.fromEntries(
+        Object.entries(req.headers).map(([k, v]) => [
+          k,
+          Array.isArray(v) ? v.join(",") : (v ?? ""),
+        ]),
+      );
+      const { host: _host, ...rest } = headers;
+      const body = chunks.length > 0 ? Buffer.concat(chunks).toString("utf8") : undefined;
+      handle(`http://${headers.host}${req.url ?? "/"}`, {
+        method: req.method ?? "GET",
+        headers: rest,
+        ...(body === undefined ? {} : { body }),
+      })
+        .then(async (r) => {
+          res.writeHead(r.status, Object.fromEntries(r.headers.entries()));
+          res.end(Buffer.from(await r.arrayBuffer()));
+        })
+        .catch((err: unknown) => {
+          res.writeHead(500).end(String(err));
+        });
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
