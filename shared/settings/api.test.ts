@@ -24,7 +24,22 @@ describe("readApiSettings", () => {
       presignKeys: undefined,
       secrets: { tokens: undefined, signingKeys: undefined, presignKeys: undefined },
       lambdaMaxWaitSeconds: 0,
+      iamRoles: new Map(),
     });
+  });
+
+  it("reads MUSTER_IAM_ROLES, naming the role and field of a mistake", () => {
+    const env = { MUSTER_TABLE: "muster" };
+    const roles = readApiSettings({
+      ...env,
+      MUSTER_IAM_ROLES: '{"ops/web-nodes":{"role":"register","services":["web"]}}',
+    }).iamRoles;
+    expect([...roles]).toEqual([
+      ["web-nodes", { role: "register", services: ["web"], bindInstanceId: false }],
+    ]);
+    expect(() =>
+      readApiSettings({ ...env, MUSTER_IAM_ROLES: '{"w":{"role":"admin","services":["web"]}}' }),
+    ).toThrow(/^invalid configuration: MUSTER_IAM_ROLES: w\.role: must be read or register/);
   });
 
   it("reads MUSTER_BASE_URL and refuses one a signed path cannot follow, naming it", () => {
