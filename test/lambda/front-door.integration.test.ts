@@ -11,7 +11,7 @@ import {
   functionUrlFront,
   roleSession,
 } from "../support/aws-front.js";
-import { type LambdaResult, loadApiHandler } from "../support/lambda.js";
+import { loadApiHandler } from "../support/lambda.js";
 import { freshTable } from "../support/table.js";
 
 const FUNCTION_URL = "https://abc123def456.lambda-url.us-east-1.on.aws";

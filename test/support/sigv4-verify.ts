@@ -13,7 +13,7 @@ const PYTHON = join(motoVenv(), "bin", "python");
  * request's own X-Amz-Date and credential scope, and the signature recomputed with the
  * secret key. Says why when the signature does not hold.
  */
-const VERIFY = String.raw`
+const VERIFY = `
 import hashlib, hmac, json, sys
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
