@@ -68,7 +68,7 @@ export async function runCommand(
   const { registry, service, token, signer, timeoutMs } = await readTarget(flags, env);
   if (!token && !signer) {
     throw new UsageError(
-      "no credentials: pass --token-file or set MUSTER_TOKEN, or --aws-iam to sign with this node's AWS role",
+      "no token: pass --token-file or set MUSTER_TOKEN, or --aws-iam to sign with this node's AWS role",
     );
   }
   const check = healthCheck(flags);

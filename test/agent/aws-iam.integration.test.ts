@@ -133,7 +133,7 @@ describe("muster-agent with --aws-iam: no token, the instance role signs", () =>
       { MUSTER_TOKEN: "" },
     );
     expect(await none.exited).toBe(2);
-    expect(none.output()).toMatch(/no credentials.*--aws-iam/);
+    expect(none.output()).toMatch(/no token.*--aws-iam/);
   });
 });
 

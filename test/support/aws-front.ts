@@ -89,7 +89,7 @@ async function answer(
   const key = /Credential=([^/]+)\//.exec(request.headers.authorization ?? "")?.[1];
   const identity = identities.find((i) => i.accessKeyId === key);
   if (!identity) return forbidden("missing or unknown credentials");
-  const verdict = verifySigV4(request, identity);
+  const verdict = await verifySigV4(request, identity);
   log.verdicts.push(verdict);
   if (!verdict.ok || verdict.service !== "lambda") return forbidden(verdict.why);
   if (request.headers["x-amz-security-token"] !== identity.sessionToken) {
