@@ -1,7 +1,8 @@
+import { bootstrapCommand } from "./bootstrap/command.js";
 import { joinCommand } from "./join/command.js";
 import { stderrLogger } from "./log.js";
 import { runCommand } from "./run.js";
-import { JOIN_USAGE, RUN_USAGE, USAGE, UsageError, WATCH_USAGE } from "./usage.js";
+import { BOOTSTRAP_USAGE, JOIN_USAGE, RUN_USAGE, USAGE, UsageError, WATCH_USAGE } from "./usage.js";
 import { watchCommand } from "./watch/command.js";
 
 /** The command line: `run`, `join`, `watch`, `help`. Resolves with the exit status. */
@@ -14,6 +15,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
       return joinCommand(rest, env);
     case "watch":
       return watchCommand(rest, env);
+    case "bootstrap":
+      return bootstrapCommand(rest, env);
     case "help":
       process.stdout.write(
         rest[0] === "run"
@@ -22,7 +25,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
             ? JOIN_USAGE
             : rest[0] === "watch"
               ? WATCH_USAGE
-              : USAGE,
+              : rest[0] === "bootstrap"
+                ? BOOTSTRAP_USAGE
+                : USAGE,
       );
       return 0;
     case undefined:

@@ -37,6 +37,11 @@ export function secondsFlag(
   return Math.round(n * 1000);
 }
 
+/** `--timeout`: seconds per registry request, 5 when not given. */
+export function timeoutFlag(value: string | undefined): number {
+  return secondsFlag(value, "timeout") ?? 5000;
+}
+
 /**
  * The token from `--token-file` (read at every use, so that it can be rotated in place) or
  * MUSTER_TOKEN. The file is read once here too, to fail at start rather than at the first
@@ -195,6 +200,6 @@ export async function readTarget(
     service: service.data,
     token: await tokenSource(flags["token-file"], env),
     signer: signerFor(registry, flags, env),
-    timeoutMs: secondsFlag(flags.timeout, "timeout") ?? 5000,
+    timeoutMs: timeoutFlag(flags.timeout),
   };
 }

@@ -22,13 +22,47 @@ Usage:
   muster-agent join <url|file>... [--out <file>] [options]
   muster-agent watch --registry <url> --service <name> --format <${WATCH_NAMES}>
                      (--out <file> | --out-dir <dir>) [options]
-  muster-agent help [run|join|watch]
+  muster-agent bootstrap --registry <url> --service <name> [--listen <host:port>] [options]
+  muster-agent help [run|join|watch|bootstrap]
 
 Environment:
   MUSTER_REGISTRY           default for --registry
   MUSTER_TOKEN              bearer token (--token-file wins when both are set)
+  MUSTER_JOIN_URL           bootstrap: default for --join-url (kept out of the command line)
   AWS_*                     with --aws-iam: the AWS SDK's credential variables
   BLIXARD_NODE_REGISTRIES   join: comma-separated locations when none are given
+`;
+
+export const BOOTSTRAP_USAGE = `muster-agent bootstrap: relay the registry's bootstrap node to Blixard over plain HTTP
+
+Blixard's join client (reqwest with native-tls) offers no ALPN but speaks HTTP/2 with prior
+knowledge, which no HTTPS front on AWS (CloudFront, Lambda function URLs) answers. This relay
+fetches the service's BootstrapInfo from the registry over HTTPS, checks its signature, and
+answers GET /bootstrap (and <any path>/bootstrap) over h2c and HTTP/1.1, so that
+  blixard node --join-address http://127.0.0.1:8788
+joins with no credential on Blixard's command line. Answers are asked again with
+If-None-Match at most once a second; while the registry is unreachable the last verified
+answer is given (header Muster-Relay-Stale) for --max-stale, then 503 naming the cause.
+
+Usage:
+  muster-agent bootstrap --registry <url> --service <name> [--token-file <file>] [options]
+  muster-agent bootstrap --join-url <url> [options]
+
+Options:
+  --listen <host:port>      where to answer (default 127.0.0.1:8788; loopback: only this host)
+  --registry <url>          registry base URL (default $MUSTER_REGISTRY)
+  --service <name>          the Blixard service
+  --token-file <file>       bearer token that may read the service, re-read at every request
+                            (default $MUSTER_TOKEN)
+  --join-url <url>          a join URL (npm run presign -- --file bootstrap) instead of a token
+                            (default $MUSTER_JOIN_URL; the variable keeps it out of ps)
+  --verify-key <file|url>   the registry's muster-keys.json; repeatable (default
+                            <registry>/.well-known/muster-keys.json, read again on rotation)
+  --timeout <seconds>       per registry request (default 5)
+  --max-stale <seconds>     how long the last answer outlives an unreachable registry
+                            (default 900; 0: never)
+
+Exit status: 0 after SIGTERM or SIGINT, 1 when the port cannot be had, 2 bad usage.
 `;
 
 export const RUN_USAGE = `muster-agent run: register this node and keep it registered

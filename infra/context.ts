@@ -73,6 +73,7 @@ const schema = z.object({
   maxWaitSeconds: int,
   iamRoles: jsonObject,
   dnsZone: setting,
+  dnsIrohService: setting,
   tokenCacheSeconds: setting,
   rateLimit: setting,
   rateBurst: setting,
@@ -153,6 +154,7 @@ export function propsFromContext(c: MusterContext): MusterStackProps {
     iamRoles: c.iamRoles as MusterStackProps["iamRoles"],
     apiSettings: nonEmpty({
       dnsZone: c.dnsZone,
+      dnsIrohService: c.dnsIrohService,
       tokenCacheSeconds: c.tokenCacheSeconds,
       rateLimit: c.rateLimit,
       rateBurst: c.rateBurst,

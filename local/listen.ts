@@ -1,15 +1,12 @@
 import { createServer as createHttp1Server } from "node:http";
 import { createServer as createH2cServer, type Http2Session } from "node:http2";
 import { createServer as createNetServer, type Server, type Socket } from "node:net";
+import { routeByPreface } from "../shared/net/h2-preface.js";
 import { Env } from "../shared/settings/names.js";
 import { ConfigError } from "../shared/settings/read.js";
+import { acceptH2WithoutAlpn } from "./no-alpn.js";
 import { requestListener } from "./request-listener.js";
 import type { TlsServe } from "./tls.js";
-
-/** What every HTTP/2 connection starts with (RFC 9113 §3.4). */
-const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
-/** How long a new connection may take to send its first bytes. */
-const FIRST_BYTES_MS = 30_000;
 
 export interface Listening {
   port: number;
@@ -27,7 +24,8 @@ export interface Listening {
  * Plain HTTP speaks HTTP/1.1 and HTTP/2 over cleartext with prior knowledge (h2c) on the same
  * port, told apart by the first bytes: Blixard's bootstrap client (reqwest with
  * `http2_prior_knowledge()`) speaks nothing else, curl and most tools speak HTTP/1.1. With
- * TLS, ALPN chooses between h2 and HTTP/1.1.
+ * TLS, ALPN chooses between h2 and HTTP/1.1; a TLS connection that negotiated no protocol
+ * (Blixard's, again: native-tls offers no ALPN) is told apart by its first bytes too.
  */
 export async function listen(
   fetch: (request: Request, env: unknown) => Response | Promise<Response>,
@@ -54,6 +52,10 @@ export async function listen(
     const secure = tls.createServer(tls.serverOptions, listener);
     secure.on("session", track);
     secure.on("connection", remember);
+    acceptH2WithoutAlpn(secure, (socket, waiting) => {
+      if (waiting) unrouted.add(socket);
+      else unrouted.delete(socket);
+    });
     server = secure;
   } else {
     http1 = createHttp1Server(listener);
@@ -64,7 +66,10 @@ export async function listen(
       remember(socket);
       unrouted.add(socket);
       socket.once("close", () => unrouted.delete(socket));
-      route(socket, plain, h2c, () => unrouted.delete(socket));
+      routeByPreface(socket, (isH2) => {
+        unrouted.delete(socket);
+        (isH2 ? h2c : plain).emit("connection", socket);
+      });
     });
   }
   await new Promise<void>((resolve, reject) => {
@@ -110,44 +115,4 @@ export async function listen(
       clearTimeout(force);
     },
   };
-}
-
-/**
- * Hands a new plain connection to the HTTP/2 server if it opens with the HTTP/2 preface,
- * else to the HTTP/1.1 server, with the bytes read so far put back. An HTTP/1.1 request
- * line differs from the preface within its first bytes, so nothing waits on a short read.
- */
-function route(
-  socket: Socket,
-  http1: ReturnType<typeof createHttp1Server>,
-  h2c: ReturnType<typeof createH2cServer>,
-  routed: () => void,
-): void {
-  // A connection that never says anything is not kept forever (the servers' own request
-  // timeouts start only once they have it).
-  socket.setTimeout(FIRST_BYTES_MS, () => socket.destroy());
-  let seen: Buffer = Buffer.alloc(0);
-  const onData = (chunk: Buffer) => {
-    seen = seen.length === 0 ? chunk : Buffer.concat([seen, chunk]);
-    const n = Math.min(seen.length, PREFACE.length);
-    const isH2 = seen.subarray(0, n).equals(PREFACE.subarray(0, n));
-    if (isH2 && seen.length < PREFACE.length) return;
-    socket.off("data", onData);
-    socket.off("error", onError);
-    socket.setTimeout(0);
-    routed();
-    // Paused with the bytes put back: the HTTP/2 session reads what is buffered when it takes
-    // the socket over; the HTTP/1.1 parser needs the stream flowing again.
-    socket.pause();
-    socket.unshift(seen);
-    if (isH2) {
-      h2c.emit("connection", socket);
-    } else {
-      http1.emit("connection", socket);
-      socket.resume();
-    }
-  };
-  const onError = () => socket.destroy();
-  socket.on("data", onData);
-  socket.on("error", onError);
 }

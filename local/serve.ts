@@ -39,7 +39,7 @@ export async function serve(env: Environment): Promise<void> {
   const { api: config, local: localSettings } = settings;
   const { port, host } = localSettings;
   const dataDir = resolve(localSettings.dataDir);
-  const dnsZone = settings.dns.zone;
+  const { dns: dnsSettings } = settings;
   const tls = localSettings.tls && tlsServe(localSettings.tls);
   const metrics = new LocalMetrics({ public: localSettings.metricsPublic });
   prepareDataDir(dataDir);
@@ -106,7 +106,7 @@ export async function serve(env: Environment): Promise<void> {
       signing,
       blockingReads: { maxWaitSeconds: LOCAL_MAX_WAIT_SECONDS, feed: changes },
       configuredSources: passes?.sources,
-      dnsZone,
+      dns: dnsSettings,
       onEvent: metrics.onEvent,
       onRefusal: metrics.onRefusal,
     });
@@ -119,13 +119,13 @@ export async function serve(env: Environment): Promise<void> {
             mayRead: (service) => config.publicServices.has(service),
             list: (service) => store.list(service, Date.now()),
           },
-          zone: { zone: dnsZone, ttl: EDGE_CACHE_SECONDS, now: Date.now },
+          zone: { ...dnsSettings, ttl: EDGE_CACHE_SECONDS, now: Date.now },
           warn: (message, detail) => log.warn(message, detail),
         })
       : undefined;
     if (dns) {
       release.unshift(() => void dns.close());
-      log.info(`dns listening on ${dns.host}:${dns.port} (udp, tcp) for ${dnsZone}`);
+      log.info(`dns listening on ${dns.host}:${dns.port} (udp, tcp) for ${dnsSettings.zone}`);
     }
     const http = await listen(app.fetch, port, host, tls);
 

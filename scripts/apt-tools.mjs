@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Installs the real clients the DNS and Prometheus tests speak to: dig (Debian `bind9-dnsutils`),
-// Prometheus (Debian `prometheus`, 2.42 on bookworm), curl and openssl; and etcd (Debian
-// `etcd-server`, 3.4 on bookworm), the store of the kube-apiserver the Kubernetes tests run. Idempotent and fast once installed
+// Prometheus (Debian `prometheus`, 2.42 on bookworm), curl and openssl; etcd (Debian
+// `etcd-server`, 3.4 on bookworm), the store of the kube-apiserver the Kubernetes tests run; and
+// what the Rust test program needs to build (scripts/blixard-shapes.mjs): pkg-config and
+// OpenSSL's headers, for Blixard's native-tls HTTP client. Idempotent and fast once installed
 // (one `which` per tool); `apt-get update` runs only when a package is missing and apt has no
 // candidate for it, so a warm machine never touches the network.
 //
@@ -9,20 +11,22 @@
 
 import { execFileSync, spawnSync } from "node:child_process";
 
-/** Command on PATH (or at a fixed path) → Debian package that provides it. */
+/** A shell test that passes once the tool is there → Debian package that provides it. */
 const TOOLS = [
-  { command: "dig", pkg: "bind9-dnsutils" },
-  { command: "prometheus", pkg: "prometheus" },
-  // The DoH test's other client, and the maker of its throwaway certificate.
-  { command: "curl", pkg: "curl" },
-  { command: "openssl", pkg: "openssl" },
+  { what: "dig", test: "command -v dig", pkg: "bind9-dnsutils" },
+  { what: "prometheus", test: "command -v prometheus", pkg: "prometheus" },
+  // The DoH test's other client, and the maker of its throwaway certificates.
+  { what: "curl", test: "command -v curl", pkg: "curl" },
+  { what: "openssl", test: "command -v openssl", pkg: "openssl" },
   // kube-apiserver's store (scripts/engines/kube-apiserver.ts starts one per test file). Where
   // systemd runs, the package also starts a system etcd on 2379; the tests use their own ports.
-  { command: "etcd", pkg: "etcd-server" },
+  { what: "etcd", test: "command -v etcd", pkg: "etcd-server" },
+  // openssl-sys (under reqwest's native-tls) finds OpenSSL through pkg-config.
+  { what: "pkg-config", test: "command -v pkg-config", pkg: "pkg-config" },
+  { what: "OpenSSL headers", test: "pkg-config --exists openssl", pkg: "libssl-dev" },
 ];
 
-const has = (command) =>
-  spawnSync("sh", ["-c", `command -v ${command}`], { stdio: "ignore" }).status === 0;
+const has = (tool) => spawnSync("sh", ["-c", tool.test], { stdio: "ignore" }).status === 0;
 
 function hasCandidate(pkg) {
   const out = spawnSync("apt-cache", ["policy", pkg], { encoding: "utf8" }).stdout ?? "";
@@ -33,10 +37,10 @@ function hasCandidate(pkg) {
 const APT = ["-o", "DPkg::Lock::Timeout=600", "-o", "Acquire::Retries=3"];
 
 function install() {
-  const missing = TOOLS.filter((t) => !has(t.command)).map((t) => t.pkg);
+  const missing = TOOLS.filter((t) => !has(t)).map((t) => t.pkg);
   if (missing.length === 0) {
     console.log(
-      `apt-tools: ${TOOLS.map((t) => t.command).join(", ")} already installed, nothing to do`,
+      `apt-tools: ${TOOLS.map((t) => t.what).join(", ")} already installed, nothing to do`,
     );
     return;
   }
@@ -54,8 +58,7 @@ function install() {
     env,
   });
   for (const t of TOOLS) {
-    if (!has(t.command))
-      throw new Error(`apt-tools: ${t.pkg} installed but ${t.command} not on PATH`);
+    if (!has(t)) throw new Error(`apt-tools: ${t.pkg} installed but \`${t.test}\` still fails`);
   }
   console.log(`apt-tools: installed ${missing.join(", ")}`);
 }

@@ -44,6 +44,39 @@ export const iacLintVenv = () => join(cacheRoot(), slug(`${PINS.cfnLint}-${PINS.
 /** Cargo's target folder for test/blixard-shapes (cargo rebuilds only what changed). */
 export const blixardShapesTarget = () => join(cacheRoot(), "blixard-shapes-target");
 
+/** A short hash of files' relative names and contents: a cache folder per content of the sources. */
+function sourcesHash(root, files) {
+  const hash = createHash("sha256");
+  for (const file of files) {
+    hash.update(relative(root, file)).update("\0").update(readFileSync(file)).update("\0");
+  }
+  return hash.digest("hex").slice(0, 16);
+}
+
+const shapesCrate = fileURLToPath(new URL("../test/blixard-shapes", import.meta.url));
+
+/** Every file a build of test/blixard-shapes reads (Cargo.toml, Cargo.lock, src/*.rs), sorted. */
+export function blixardShapesSources(dir = shapesCrate) {
+  const src = join(dir, "src");
+  const rust = readdirSync(src)
+    .filter((f) => f.endsWith(".rs"))
+    .map((f) => join(src, f));
+  return [join(dir, "Cargo.lock"), join(dir, "Cargo.toml"), ...rust].sort();
+}
+
+/**
+ * test/blixard-shapes' program, kept under the hash of its sources: the target folder is shared
+ * by every checkout, so its `debug/blixard-shapes` is whichever checkout built last; this copy is
+ * the one built from these sources.
+ */
+export const blixardShapesBinary = () =>
+  join(
+    cacheRoot(),
+    "blixard-shapes-bin",
+    sourcesHash(shapesCrate, blixardShapesSources()),
+    "blixard-shapes",
+  );
+
 const consulClientsSrc = fileURLToPath(new URL("../test/consul-clients", import.meta.url));
 
 /** Every file a build of test/consul-clients reads (go.mod, go.sum, *.go), sorted. */
@@ -62,16 +95,7 @@ export function consulClientsSources(dir = consulClientsSrc) {
  * sources, so an edit to a harness or a bump in a go.sum builds a new folder and an old build is
  * never taken for it.
  */
-export function consulClientsDir() {
-  const hash = createHash("sha256");
-  for (const file of consulClientsSources()) {
-    hash
-      .update(relative(consulClientsSrc, file))
-      .update("\0")
-      .update(readFileSync(file))
-      .update("\0");
-  }
-  return join(cacheRoot(), `consul-clients-${hash.digest("hex").slice(0, 16)}`);
-}
+export const consulClientsDir = () =>
+  join(cacheRoot(), `consul-clients-${sourcesHash(consulClientsSrc, consulClientsSources())}`);
 /** kube-apiserver's folder (the binary and the go.mod it was built from). */
 export const kubeApiserverDir = () => join(cacheRoot(), slug(PINS.kubernetes));

@@ -23,11 +23,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const iacLint = fileURLToPath(new URL("../scripts/iac-lint.mjs", import.meta.url));
   execFileSync(process.execPath, [iacLint, "install"], { stdio: ["ignore", "ignore", "inherit"] });
 
-  // dig and Prometheus, the real clients of the DNS and discovery tests, and etcd (Debian packages).
+  // dig and Prometheus, the real clients of the DNS and discovery tests, etcd, and what the
+  // Rust program below builds against (Debian packages).
   const aptTools = fileURLToPath(new URL("../scripts/apt-tools.mjs", import.meta.url));
   execFileSync(process.execPath, [aptTools, "install"], { stdio: ["ignore", "ignore", "inherit"] });
 
-  // The Rust program that reads muster's Blixard files with Blixard's own types (cargo).
+  // The Rust program running Blixard's own code: its types, join client and DNS discovery (cargo).
   const shapes = fileURLToPath(new URL("../scripts/blixard-shapes.mjs", import.meta.url));
   execFileSync(process.execPath, [shapes, "build"], { stdio: ["ignore", "ignore", "inherit"] });
 

@@ -19,6 +19,7 @@ import type { RegistryTable } from "./registry-table.js";
  */
 export const API_SETTING_VARIABLES = {
   dnsZone: Env.MUSTER_DNS_ZONE,
+  dnsIrohService: Env.MUSTER_DNS_IROH_SERVICE,
   tokenCacheSeconds: Env.MUSTER_TOKEN_CACHE_SECONDS,
   rateLimit: Env.MUSTER_RATE_LIMIT,
   rateBurst: Env.MUSTER_RATE_BURST,

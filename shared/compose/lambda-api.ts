@@ -72,7 +72,7 @@ export function lambdaApi(
     // `?wait=`: refused unless MUSTER_MAX_WAIT_SECONDS allows a short wait (docs/watch.md).
     blockingReads: lambdaBlockingReads(config.lambdaMaxWaitSeconds),
     logger,
-    dnsZone: dns.zone,
+    dns,
     onEvent: hooks.onEvent,
     // Nodes in AWS that sign with a role the stack maps (MUSTER_IAM_ROLES) need no token.
     iam: config.iamRoles.size > 0 ? { roles: config.iamRoles, callerOf: lambdaCaller } : undefined,

@@ -7,6 +7,7 @@ import { securityOptions } from "../http/security.js";
 import type { AppLogger } from "../logging.js";
 import { discoveryFromTable } from "../reconcile/status.js";
 import type { ApiSettings } from "../settings/api.js";
+import type { DnsSettings } from "../settings/dns.js";
 import type { RegistryStore, TokenStore } from "../store/store.js";
 
 /** What differs between the Lambda API and local mode; the rest is read from `config`. */
@@ -20,7 +21,7 @@ export interface RegistryParts
   tokenStore: TokenStore;
   presign: PresignKeys | undefined;
   logger: AppLogger;
-  dnsZone: string;
+  dns: DnsSettings;
   /** The discovery sources this deployment runs (for /v1/discovery/health). Default: none. */
   configuredSources?: string[];
 }
@@ -45,7 +46,7 @@ export function registryApp(parts: RegistryParts): {
     signing: parts.signing,
     blockingReads: parts.blockingReads,
     discovery: discoveryFromTable({ store, configured: parts.configuredSources }),
-    dnsZone: parts.dnsZone,
+    dns: parts.dns,
     onEvent: parts.onEvent,
     onRefusal: parts.onRefusal,
     iam: parts.iam,

@@ -2,7 +2,9 @@ import { isIPv4, isIPv6 } from "node:net";
 import type { Answer, Question, RecordType } from "dns-packet";
 import { parseHostPort } from "../model/address.js";
 import type { Instance } from "../model/instance.js";
-import { idLabel, instanceOwner, normalizeZone, parseName } from "./names.js";
+import { IROH_BASE32, irohLabel } from "../model/iroh-base32.js";
+import { IROH_SRV_SERVICE, irohOwner, irohTxt } from "./iroh-records.js";
+import { idLabel, instanceOwner, normalizeZone, parseName, type ZoneName } from "./names.js";
 
 /** Response codes muster answers with (RFC 1035 §4.1.1). */
 export const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 };
@@ -13,6 +15,8 @@ export interface ZoneOptions {
   /** Seconds every record (and a negative answer) may be cached: the edge cache's. */
   ttl: number;
   now: () => number;
+  /** MUSTER_DNS_IROH_SERVICE: the service `_iroh._tcp.<zone>` answers for (docs/dns.md). */
+  irohService?: string | undefined;
 }
 
 /** What answering needs from the registry and from the asker's credentials. */
@@ -67,8 +71,16 @@ interface NameRecords {
 
 const NONE: NameRecords = { exists: false, records: [], additionals: [] };
 
+/** `_iroh._tcp.<zone>` stands for the mapped service's SRV name, when one is mapped. */
+function mapped(name: ZoneName, o: ZoneOptions): ZoneName {
+  if (name.kind === "srv" && name.service === IROH_SRV_SERVICE && o.irohService) {
+    return { kind: "srv", service: o.irohService };
+  }
+  return name;
+}
+
 async function recordsOf(qname: string, source: DnsSource, o: ZoneOptions): Promise<NameRecords> {
-  const name = parseName(qname, o.zone);
+  const name = mapped(parseName(qname, o.zone), o);
   const owner = qname.replace(/\.$/, "");
   switch (name.kind) {
     case "outside":
@@ -94,8 +106,11 @@ async function recordsOf(qname: string, source: DnsSource, o: ZoneOptions): Prom
       const hp = parseHostPort(i.address);
       if (!hp) continue;
       const ip = isIPv4(hp.host) || isIPv6(hp.host);
-      // A host name is the target itself: no CNAME in between (RFC 2782 forbids an alias).
-      const target = ip ? instanceOwner(i.service, i.id, o.zone) : hp.host;
+      // A host name is the target itself: no CNAME in between (RFC 2782 forbids an alias). An
+      // Iroh node is named by its NodeId, which Blixard reads from the target's first label.
+      const target = ip
+        ? (irohOwner(i, o.zone) ?? instanceOwner(i.service, i.id, o.zone))
+        : hp.host;
       records.push({
         type: "SRV",
         name: owner,
@@ -110,6 +125,11 @@ async function recordsOf(qname: string, source: DnsSource, o: ZoneOptions): Prom
       });
       const glue = ip ? addressRecord(target, hp.host, o.ttl) : undefined;
       if (glue) additionals.push(glue);
+    }
+    // Blixard's DNS discovery also reads `node=… addr=…` TXT records at the same name.
+    for (const i of live) {
+      const txt = irohTxt(i, owner, o.ttl);
+      if (txt) records.push(txt);
     }
     return { exists: true, records, additionals };
   }
@@ -129,7 +149,12 @@ async function recordsOf(qname: string, source: DnsSource, o: ZoneOptions): Prom
     return { exists: true, records, additionals: [] };
   }
 
-  const instance = live.find((i) => idLabel(i.id) === name.label);
+  // A base32 NodeId names its node first (only such a label is looked up as one); an id label
+  // that happens to spell one comes after.
+  const byNodeId = IROH_BASE32.test(name.label)
+    ? live.find((i) => irohLabel(i) === name.label)
+    : undefined;
+  const instance = byNodeId ?? live.find((i) => idLabel(i.id) === name.label);
   if (!instance) return NONE;
   const host = parseHostPort(instance.address)?.host;
   const record = host ? addressRecord(owner, host, o.ttl) : undefined;
@@ -157,7 +182,9 @@ export async function answerQuestion(
     (question.type as string) === "ANY" || question.type === type;
   const answers = found.records.filter((r) => wanted(r.type as RecordType));
   if (answers.length > 0) {
-    return { rcode: RCODE.NOERROR, answers, authorities: [], additionals: found.additionals };
+    // Glue is for SRV targets: a TXT answer goes without it.
+    const additionals = answers.some((r) => r.type === "SRV") ? found.additionals : [];
+    return { rcode: RCODE.NOERROR, answers, authorities: [], additionals };
   }
   return {
     rcode: found.exists ? RCODE.NOERROR : RCODE.NXDOMAIN,

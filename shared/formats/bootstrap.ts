@@ -43,7 +43,11 @@ export function toBootstrapInfo(node: BlixardNode): BootstrapInfo {
   };
 }
 
-const bootstrapInfo = z.object({
+/**
+ * A BootstrapInfo as Blixard reads it: the agent's join reads one into a peer, and
+ * `muster-agent bootstrap` checks the registry's answer with it before relaying it.
+ */
+export const bootstrapInfo = z.object({
   node_id: z.int().check(z.gte(0)),
   p2p_node_id: z.string().check(z.regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex characters")),
   p2p_addresses: z.array(z.string()).check(z.maxLength(16)),

@@ -7,6 +7,7 @@ import type { TokenVerifier } from "../auth/tokens.js";
 import type { DiscoveryHealth } from "../discovery/health.js";
 import { DEFAULT_DNS_ZONE } from "../dns/names.js";
 import { type AppLogger, silentLogger } from "../logging.js";
+import type { DnsSettings } from "../settings/dns.js";
 import type { SigningSource } from "../signing/source.js";
 import { type RegistryStore, StoreUnavailableError } from "../store/store.js";
 import type { AppEvent } from "./app-event.js";
@@ -71,8 +72,11 @@ export interface AppOptions {
    * waiting reads at once. Default: refused with 400 `wait_unsupported`.
    */
   blockingReads?: BlockingReads;
-  /** The zone DNS over HTTPS answers for (MUSTER_DNS_ZONE). Default `muster.internal`. */
-  dnsZone?: string;
+  /**
+   * What DNS over HTTPS answers for: the zone (MUSTER_DNS_ZONE) and the service `_iroh._tcp`
+   * maps to (MUSTER_DNS_IROH_SERVICE). Default: `muster.internal`, no mapping.
+   */
+  dns?: DnsSettings;
   /** Called with each refusal's code and status (local mode counts them). Default: nothing. */
   onRefusal?: (code: string, status: number) => void;
   /**
@@ -150,7 +154,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
       store,
       now,
       tokens: new AnyToken(tokens, options.scopedTokens),
-      zone: { zone: options.dnsZone ?? DEFAULT_DNS_ZONE, ttl: EDGE_CACHE_SECONDS },
+      zone: { ...(options.dns ?? { zone: DEFAULT_DNS_ZONE }), ttl: EDGE_CACHE_SECONDS },
     }),
   );
   app.route(

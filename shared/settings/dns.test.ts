@@ -12,4 +12,15 @@ describe("readDnsSettings", () => {
       "invalid configuration: MUSTER_DNS_ZONE: must be a DNS name such as muster.internal",
     );
   });
+
+  it("reads MUSTER_DNS_IROH_SERVICE as a service name, blank as unset, refusing a bad one by name", () => {
+    expect(readDnsSettings({ MUSTER_DNS_IROH_SERVICE: " " })).toEqual({ zone: "muster.internal" });
+    expect(readDnsSettings({ MUSTER_DNS_IROH_SERVICE: "blixard" })).toEqual({
+      zone: "muster.internal",
+      irohService: "blixard",
+    });
+    expect(() => readDnsSettings({ MUSTER_DNS_IROH_SERVICE: "_bad." })).toThrow(
+      "invalid configuration: MUSTER_DNS_IROH_SERVICE: must be a service name such as blixard",
+    );
+  });
 });

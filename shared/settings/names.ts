@@ -25,6 +25,7 @@ export const VARIABLES = [
   "MUSTER_IAM_ROLES",
   // DNS names, for DNS over HTTPS and plain DNS (dns.ts).
   "MUSTER_DNS_ZONE",
+  "MUSTER_DNS_IROH_SERVICE",
   // The reconciler, scheduled on Lambda or in local mode's loop (reconciler.ts).
   "MUSTER_RECONCILE_INTERVAL",
   "MUSTER_EC2_DISCOVERY",

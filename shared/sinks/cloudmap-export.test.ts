@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { instance } from "../../test/support/instances.js";
+import { irohKeyBytes, irohNodeId } from "../../test/support/iroh-keys.js";
 import type { Instance } from "../model/instance.js";
+import { irohBase32 } from "../model/iroh-base32.js";
 import type { NamespaceSnapshot } from "../sources/cloudmap-namespace.js";
 import { cloudMapId, exportServiceName, planExport } from "./cloudmap-export.js";
 
@@ -98,5 +100,33 @@ describe("planExport", () => {
     expect(cloudMapId(long)).not.toBe(cloudMapId(`${"n".repeat(99)}m`));
     const plan = planExport([node(long, "10.0.0.1:1")], snapshot([]));
     expect(plan.register[0]?.attributes.MUSTER_ID).toBe(long);
+  });
+
+  it("exports a Blixard node under its base32 NodeId, keeping the muster id in MUSTER_ID", () => {
+    const plan = planExport(
+      [
+        node("node-1", "10.0.0.1:7001", { iroh_node_id: irohNodeId(1), cluster_node_id: 1 }),
+        // The same node again under a new id while the old lease runs: exported once.
+        node("node-1b", "10.0.0.1:7001", { iroh_node_id: irohNodeId(1), cluster_node_id: 1 }),
+        node("web", "10.0.0.2:80"),
+      ],
+      snapshot([
+        // What an earlier export made under the muster id: moved to the NodeId.
+        {
+          id: "srv-1",
+          name: "_engram._tcp",
+          instances: [{ id: "node-1", attributes: ours("10.0.0.1", "7001") }],
+        },
+      ]),
+    );
+    const id = irohBase32(irohKeyBytes(1));
+    expect(plan.register.map((r) => [r.id, r.attributes.MUSTER_ID])).toEqual([
+      [id, "node-1"],
+      ["web", undefined],
+    ]);
+    expect(plan.deregister.map((d) => d.id)).toEqual(["node-1"]);
+    expect(plan.skipped).toEqual([
+      `_engram._tcp/${id}: node-1b has the NodeId of node-1, exported once`,
+    ]);
   });
 });

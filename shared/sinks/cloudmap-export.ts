@@ -9,6 +9,7 @@ import {
 import { mapLimit } from "../map-limit.js";
 import { parseHostPort } from "../model/address.js";
 import type { Instance } from "../model/instance.js";
+import { irohLabel } from "../model/iroh-base32.js";
 import { EXPORT_MARKER, IPV4, MUSTER_ID, PORT } from "../sources/cloudmap-attributes.js";
 import type { NamespaceSnapshot } from "../sources/cloudmap-namespace.js";
 
@@ -54,6 +55,15 @@ export function cloudMapId(id: string): string {
 }
 
 /**
+ * The Cloud Map instance id of an instance: a Blixard (Iroh) node's NodeId in base32, so that
+ * the SRV targets Route 53 makes, `<instance id>.<service>.<namespace>`, carry it as their
+ * first label, where Blixard's DNS discovery reads it; any other instance's own id.
+ */
+export function exportId(instance: Instance): string {
+  return irohLabel(instance) ?? cloudMapId(instance.id);
+}
+
+/**
  * The Cloud Map service a muster service is exported into. In a DNS namespace, Cloud Map names
  * the SRV record it makes `<service name>.<namespace>`, so the service is named `_<service>._tcp`
  * and a Route 53 private zone answers `_<service>._tcp.<namespace>` SRV as RFC 2782 spells it
@@ -96,7 +106,7 @@ export function planExport(
       );
       continue;
     }
-    const id = cloudMapId(instance.id);
+    const id = exportId(instance);
     const attributes: Record<string, string> = {
       [IPV4]: address.host,
       [PORT]: String(address.port),
@@ -105,6 +115,14 @@ export function planExport(
     if (id !== instance.id) attributes[MUSTER_ID] = instance.id;
     const service = nameOf(instance.service);
     const existing = present.get(`${service}\u0000${id}`);
+    const twin = desired.get(`${service}\u0000${id}`);
+    if (twin) {
+      // Two live registrations of one NodeId (a node re-registered under a new id while the
+      // old lease runs): the first is exported.
+      const first = twin.attributes[MUSTER_ID] ?? twin.id;
+      skipped.push(`${service}/${id}: ${instance.id} has the NodeId of ${first}, exported once`);
+      continue;
+    }
     if (existing && existing.attributes[EXPORT_MARKER] === undefined) {
       // Someone else registered this id; overwriting it would take their instance away.
       skipped.push(`${service}/${id}: Cloud Map has an instance of that id not made by muster`);

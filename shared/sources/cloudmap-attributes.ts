@@ -10,5 +10,5 @@ export const EC2_INSTANCE = "AWS_EC2_INSTANCE_ID";
  * export only ever deregisters instances that carry it.
  */
 export const EXPORT_MARKER = "MUSTER_EXPORTED";
-/** The muster instance id, when the Cloud Map id had to be shortened. */
+/** The muster instance id, when the Cloud Map id differs: shortened, or a Blixard node's NodeId. */
 export const MUSTER_ID = "MUSTER_ID";

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { blixardShapesTarget } from "../../scripts/tool-cache.mjs";
+import { blixardShapesBinary } from "../../scripts/tool-cache.mjs";
 import { StaticPresignKeys } from "../../shared/auth/presign.js";
 import {
   buildAgent,
@@ -22,7 +22,7 @@ import { blixardNode } from "../support/registry.js";
 const run = promisify(execFile);
 const KEYS = { k1: "k1-secret-0123456789abcdef0123456789" };
 /** Built by scripts/blixard-shapes.mjs, which the integration set-up (test/global-setup.ts) runs. */
-const BINARY = join(blixardShapesTarget(), "debug", "blixard-shapes");
+const BINARY = blixardShapesBinary();
 
 interface Decoded {
   node_id: number;

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { connect } from "node:http2";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -61,4 +61,55 @@ export function h2Client(origin: string, ca: string) {
       stream.end(body);
     });
   return { request, close: () => new Promise<void>((done) => session.close(() => done())) };
+}
+
+/**
+ * A throwaway certificate authority and a server certificate it signed for 127.0.0.1 (and
+ * localhost), made by the openssl CLI: what a client trusts through its CA store
+ * (`SSL_CERT_FILE` for OpenSSL, `NODE_EXTRA_CA_CERTS` for Node) rather than by pinning.
+ */
+export async function testCa(dir: string): Promise<{ ca: string; cert: string; key: string }> {
+  const ca = join(dir, "ca.pem");
+  const caKey = join(dir, "ca-key.pem");
+  const cert = join(dir, "server.pem");
+  const key = join(dir, "server-key.pem");
+  const csr = join(dir, "server.csr");
+  const ext = join(dir, "server.ext");
+  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+  await run("openssl", [
+    "req",
+    "-x509",
+    ...ec,
+    "-keyout",
+    caKey,
+    "-out",
+    ca,
+    "-days",
+    "1",
+    "-subj",
+    "/CN=muster test CA",
+  ]);
+  await run("openssl", ["req", ...ec, "-keyout", key, "-out", csr, "-subj", "/CN=127.0.0.1"]);
+  await writeFile(
+    ext,
+    "basicConstraints=CA:FALSE\nsubjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n",
+  );
+  await run("openssl", [
+    "x509",
+    "-req",
+    "-in",
+    csr,
+    "-CA",
+    ca,
+    "-CAkey",
+    caKey,
+    "-CAcreateserial",
+    "-out",
+    cert,
+    "-days",
+    "1",
+    "-extfile",
+    ext,
+  ]);
+  return { ca, cert, key };
 }

@@ -4,11 +4,20 @@
 //! `BootstrapInfo`), then the Iroh node id through iroh's own key type: standard base64 and
 //! `NodeId::from_bytes` for the files, `NodeId::from_str` for bootstrap's `p2p_node_id`.
 //!
+//! It also runs Blixard's network clients against muster: its join client (join.rs) and its DNS
+//! discovery (dns.rs).
+//!
 //! Usage: blixard-shapes <peers|registry|bootstrap> <file>
+//!        blixard-shapes nodeid <text>                  iroh's NodeId::from_str (hex or base32)
+//!        blixard-shapes join <join-address>            Blixard's HTTP bootstrap fetch
+//!        blixard-shapes dns <domain> <ip:port>         Blixard's DNS discovery of one domain
 //! Prints what it decoded as JSON on stdout; exits 1 with Blixard's kind of error otherwise.
 
+mod dns;
+mod join;
+
 use base64::Engine;
-use iroh_base::PublicKey as NodeId;
+use iroh_base::NodeId;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::net::SocketAddr;
@@ -37,14 +46,14 @@ struct NodeRegistryEntry {
 
 #[allow(dead_code)]
 #[derive(Debug, Deserialize)]
-struct BootstrapInfo {
-    node_id: u64,
-    p2p_node_id: String,
-    p2p_addresses: Vec<String>,
-    p2p_relay_url: Option<String>,
+pub(crate) struct BootstrapInfo {
+    pub(crate) node_id: u64,
+    pub(crate) p2p_node_id: String,
+    pub(crate) p2p_addresses: Vec<String>,
+    pub(crate) p2p_relay_url: Option<String>,
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -60,7 +69,7 @@ fn node_id_from_base64(id: &str) -> Result<NodeId, String> {
 }
 
 /// Blixard keeps only the addresses that parse as `SocketAddr`; muster must write only those.
-fn socket_addrs(addrs: &[String]) -> Result<Vec<String>, String> {
+pub(crate) fn socket_addrs(addrs: &[String]) -> Result<Vec<String>, String> {
     addrs
         .iter()
         .map(|a| {
@@ -118,13 +127,31 @@ fn run(kind: &str, text: &str) -> Result<Value, String> {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    if args.len() != 3 {
-        eprintln!("usage: blixard-shapes <peers|registry|bootstrap> <file>");
-        std::process::exit(2);
-    }
-    let result = std::fs::read_to_string(&args[2])
-        .map_err(|e| format!("{}: {e}", args[2]))
-        .and_then(|text| run(&args[1], &text));
+    let result = match args.get(1).map(String::as_str) {
+        Some("nodeid") if args.len() == 3 => args[2]
+            .parse::<NodeId>()
+            .map(|id| json!({ "key": hex(id.as_bytes()) }))
+            .map_err(|e| format!("Invalid node ID: {e}")),
+        Some("join") if args.len() == 3 => runtime().block_on(join::join(&args[2])),
+        Some("dns") if args.len() == 4 => args[3]
+            .parse()
+            .map_err(|e| format!("{:?} is not an ip:port: {e}", args[3]))
+            .and_then(|server| runtime().block_on(dns::discover(&args[2], server))),
+        Some("peers" | "registry" | "bootstrap") if args.len() == 3 => {
+            std::fs::read_to_string(&args[2])
+                .map_err(|e| format!("{}: {e}", args[2]))
+                .and_then(|text| run(&args[1], &text))
+        }
+        _ => {
+            eprintln!(
+                "usage: blixard-shapes <peers|registry|bootstrap> <file>\n       \
+                 blixard-shapes nodeid <text>\n       \
+                 blixard-shapes join <join-address>\n       \
+                 blixard-shapes dns <domain> <ip:port>"
+            );
+            std::process::exit(2);
+        }
+    };
     match result {
         Ok(v) => println!("{v}"),
         Err(e) => {
@@ -132,4 +159,12 @@ fn main() {
             std::process::exit(1);
         }
     }
+}
+
+/// Blixard runs on tokio's multi-threaded runtime (`tokio = { features = ["full"] }`).
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
 }
