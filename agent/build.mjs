@@ -34,6 +34,9 @@ const result = await build({
   platform: "node",
   target: "node24",
   format: "esm",
+  // ESM builds of the dependencies first, so that they tree-shake: @smithy/signature-v4 is a
+  // few kilobytes so, where its CommonJS build would bring the whole of @smithy/core.
+  mainFields: ["module", "main"],
   banner: { js: "#!/usr/bin/env node" },
   // Minified: the file is installed, not read; error messages and stack frames stay usable
   // because names of classes and functions are kept.
@@ -45,17 +48,33 @@ const result = await build({
   logLevel: "warning",
 });
 
-// A node installs the agent alone: nothing of the AWS SDK or of the server may end up in its
-// bundle (the dependency direction in docs/design.md, enforced), nor the official Kubernetes
-// client (≈ 1.9 MiB with its undici; the agent has its own small one, docs/dependencies.md).
-const forbidden = Object.keys(result.metafile.inputs).filter((input) =>
-  /node_modules\/(@aws-sdk|@smithy|hono|@hono|@kubernetes|undici)\//.test(input),
+// A node installs the agent alone: nothing of the AWS SDK's clients or of the server may end up
+// in its bundle (the dependency direction in docs/design.md, enforced), nor the official
+// Kubernetes client (≈ 1.9 MiB with its undici; the agent has its own small one,
+// docs/dependencies.md). The one part of the SDK it takes is the SigV4 signer
+// (@smithy/signature-v4, with the few helpers of @smithy/core it calls), held to a size.
+const forbidden = Object.keys(result.metafile.inputs).filter(
+  (input) =>
+    /node_modules\/(@aws-sdk|@smithy|hono|@hono|@kubernetes|undici)\//.test(input) &&
+    !/node_modules\/@smithy\/(signature-v4|core|types)\//.test(input),
 );
 if (forbidden.length > 0) {
   console.error(`agent bundle pulls in server-side code:\n  ${forbidden.join("\n  ")}`);
   process.exit(1);
 }
+const SIGNER_BUDGET = 20 * 1024;
+const signerBytes = Object.entries(Object.values(result.metafile.outputs)[0]?.inputs ?? {})
+  .filter(([input]) => /node_modules\/@smithy\//.test(input))
+  .reduce((sum, [, { bytesInOutput }]) => sum + bytesInOutput, 0);
+if (signerBytes > SIGNER_BUDGET) {
+  console.error(
+    `the SigV4 signer takes ${signerBytes} bytes of the agent bundle, over its ${SIGNER_BUDGET}: something more of @smithy came along`,
+  );
+  process.exit(1);
+}
 
 await chmod(outfile, 0o755);
 const { size } = await stat(outfile);
-console.log(`${relative(process.cwd(), outfile)}: ${(size / 1024).toFixed(1)} KiB`);
+console.log(
+  `${relative(process.cwd(), outfile)}: ${(size / 1024).toFixed(1)} KiB (the SigV4 signer ${(signerBytes / 1024).toFixed(1)} KiB of it)`,
+);

@@ -1,7 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { serviceName } from "../shared/model/names.js";
-import type { TokenSource } from "./client/registry-client.js";
+import { defaultCredentials } from "./aws/credentials.js";
+import { functionUrlRegion, RequestSigner } from "./aws/sigv4.js";
+import type { TokenSource } from "./client/request-auth.js";
 import { TIMEOUT_DEFAULT_SECONDS } from "./defaults.js";
 import { UsageError } from "./usage.js";
 
@@ -97,11 +99,62 @@ export function parseCommandLine<const T extends ParseArgsConfig>(
   return parsed;
 }
 
+/** Signing with the node's own AWS role instead of a token (`run`, `watch`, `join`). */
+export const AWS_OPTIONS = {
+  "aws-iam": { type: "boolean" },
+  "aws-region": { type: "string" },
+  "imds-endpoint": { type: "string" },
+} as const satisfies ParseArgsConfig["options"];
+
+/**
+ * `--aws-iam`: a signer under the default credential chain (environment, web identity,
+ * container, instance profile through `--imds-endpoint`), for the region of the function URL
+ * or `--aws-region`; undefined without the flag.
+ */
+export function awsSigner(
+  flags: { "aws-iam"?: boolean; "aws-region"?: string; "imds-endpoint"?: string },
+  env: NodeJS.ProcessEnv,
+): RequestSigner | undefined {
+  if (!flags["aws-iam"]) {
+    if (flags["aws-region"] !== undefined) throw new UsageError("--aws-region goes with --aws-iam");
+    return undefined;
+  }
+  const region = flags["aws-region"];
+  if (region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) {
+    throw new UsageError(`--aws-region: ${JSON.stringify(region)} is not an AWS region`);
+  }
+  const imdsEndpoint = flags["imds-endpoint"];
+  try {
+    return new RequestSigner({
+      credentials: defaultCredentials(env, imdsEndpoint ? { imdsEndpoint } : {}),
+      ...(region ? { region } : {}),
+    });
+  } catch (err) {
+    throw new UsageError(`--aws-iam: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/** `--aws-iam` for one registry URL: its region is the function URL's or `--aws-region`. */
+export function signerFor(
+  url: string,
+  flags: { "aws-iam"?: boolean; "aws-region"?: string; "imds-endpoint"?: string },
+  env: NodeJS.ProcessEnv,
+): RequestSigner | undefined {
+  const signer = awsSigner(flags, env);
+  if (signer && flags["aws-region"] === undefined && functionUrlRegion(url) === undefined) {
+    throw new UsageError(
+      `--aws-iam: ${new URL(url).host} is not a Lambda function URL (<id>.lambda-url.<region>.on.aws); give --aws-region`,
+    );
+  }
+  return signer;
+}
+
 /** The flags of a command that talks to one service of one registry (`run`, `watch`). */
 export const TARGET_OPTIONS = {
   registry: { type: "string" },
   service: { type: "string" },
   "token-file": { type: "string" },
+  ...AWS_OPTIONS,
   timeout: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const satisfies ParseArgsConfig["options"];
@@ -111,13 +164,23 @@ export interface Target {
   registry: string;
   service: string;
   token: TokenSource | undefined;
+  /** `--aws-iam`: requests signed with the node's AWS role. */
+  signer: RequestSigner | undefined;
   /** Per request. */
   timeoutMs: number;
 }
 
 /** `--registry` (or MUSTER_REGISTRY), `--service`, the token and `--timeout` (default 5 s). */
 export async function readTarget(
-  flags: { registry?: string; service?: string; "token-file"?: string; timeout?: string },
+  flags: {
+    registry?: string;
+    service?: string;
+    "token-file"?: string;
+    timeout?: string;
+    "aws-iam"?: boolean;
+    "aws-region"?: string;
+    "imds-endpoint"?: string;
+  },
   env: NodeJS.ProcessEnv,
 ): Promise<Target> {
   const registry = flags.registry ?? env.MUSTER_REGISTRY;
@@ -137,6 +200,7 @@ export async function readTarget(
     registry,
     service: service.data,
     token: await tokenSource(flags["token-file"], env),
+    signer: signerFor(registry, flags, env),
     timeoutMs: timeoutFlag(flags.timeout),
   };
 }

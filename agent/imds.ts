@@ -45,27 +45,40 @@ export async function readEc2Identity(options: ImdsOptions = {}): Promise<Ec2Ide
   }
 }
 
-async function readOnce(options: ImdsOptions): Promise<Ec2Identity> {
-  const base = (options.endpoint ?? IMDS_ENDPOINT).replace(/\/+$/, "");
-  const common = {
-    timeoutMs: options.timeoutMs ?? 1000,
-    fetch: options.fetch,
-  };
+/**
+ * An IMDSv2 session: a token from a PUT, then a reader of `/latest/meta-data/<path>` that
+ * sends it. v1 (GET without a token) is never used.
+ */
+export async function imdsSession(options: {
+  endpoint: string;
+  timeoutMs: number;
+  fetch?: typeof fetch;
+}): Promise<(path: string) => Promise<string>> {
+  const base = options.endpoint.replace(/\/+$/, "");
+  const common = { timeoutMs: options.timeoutMs, fetch: options.fetch };
   const token = (
     await send(`${base}/latest/api/token`, {
       ...common,
       method: "PUT",
-      // Long enough for the two reads; a token is worth nothing once the agent has its answer.
+      // Long enough for a few reads; a token is worth nothing once the agent has its answer.
       headers: { "X-aws-ec2-metadata-token-ttl-seconds": "60" },
     })
   ).text.trim();
-  const get = async (path: string) =>
+  return async (path: string) =>
     (
       await send(`${base}/latest/meta-data/${path}`, {
         ...common,
         headers: { "X-aws-ec2-metadata-token": token },
       })
     ).text.trim();
+}
+
+async function readOnce(options: ImdsOptions): Promise<Ec2Identity> {
+  const get = await imdsSession({
+    endpoint: options.endpoint ?? IMDS_ENDPOINT,
+    timeoutMs: options.timeoutMs ?? 1000,
+    fetch: options.fetch,
+  });
   const [instanceId, localIpv4] = await Promise.all([get("instance-id"), get("local-ipv4")]);
   if (!INSTANCE_ID.test(instanceId))
     throw new Error(`unexpected instance-id ${JSON.stringify(instanceId)}`);

@@ -10,6 +10,12 @@ export type { SerdeSystemTime } from "../shared/formats/system-time.js";
 export type { Lease } from "../shared/model/heartbeat.js";
 export type { Instance, Source, Status } from "../shared/model/instance.js";
 export type { StatusFilter } from "../shared/model/query.js";
+export {
+  type AwsCredentials,
+  type CredentialProvider,
+  defaultCredentials,
+} from "./aws/credentials.js";
+export { functionUrlRegion, RequestSigner } from "./aws/sigv4.js";
 export * from "./balancers/index.js";
 export type { CheckResult, HealthCheck } from "./checks/index.js";
 export { execCheck, httpCheck, tcpCheck } from "./checks/index.js";
@@ -22,6 +28,7 @@ export {
 } from "./client/circuit-breaker.js";
 export { isRegistryDown, RegistryError, UnreachableError } from "./client/http.js";
 export {
+  type BatchResult,
   CircuitOpenError,
   type DiscoverOptions,
   type HeartbeatInput,

@@ -38,7 +38,6 @@ const OPTIONS = {
   "check-timeout": { type: "string" },
   ec2: { type: "boolean" },
   port: { type: "string" },
-  "imds-endpoint": { type: "string" },
 } as const;
 
 type RunFlags = ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>["values"];
@@ -66,8 +65,12 @@ export async function runCommand(
 ): Promise<number> {
   const flags = parseCommandLine({ args: argv, options: OPTIONS, strict: true }, RUN_USAGE)?.values;
   if (!flags) return 0;
-  const { registry, service, token, timeoutMs } = await readTarget(flags, env);
-  if (!token) throw new UsageError("no token: pass --token-file or set MUSTER_TOKEN");
+  const { registry, service, token, signer, timeoutMs } = await readTarget(flags, env);
+  if (!token && !signer) {
+    throw new UsageError(
+      "no token: pass --token-file or set MUSTER_TOKEN, or --aws-iam to sign with this node's AWS role",
+    );
+  }
   const check = healthCheck(flags);
   const checkIntervalMs = secondsFlag(flags["check-interval"], "check-interval");
   const checkTimeoutMs = secondsFlag(flags["check-timeout"], "check-timeout");
@@ -115,6 +118,7 @@ export async function runCommand(
   const client = new RegistryClient({
     registry,
     token,
+    signer,
     timeoutMs,
     // Reopens no more often than the backoff's ceiling: one probe a node per TTL at most.
     breaker: { failureThreshold: 3, cooldownMs: backoffCapMs },

@@ -33,6 +33,7 @@ Environment:
   MUSTER_REGISTRY           default for --registry
   MUSTER_TOKEN              bearer token (--token-file wins when both are set)
   MUSTER_JOIN_URL           bootstrap: default for --join-url (kept out of the command line)
+  AWS_*                     with --aws-iam: the AWS SDK's credential variables
   BLIXARD_NODE_REGISTRIES   join: comma-separated locations when none are given
 `;
 
@@ -79,9 +80,14 @@ Usage:
 
 Registry:
   --registry <url>          registry base URL (default $MUSTER_REGISTRY); on AWS the stack's
-                            FunctionUrl: heartbeats there skip CloudFront's request fee
+                            FunctionUrl with --aws-iam (a node in AWS), else its RegistryUrl
   --token-file <file>       file holding the bearer token, re-read at every heartbeat so it
                             can be rotated in place (default: $MUSTER_TOKEN)
+  --aws-iam                 sign with SigV4 under this node's AWS role (environment, web
+                            identity, ECS/EKS container credentials, else the EC2 instance
+                            profile through IMDSv2) instead of a token: for the stack's
+                            FunctionUrl, whose IAM mapping (muster:iamRoles) names the role
+  --aws-region <region>     the region to sign for (default: the function URL's own)
   --timeout <seconds>       per request (default ${TIMEOUT_DEFAULT_SECONDS})
 
 Instance:
@@ -109,7 +115,8 @@ EC2:
   --ec2                     read instance-id and local-ipv4 from instance metadata (IMDSv2);
                             sets metadata.ec2_instance_id
   --port <port>             with --ec2 and no --address: the port to pair with local-ipv4
-  --imds-endpoint <url>     default ${IMDS_ENDPOINT}
+  --imds-endpoint <url>     instance metadata, also where --aws-iam finds the instance
+                            profile's credentials (default ${IMDS_ENDPOINT})
 
 Exit status: 0 after a signal (deregistered, or the lease left to lapse if the registry
 could not be reached), 1 if the registry refuses the heartbeat as invalid, 2 bad usage.
@@ -134,6 +141,12 @@ Options:
   --srv <name>              DNS SRV name, e.g. _blixard._tcp.cluster.local
   --dns-server <ip[:port]>  DNS server for --srv; repeatable (default: the system's)
   --token-file <file>       bearer token for the locations (default $MUSTER_TOKEN)
+  --aws-iam                 sign with SigV4 under this node's AWS role (environment, web
+                            identity, ECS/EKS container credentials, else the EC2 instance
+                            profile through IMDSv2) instead of a token: for the stack's
+                            FunctionUrl, whose IAM mapping (muster:iamRoles) names the role
+  --aws-region <region>     the region to sign for (default: the function URL's own)
+  --imds-endpoint <url>     where --aws-iam finds the instance profile (169.254.169.254)
   --timeout <seconds>       per location and per DNS try (default 5 and 2)
   --verify-key <file|url>   the registry's muster-keys.json (/.well-known/muster-keys.json);
                             repeatable. Every http(s) answer must then carry a good
@@ -181,6 +194,12 @@ Options:
   --wait <seconds>          how long each blocking read is held (default 60; 0 polls)
   --interval <seconds>      between polls when polling (default 5)
   --token-file <file>       bearer token, re-read at every request (default $MUSTER_TOKEN)
+  --aws-iam                 sign with SigV4 under this node's AWS role (environment, web
+                            identity, ECS/EKS container credentials, else the EC2 instance
+                            profile through IMDSv2) instead of a token: for the stack's
+                            FunctionUrl, whose IAM mapping (muster:iamRoles) names the role
+  --aws-region <region>     the region to sign for (default: the function URL's own)
+  --imds-endpoint <url>     where --aws-iam finds the instance profile (169.254.169.254)
   --timeout <seconds>       per request, on top of the wait (default ${TIMEOUT_DEFAULT_SECONDS})
 
 Exit status: 0 after SIGTERM or SIGINT, 1 no Kubernetes credentials for --configmap,

@@ -21,6 +21,11 @@ export const ASSUMPTIONS = {
    * x-amzn-RequestId, x-amzn-Trace-Id, Connection, Content-Length.
    */
   platformResponseHeaderBytes: 200,
+  /**
+   * Headers a heartbeat through CloudFront carries beyond the measured request: its token in
+   * X-Muster-Token (16 + 48 bytes) and the body's hash in x-amz-content-sha256 (22 + 64).
+   */
+  cloudFrontAuthHeaderBytes: 160,
   /** An instance item as DynamoDB sizes it (names + values), for storage. */
   itemBytes: 700,
   /** The reconciler runs once a minute (infra/constructs/reconciler.ts). */

@@ -17,6 +17,7 @@ import {
   estimate,
   fixedMonthly,
   type Inputs,
+  PATHS,
   type Path,
 } from "./model.js";
 import { PRICES } from "./prices.js";
@@ -28,22 +29,29 @@ const MEMORY_SIZES = [128, 256, 384, 512, 1024];
 const INTERVALS = [...new Set([10, 30, 60, HEARTBEAT_INTERVAL_DEFAULT])].sort((a, b) => a - b);
 const usd = (x: number) => (x < 1 ? `$${x.toFixed(4)}` : `$${x.toFixed(2)}`);
 
+/** The two write paths (and the second behind the optional web ACL), as the table names them. */
+const PATH_LABEL: Record<Path, string> = {
+  direct: "AWS node: SigV4 → function URL",
+  cloudfront: "outside AWS: token → CloudFront (OAC)",
+  "cloudfront-waf": "outside AWS: token → CloudFront + WAF",
+};
+
 function table(inputs: Inputs): string[] {
   const rows = [
-    "| nodes | interval | capacity | path | $/node-month | lambda req | lambda GB-s | dynamodb | logs | transfer | cloudfront |",
-    "|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    "| nodes | interval | capacity | write path | $/node-month | lambda req | lambda GB-s | dynamodb | logs | transfer | cloudfront | waf |",
+    "|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
   ];
   for (const nodes of NODES)
     for (const intervalSeconds of INTERVALS)
       for (const capacity of ["on-demand", "provisioned"] as Capacity[])
-        for (const path of ["direct", "cloudfront"] as Path[]) {
+        for (const path of PATHS) {
           const e = estimate(inputs, { nodes, intervalSeconds, capacity, path });
           const per = (x: number) => usd(x / nodes);
           const v = e.variable;
           rows.push(
-            `| ${nodes.toLocaleString("en")} | ${intervalSeconds} s | ${capacity} | ${path} | ` +
+            `| ${nodes.toLocaleString("en")} | ${intervalSeconds} s | ${capacity} | ${PATH_LABEL[path]} | ` +
               `**${usd(e.perNode)}** | ${per(v.lambdaRequests)} | ${per(v.lambdaDuration)} | ` +
-              `${per(v.dynamo)} | ${per(v.logs)} | ${per(v.transfer)} | ${per(v.cloudFront)} |`,
+              `${per(v.dynamo)} | ${per(v.logs)} | ${per(v.transfer)} | ${per(v.cloudFront)} | ${per(v.waf)} |`,
           );
         }
   return rows;
@@ -124,6 +132,25 @@ function consulTable(settings: Inputs["settings"]): string[] {
   ];
 }
 
+/** What a node outside AWS pays more, writing through CloudFront (and its web ACL). */
+function cloudFrontAdds(inputs: Inputs): string[] {
+  const at = (nodes: number, path: Path) =>
+    estimate(inputs, {
+      nodes,
+      intervalSeconds: HEARTBEAT_INTERVAL_DEFAULT,
+      capacity: "on-demand",
+      path,
+    }).perNode;
+  return NODES.map((nodes) => {
+    const direct = at(nodes, "direct");
+    return (
+      `Through CloudFront at ${nodes.toLocaleString("en")} nodes (${HEARTBEAT_INTERVAL_DEFAULT} s, on-demand): ` +
+      `+${usd(at(nodes, "cloudfront") - direct)}/node-month over SigV4 to the function URL; ` +
+      `with the web ACL +${usd(at(nodes, "cloudfront-waf") - direct)}.`
+    );
+  });
+}
+
 function main(): number {
   const measured = readMeasured();
   const inputs: Inputs = {
@@ -148,8 +175,8 @@ function main(): number {
     `muster cost model: us-east-1 list prices checked ${PRICES.lambdaRequest.checked} (cost/prices.ts); ` +
       `measurements from ${measured.engine} on ${measured.measuredAt} (${measured.machine}).`,
     "",
-    `Defaults: heartbeat every ${HEARTBEAT_INTERVAL_DEFAULT} s with ttl ${TTL_DEFAULT} s, writes to the ` +
-      `function URL, API ${s.memoryMb} MB arm64, JSON logs at WARN, metrics flushed every ` +
+    `Defaults: heartbeat every ${HEARTBEAT_INTERVAL_DEFAULT} s with ttl ${TTL_DEFAULT} s, nodes in AWS ` +
+      `signing their writes to the AWS_IAM function URL, API ${s.memoryMb} MB arm64, JSON logs at WARN, metrics flushed every ` +
       `${ASSUMPTIONS.metricFlushSeconds} s per container, provisioned target ${s.targetUtilizationPercent} %.`,
     `Per heartbeat: ${measured.writeUnitsPerRenewal} write unit(s) (measured), ` +
       `${measured.heartbeatCpuMs.toFixed(2)} ms CPU (measured) + ${s.dynamoLatencyMs} ms DynamoDB (assumed), ` +
@@ -177,7 +204,9 @@ function main(): number {
     `Previous defaults (10 s, 512 MB, text logs, EMF per invocation), 10,000 nodes, direct, on-demand: ` +
       `${usd(estimate(previous, { nodes: 10_000, intervalSeconds: 10, capacity: "on-demand", path: "direct" }).perNode)}/node-month.`,
     "",
-    `Goal ≤ $0.10/node-month on-demand at 1,000 nodes and up: ${goal("on-demand", 0.1) ? "met" : "NOT met"}.`,
+    ...cloudFrontAdds(inputs),
+    "",
+    `Goal ≤ $0.10/node-month on-demand at 1,000 nodes and up (AWS nodes, SigV4 to the function URL): ${goal("on-demand", 0.1) ? "met" : "NOT met"}.`,
     `Goal ≤ $0.04/node-month provisioned at 1,000 nodes and up: ${goal("provisioned", 0.04) ? "met" : "NOT met"}.`,
     "",
     ...consulTable(s),

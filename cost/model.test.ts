@@ -80,10 +80,23 @@ describe("cost model", () => {
     const requests = (1000 / 30) * SECONDS_PER_MONTH;
     const gb = (bytes: number) => (requests * bytes) / 1024 ** 3;
     expect(e.variable.transfer).toBe(0);
+    // Up: the measured request plus the token and hash headers; down: the answer.
     expect(e.variable.cloudFront).toBeCloseTo(
-      requests * 1e-6 + gb(600) * 0.085 + gb(600) * 0.02,
+      requests * 1e-6 + gb(600) * 0.085 + gb(600 + ASSUMPTIONS.cloudFrontAuthHeaderBytes) * 0.02,
       6,
     );
+    expect(e.variable.waf).toBe(0);
+  });
+
+  it("adds the web ACL's request fee and its monthly fee on the WAF path only", () => {
+    const scenario = { nodes: 1000, intervalSeconds: 30, capacity: "on-demand" } as const;
+    const plain = estimate(inputs, { ...scenario, path: "cloudfront" });
+    const waf = estimate(inputs, { ...scenario, path: "cloudfront-waf" });
+    const requests = (1000 / 30) * SECONDS_PER_MONTH;
+    expect(waf.variable.waf).toBeCloseTo(requests * 0.6e-6, 6);
+    expect(waf.fixed - plain.fixed).toBeCloseTo(5 + 1, 9);
+    expect(waf.variable.cloudFront).toBeCloseTo(plain.variable.cloudFront, 9);
+    expect(estimate(inputs, { ...scenario, path: "direct" }).variable.waf).toBe(0);
   });
 
   it("provisions write units for the steady rate at the target utilisation, above the minimum", () => {

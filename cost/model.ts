@@ -3,8 +3,14 @@ import type { Measured } from "./measured.js";
 import { GB, HOURS_PER_MONTH, type Prices, SECONDS_PER_MONTH } from "./prices.js";
 
 export type Capacity = "on-demand" | "provisioned";
-/** direct: heartbeats to the function URL; cloudfront: through the distribution. */
-export type Path = "direct" | "cloudfront";
+/**
+ * How a heartbeat reaches the function. direct: a node in AWS signs with its role (SigV4) to
+ * the AWS_IAM function URL; cloudfront: a node outside AWS through the distribution with a
+ * token (origin access control signs for it); cloudfront-waf: the same behind the optional
+ * web ACL (muster:wafRateLimit).
+ */
+export type Path = "direct" | "cloudfront" | "cloudfront-waf";
+export const PATHS: readonly Path[] = ["direct", "cloudfront", "cloudfront-waf"];
 
 export interface Settings {
   memoryMb: number;
@@ -41,6 +47,8 @@ export interface Breakdown {
   logs: number;
   transfer: number;
   cloudFront: number;
+  /** The web ACL's request fee (cloudfront-waf); its monthly fee is in the fixed cost. */
+  waf: number;
 }
 
 export interface Estimate {
@@ -123,7 +131,9 @@ export function estimate(inputs: Inputs, scenario: Scenario): Estimate {
     ((platformBytes + emfLines * eventBytes(a.emfLineBytes)) / GB) * p.logsIngestionGb.usd;
 
   const responseGb = (requests * (m.heartbeatResponseBytes + a.platformResponseHeaderBytes)) / GB;
-  const requestGb = (requests * m.heartbeatRequestBytes) / GB;
+  // Through CloudFront a heartbeat also carries its token and body hash in headers; the
+  // SigV4 headers of the direct path cost nothing (data into AWS is free).
+  const requestGb = (requests * (m.heartbeatRequestBytes + a.cloudFrontAuthHeaderBytes)) / GB;
   const direct = scenario.path === "direct";
   const transfer = direct ? responseGb * p.dataOutInternetGb.usd : 0;
   const cloudFront = direct
@@ -131,6 +141,9 @@ export function estimate(inputs: Inputs, scenario: Scenario): Estimate {
     : requests * p.cloudFrontHttpsRequest.usd +
       responseGb * p.cloudFrontDataOutGb.usd +
       requestGb * p.cloudFrontToOriginGb.usd;
+  const withWaf = scenario.path === "cloudfront-waf";
+  const waf = withWaf ? requests * p.wafRequest.usd : 0;
+  const wafMonthly = withWaf ? p.wafWebAclMonth.usd + p.wafRuleMonth.usd : 0;
 
   const variable: Breakdown = {
     lambdaRequests,
@@ -139,8 +152,9 @@ export function estimate(inputs: Inputs, scenario: Scenario): Estimate {
     logs,
     transfer,
     cloudFront,
+    waf,
   };
-  const fixed = fixedMonthly(inputs, warm) + minimumCapacity;
+  const fixed = fixedMonthly(inputs, warm) + minimumCapacity + wafMonthly;
   const variableTotal = sum(variable);
   return {
     scenario,

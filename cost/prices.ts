@@ -18,6 +18,7 @@ const DYNAMODB_ON_DEMAND = "https://aws.amazon.com/dynamodb/pricing/on-demand/";
 const DYNAMODB_PROVISIONED = "https://aws.amazon.com/dynamodb/pricing/provisioned/";
 const CLOUDFRONT = "https://aws.amazon.com/cloudfront/pricing/";
 const CLOUDWATCH = "https://aws.amazon.com/cloudwatch/pricing/";
+const WAF = "https://aws.amazon.com/waf/pricing/";
 const SECRETS = "https://aws.amazon.com/secrets-manager/pricing/";
 const SCHEDULER = "https://aws.amazon.com/eventbridge/pricing/";
 const CLOUD_MAP =
@@ -45,6 +46,10 @@ export const PRICES = {
   cloudFrontDataOutGb: { usd: 0.085, unit: "GB", source: CLOUDFRONT, checked: CHECKED },
   /** Data CloudFront forwards to the origin (a POST body), United States. */
   cloudFrontToOriginGb: { usd: 0.02, unit: "GB", source: CLOUDFRONT, checked: CHECKED },
+  /** AWS WAF: a web ACL a month, a rule a month, and each request it inspects. */
+  wafWebAclMonth: { usd: 5, unit: "web ACL-month", source: WAF, checked: CHECKED },
+  wafRuleMonth: { usd: 1, unit: "rule-month", source: WAF, checked: CHECKED },
+  wafRequest: { usd: 0.6e-6, unit: "request", source: WAF, checked: CHECKED },
   dynamoWriteRequestUnit: {
     usd: 0.625e-6,
     unit: "WRU",

@@ -17,6 +17,22 @@ const unset = (v: unknown) => (v === "" || v === null ? undefined : v);
 const text = z.preprocess(unset, z.string().optional());
 const int = z.preprocess(unset, z.coerce.number().int().positive().optional());
 const num = z.preprocess(unset, z.coerce.number().positive().optional());
+/** A value the API's own settings section checks (shared/settings), passed on as given. */
+const setting = z.preprocess(
+  (v) => (typeof v === "number" ? String(v) : unset(v)),
+  z.string().optional(),
+);
+/** A JSON object, in cdk.json or as a JSON string on the command line. */
+const jsonObject = z.preprocess((v, ctx) => {
+  if (typeof v !== "string") return unset(v);
+  if (v.trim() === "") return undefined;
+  try {
+    return JSON.parse(v);
+  } catch {
+    ctx.addIssue({ code: "custom", message: "must be a JSON object" });
+    return z.NEVER;
+  }
+}, z.record(z.string(), z.unknown()).optional());
 const bool = z.preprocess(
   (v) => (typeof v === "string" ? v.trim().toLowerCase() === "true" : unset(v)),
   z.boolean().optional(),
@@ -55,6 +71,17 @@ const schema = z.object({
   membershipEvents: bool,
   eventBusName: text,
   maxWaitSeconds: int,
+  iamRoles: jsonObject,
+  dnsZone: setting,
+  dnsIrohService: setting,
+  tokenCacheSeconds: setting,
+  rateLimit: setting,
+  rateBurst: setting,
+  maxInstancesPerService: setting,
+  maxInstancesPerToken: setting,
+  baseUrl: setting,
+  shardConcurrency: setting,
+  wafRateLimit: int,
   logRetentionDays: int.refine(
     (days) => days === undefined || Object.values(logs.RetentionDays).includes(days),
     "must be a retention CloudWatch Logs offers (1, 3, 5, 7, 14, 30, 60, 90, …)",
@@ -124,6 +151,18 @@ export function propsFromContext(c: MusterContext): MusterStackProps {
     membershipEvents: c.membershipEvents || undefined,
     eventBusName: c.eventBusName,
     maxWaitSeconds: c.maxWaitSeconds,
+    iamRoles: c.iamRoles as MusterStackProps["iamRoles"],
+    apiSettings: nonEmpty({
+      dnsZone: c.dnsZone,
+      dnsIrohService: c.dnsIrohService,
+      tokenCacheSeconds: c.tokenCacheSeconds,
+      rateLimit: c.rateLimit,
+      rateBurst: c.rateBurst,
+      maxInstancesPerService: c.maxInstancesPerService,
+      maxInstancesPerToken: c.maxInstancesPerToken,
+      baseUrl: c.baseUrl,
+      shardConcurrency: c.shardConcurrency,
+    }),
     // RetentionDays is a numeric enum of days; the schema accepted only values it lists.
     logRetention: c.logRetentionDays as logs.RetentionDays | undefined,
   });
@@ -141,6 +180,12 @@ function cloudMap(c: MusterContext): CloudMapOption | undefined {
     return { create: { name: c.cloudMapCreateName, vpcId: c.cloudMapVpcId } };
   }
   return undefined;
+}
+
+/** The defined values, or undefined when there are none. */
+function nonEmpty<T extends object>(o: T) {
+  const d = defined(o);
+  return Object.keys(d).length > 0 ? d : undefined;
 }
 
 /** Drops undefined values, so that an unset key leaves the prop to its default. */

@@ -5,10 +5,15 @@ import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
 import { EDGE_CACHE_SECONDS } from "../shared/http/cacheable.js";
 import { RegistryAlarms } from "./constructs/alarms.js";
-import { ApiFunction } from "./constructs/api-function.js";
+import {
+  ApiFunction,
+  type ApiSettingsProps,
+  type IamRoleGrantProps,
+} from "./constructs/api-function.js";
 import { CloudMapNamespace, type CloudMapOption } from "./constructs/cloud-map.js";
 import { FrontDoor } from "./constructs/front-door.js";
 import { MembershipEvents } from "./constructs/membership-events.js";
+import { NodeAccess } from "./constructs/node-access.js";
 import { type Ec2Discovery, Reconciler } from "./constructs/reconciler.js";
 import { RegistryTable, type TableBilling } from "./constructs/registry-table.js";
 import { API_MEMORY_MB } from "./defaults.js";
@@ -129,6 +134,21 @@ export interface MusterStackProps extends StackProps {
    * @default "default"
    */
   readonly eventBusName?: string;
+  /**
+   * IAM roles of this account whose nodes write without a token: they sign their requests to
+   * the function URL with SigV4 (`muster-agent run --aws-iam`), the function's resource policy
+   * admits exactly these roles, and the function maps each to its scope (MUSTER_IAM_ROLES).
+   * Keyed by role name, with its IAM path if it has one (`ops/web-nodes`). The roles must
+   * exist before the stack deploys.
+   * @default - none: every write comes through CloudFront with a token
+   */
+  readonly iamRoles?: Readonly<Record<string, IamRoleGrantProps>>;
+  /**
+   * The API's other settings (DNS zone, token cache, rate limit, caps, base URL, shard
+   * concurrency), each one variable of shared/settings, checked at synth.
+   * @default - each setting's default; baseUrl `https://<domainName>` with a custom domain
+   */
+  readonly apiSettings?: ApiSettingsProps;
 }
 
 /**
@@ -142,6 +162,7 @@ export class MusterStack extends Stack {
   readonly presignKeysSecret: secretsmanager.ISecret;
   readonly api: ApiFunction;
   readonly frontDoor: FrontDoor;
+  readonly nodeAccess: NodeAccess;
   readonly reconciler: Reconciler;
   readonly alarms: RegistryAlarms;
   readonly membershipEvents: MembershipEvents | undefined;
@@ -166,6 +187,15 @@ export class MusterStack extends Stack {
       presignKeysSecret: this.presignKeysSecret,
       publicServices: props.publicServices ?? [],
       ...(props.maxWaitSeconds && { maxWaitSeconds: props.maxWaitSeconds }),
+      ...(props.iamRoles && { iamRoles: props.iamRoles }),
+      settings: {
+        // Minted presigned URLs point at the registry's own name (a function URL answers no
+        // unsigned request); without a custom domain the minting request names it (the CLIs
+        // send --registry as base_url), since the distribution's name is not known before it
+        // exists, after the function.
+        ...(props.domainName && { baseUrl: `https://${props.domainName}` }),
+        ...props.apiSettings,
+      },
       memorySize: props.apiMemorySize ?? API_MEMORY_MB,
       logRetention,
     });
@@ -176,6 +206,10 @@ export class MusterStack extends Stack {
       ...(props.domainName && { domainName: props.domainName }),
       ...(props.certificateArn && { certificateArn: props.certificateArn }),
       ...(props.webAclArn && { webAclArn: props.webAclArn }),
+    });
+    this.nodeAccess = new NodeAccess(this, "NodeAccess", {
+      function: this.api.fn.function,
+      roles: this.api.iamRoleKeys,
     });
 
     const namespace =
@@ -208,7 +242,8 @@ export class MusterStack extends Stack {
     });
 
     new CfnOutput(this, "RegistryUrl", {
-      description: "Base URL of the registry (CloudFront): where nodes read (join, peers.json)",
+      description:
+        "Base URL of the registry (CloudFront): reads, and writes from outside AWS with the token in X-Muster-Token",
       value: this.frontDoor.url,
     });
     new CfnOutput(this, "JoinUrlExample", {
@@ -220,7 +255,7 @@ export class MusterStack extends Stack {
     });
     new CfnOutput(this, "FunctionUrl", {
       description:
-        "Where agents send heartbeats (muster-agent run --registry): the API without the cache, same tokens and contract, no CloudFront request fee",
+        "Where nodes in AWS send heartbeats signed with their own role (muster-agent run --aws-iam --registry <this>): AuthType AWS_IAM, only the roles of muster:iamRoles (and CloudFront) may invoke it",
       value: this.frontDoor.functionUrl.url,
     });
     new CfnOutput(this, "TableName", { value: this.table.table.tableName });

@@ -69,9 +69,11 @@ export function acknowledgeNagFindings(stack: MusterStack): void {
     acknowledge(
       distribution,
       "CFR2",
-      "Every /v1 request needs a bearer token checked at the origin, and reads are cached per " +
-        "token. A web ACL (about $5/month plus $0.60 per million requests) is available through " +
-        "the webAclArn prop for deployments that want rate limiting at the edge.",
+      "The function URL takes only signed requests (AWS_IAM), so nothing reaches the function " +
+        "but CloudFront's and the mapped node roles'; every /v1 request through CloudFront then " +
+        "needs a token, and reads are cached per token. A web ACL with a rate-based rule (about " +
+        "$6/month plus $0.60 per million requests) is one context key away (muster:wafRateLimit, " +
+        "then muster:webAclArn) for deployments that want a limit per address at the edge.",
     );
   }
   acknowledge(

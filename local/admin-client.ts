@@ -1,5 +1,7 @@
+import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { TOKEN_HEADER } from "../shared/http/auth.js";
 import { whyUnreachable } from "../shared/net/why-unreachable.js";
 import { readAdminCliSettings } from "../shared/settings/admin-cli.js";
 import { Env, type Environment } from "../shared/settings/names.js";
@@ -65,15 +67,24 @@ export async function adminRequest(
   path: string,
   body?: unknown,
 ): Promise<unknown> {
+  const text = body === undefined ? undefined : JSON.stringify(body);
   let res: Response;
   try {
     res = await fetch(`${target.registry}${path}`, {
       method,
+      // The token in both headers: X-Muster-Token is the one that passes CloudFront's origin
+      // access control (RegistryUrl), which also needs a POST body's SHA-256.
       headers: {
         Authorization: `Bearer ${target.token}`,
-        ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+        [TOKEN_HEADER]: target.token,
+        ...(text === undefined
+          ? {}
+          : {
+              "Content-Type": "application/json",
+              "x-amz-content-sha256": createHash("sha256").update(text).digest("hex"),
+            }),
       },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      ...(text === undefined ? {} : { body: text }),
       signal: AbortSignal.timeout(TIMEOUT_MS),
     });
   } catch (err) {
@@ -85,12 +96,12 @@ export async function adminRequest(
     throw new Error(`cannot reach ${target.registry}: ${why}`);
   }
   if (res.status === 204) return undefined;
-  const text = await res.text();
+  const answer = await res.text();
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(answer);
   } catch {
-    throw new Error(`${method} ${path}: ${res.status}, not JSON: ${text.slice(0, 200)}`);
+    throw new Error(`${method} ${path}: ${res.status}, not JSON: ${answer.slice(0, 200)}`);
   }
   if (!res.ok) {
     const err = (
@@ -99,7 +110,7 @@ export async function adminRequest(
       }
     ).error;
     const issues = (err?.issues ?? []).map((i) => `\n  ${i.path}: ${i.message}`).join("");
-    throw new Error(`${res.status} ${err?.code ?? ""}: ${err?.message ?? text}${issues}`);
+    throw new Error(`${res.status} ${err?.code ?? ""}: ${err?.message ?? answer}${issues}`);
   }
   return json;
 }

@@ -3,7 +3,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom
 import { allows } from "../shared/auth/scopes.js";
 import type { TokenVerifier } from "../shared/auth/tokens.js";
 import type { AppEvent } from "../shared/http/app-event.js";
-import { bearer } from "../shared/http/auth.js";
+import { presentedToken } from "../shared/http/auth.js";
 import type { AppEnv } from "../shared/http/env.js";
 import { ApiError } from "../shared/http/errors.js";
 import { TokenBuckets } from "../shared/http/rate-limit.js";
@@ -166,10 +166,10 @@ export class LocalMetrics {
    */
   mount(app: Hono<AppEnv>, tokens: TokenVerifier, publicServices: ReadonlySet<string>): void {
     app.get("/metrics", async (c) => {
-      const header = c.req.header("authorization");
-      const token = header === undefined ? undefined : bearer(header);
+      const token = presentedToken(c);
+      const presented = token !== undefined || c.req.header("authorization") !== undefined;
       const principal = token === undefined ? undefined : await tokens.verify(token);
-      if (!principal && (!this.options.public || header !== undefined)) {
+      if (!principal && (!this.options.public || presented)) {
         throw new ApiError(
           401,
           "unauthorized",

@@ -16,6 +16,9 @@ import { fileURLToPath } from "node:url";
 export const PINS = {
   dynamodbLocal: "amplify-dynamodb-simulator@2.9.30",
   moto: "moto[server]==5.2.5",
+  // The template linters of test/infra/static-checks.integration.test.ts (one virtualenv).
+  cfnLint: "cfn-lint==1.58.0",
+  checkov: "checkov==3.3.30",
   // The Go harnesses of test/consul-clients: their go.mod files require exactly these, and
   // scripts/consul-clients.mjs refuses to build when they drift apart.
   consulApi: "github.com/hashicorp/consul/api@v1.34.5",
@@ -36,6 +39,8 @@ const slug = (pin) => pin.replace(/[^A-Za-z0-9.]+/g, "-").replace(/^-|-$/g, "");
 export const dynamodbLocalDir = () => join(cacheRoot(), slug(PINS.dynamodbLocal));
 /** moto server's virtualenv. */
 export const motoVenv = () => join(cacheRoot(), slug(PINS.moto));
+/** cfn-lint's and checkov's virtualenv. */
+export const iacLintVenv = () => join(cacheRoot(), slug(`${PINS.cfnLint}-${PINS.checkov}`));
 /** Cargo's target folder for test/blixard-shapes (cargo rebuilds only what changed). */
 export const blixardShapesTarget = () => join(cacheRoot(), "blixard-shapes-target");
 

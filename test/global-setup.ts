@@ -19,6 +19,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
     stdio: ["ignore", "ignore", "inherit"],
   });
 
+  // cfn-lint and checkov, which lint the synthesized templates (a virtualenv, like moto's).
+  const iacLint = fileURLToPath(new URL("../scripts/iac-lint.mjs", import.meta.url));
+  execFileSync(process.execPath, [iacLint, "install"], { stdio: ["ignore", "ignore", "inherit"] });
+
   // dig and Prometheus, the real clients of the DNS and discovery tests, etcd, and what the
   // Rust program below builds against (Debian packages).
   const aptTools = fileURLToPath(new URL("../scripts/apt-tools.mjs", import.meta.url));

@@ -1,5 +1,6 @@
 import { formatHostPort, parseHostPort } from "../../shared/model/address.js";
 import { serviceName } from "../../shared/model/names.js";
+import type { RequestSigner } from "../aws/sigv4.js";
 import type { TokenSource } from "../client/registry-client.js";
 import {
   parseCommandLine,
@@ -34,6 +35,8 @@ interface Source {
   base: string;
   /** The bearer token; none for a join URL, which is its own credential. */
   token: TokenSource | undefined;
+  /** `--aws-iam`: the bootstrap read signed with this node's AWS role instead. */
+  signer?: RequestSigner | undefined;
   timeoutMs: number;
 }
 
@@ -91,13 +94,16 @@ function fromJoinUrl(
 function fromTarget(target: Target): Source {
   const u = new URL(target.registry);
   const base = `${u.origin}${u.pathname.replace(/\/+$/, "")}`;
-  if (target.token === undefined) {
-    throw new UsageError("no credential: give --token-file, set MUSTER_TOKEN, or use --join-url");
+  if (target.token === undefined && target.signer === undefined) {
+    throw new UsageError(
+      "no credential: give --token-file, set MUSTER_TOKEN, use --join-url, or --aws-iam",
+    );
   }
   return {
     url: `${base}/v1/services/${target.service}/bootstrap`,
     base,
     token: target.token,
+    signer: target.signer,
     timeoutMs: target.timeoutMs,
   };
 }
@@ -121,7 +127,7 @@ export async function bootstrapCommand(
     joinUrl !== undefined ? fromJoinUrl(joinUrl, flags) : fromTarget(await readTarget(flags, env));
   const listen = listenAddress(flags.listen ?? DEFAULT_LISTEN);
   if (!listen) throw new UsageError("--listen must be host:port, e.g. 127.0.0.1:8788");
-  const { timeoutMs, token } = from;
+  const { timeoutMs, token, signer } = from;
   const maxStaleMs = secondsFlag(flags["max-stale"], "max-stale", 0) ?? 900_000;
   const name = new URL(from.base).origin;
   const plain = /^http:/i.test(from.base) && !LOOPBACK.test(new URL(from.base).hostname);
@@ -137,6 +143,7 @@ export async function bootstrapCommand(
     url: from.url,
     name,
     token,
+    signer,
     keys: keySource(verify, { timeoutMs }),
     timeoutMs,
     maxStaleMs,

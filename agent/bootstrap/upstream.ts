@@ -1,7 +1,8 @@
 import { bootstrapInfo } from "../../shared/formats/bootstrap.js";
 import { SIGNATURE_HEADER } from "../../shared/signing/header.js";
 import type { TrustedKeys } from "../../shared/signing/trust.js";
-import type { TokenSource } from "../client/registry-client.js";
+import type { RequestSigner } from "../aws/sigv4.js";
+import { type TokenSource, withAuth } from "../client/request-auth.js";
 import type { Logger } from "../log.js";
 
 /** The trusted keys, and a way to read them again when an answer names a key they lack. */
@@ -18,6 +19,8 @@ export interface UpstreamOptions {
   name: string;
   /** Bearer token for `/v1/services/{service}/bootstrap`; none for a join URL. */
   token?: TokenSource | undefined;
+  /** `--aws-iam`: signed with the node's AWS role (the function URL) instead of a token. */
+  signer?: RequestSigner | undefined;
   keys: KeySource;
   timeoutMs: number;
   /** How long an answer the registry can no longer be asked for is still given. */
@@ -102,13 +105,20 @@ export class BootstrapUpstream {
     let res: Response;
     let text: string;
     try {
-      const token = typeof o.token === "function" ? await o.token() : o.token;
-      res = await (o.fetch ?? fetch)(o.url, {
-        headers: {
-          Accept: "application/json",
-          ...(cached?.etag ? { "If-None-Match": cached.etag } : {}),
-          ...(token ? { Authorization: `Bearer ${token}` } : {}),
+      // The token in X-Muster-Token too: through CloudFront that is the header that arrives.
+      const headers = await withAuth(
+        { token: o.token, signer: o.signer },
+        {
+          method: "GET",
+          url: o.url,
+          headers: {
+            Accept: "application/json",
+            ...(cached?.etag ? { "If-None-Match": cached.etag } : {}),
+          },
         },
+      );
+      res = await (o.fetch ?? fetch)(o.url, {
+        headers,
         signal: AbortSignal.timeout(o.timeoutMs),
         redirect: "error",
       });

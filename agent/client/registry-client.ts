@@ -2,22 +2,37 @@ import type { z } from "zod";
 import type { heartbeatBody, Lease } from "../../shared/model/heartbeat.js";
 import type { Instance } from "../../shared/model/instance.js";
 import type { StatusFilter } from "../../shared/model/query.js";
+import {
+  type AwsCredentials,
+  type CredentialProvider,
+  defaultCredentials,
+} from "../aws/credentials.js";
+import { RequestSigner } from "../aws/sigv4.js";
 import { type Balancer, RoundRobin } from "../balancers/index.js";
 import { TtlCache } from "./cache.js";
 import { type BreakerOptions, CircuitBreaker } from "./circuit-breaker.js";
 import { type HttpAnswer, isRegistryDown, send, UnreachableError } from "./http.js";
+import { type TokenSource, withAuth } from "./request-auth.js";
 import { type InstancesRead, type Watcher, type WatchOptions, watchService } from "./watch.js";
 
 /** A heartbeat as a caller writes it: the server fills the defaults (docs/api.md). */
 export type HeartbeatInput = z.input<typeof heartbeatBody>;
 
-/** A bearer token, or where to get it each time (a token file that is rotated in place). */
-export type TokenSource = string | (() => string | Promise<string>);
+export type { TokenSource } from "./request-auth.js";
 
 export interface RegistryClientOptions {
   /** Base URL, e.g. `http://127.0.0.1:8787` or an API stage `https://…/prod`. */
   registry: string;
   token?: TokenSource;
+  /**
+   * Sign every request with SigV4 under AWS credentials, for a registry's Lambda function URL
+   * (AuthType AWS_IAM): `true` for the default chain (environment, web identity, container,
+   * EC2 instance profile; agent/aws/credentials.ts), or your own provider — any of the AWS
+   * SDK's (`fromNodeProviderChain()`) fits. `region` defaults to the function URL's.
+   */
+  aws?: true | { credentials?: CredentialProvider | AwsCredentials; region?: string };
+  /** A signer made already (the CLI's `--aws-iam`); wins over `aws`. */
+  signer?: RequestSigner;
   /** Per request, body included. Default 5 s. */
   timeoutMs?: number;
   /**
@@ -39,6 +54,13 @@ export interface DiscoverOptions {
   /** An instance must carry every one. */
   tags?: string[];
   signal?: AbortSignal;
+}
+
+/** One item's fate in a batch: a lease (200/201) or the error the single request would get. */
+export interface BatchResult {
+  status: number;
+  body: Lease | { error: { code: string; message: string } };
+  retry_after?: number;
 }
 
 export interface RequestOptions {
@@ -66,6 +88,7 @@ export class NoInstanceError extends Error {
 export class RegistryClient {
   readonly #base: string;
   readonly #token: TokenSource | undefined;
+  readonly #signer: RequestSigner | undefined;
   readonly #timeoutMs: number;
   readonly #fetch: typeof fetch | undefined;
   readonly #cache: TtlCache<Instance[]>;
@@ -80,6 +103,21 @@ export class RegistryClient {
     // Kept as a string prefix so that a path (an API stage) survives; URL resolution would drop it.
     this.#base = `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
     this.#token = options.token;
+    if (options.signer) {
+      this.#signer = options.signer;
+    } else if (options.aws) {
+      const aws = options.aws === true ? {} : options.aws;
+      const given = aws.credentials;
+      this.#signer = new RequestSigner({
+        credentials:
+          given === undefined
+            ? defaultCredentials(process.env)
+            : typeof given === "function"
+              ? given
+              : async () => given,
+        ...(aws.region ? { region: aws.region } : {}),
+      });
+    }
     this.#timeoutMs = options.timeoutMs ?? 5000;
     this.#fetch = options.fetch;
     this.#cache = new TtlCache({
@@ -107,6 +145,25 @@ export class RegistryClient {
       options.signal,
     );
     return { lease: JSON.parse(answer.text) as Lease, created: answer.status === 201 };
+  }
+
+  /**
+   * Renews (or registers) every instance a host runs in one request (`POST /v1/heartbeats`, at
+   * most 100): one result per item, in order, each what the single heartbeat would have
+   * answered (`status`, `body`, `retry_after`).
+   */
+  async heartbeatBatch(
+    items: (HeartbeatInput & { service: string })[],
+    options: RequestOptions = {},
+  ): Promise<BatchResult[]> {
+    const answer = await this.#call(
+      "POST",
+      "/v1/heartbeats",
+      { "Content-Type": "application/json" },
+      JSON.stringify({ heartbeats: items }),
+      options.signal,
+    );
+    return (JSON.parse(answer.text) as { results: BatchResult[] }).results;
   }
 
   /** One heartbeat. Keep calling it every `heartbeat_interval`, or use `Heartbeater`. */
@@ -216,13 +273,24 @@ export class RegistryClient {
     signal: AbortSignal | undefined,
     useBreaker = true,
   ): Promise<HttpAnswer> {
-    const token = typeof this.#token === "function" ? await this.#token() : this.#token;
-    const allHeaders = { ...headers, ...(token ? { Authorization: `Bearer ${token}` } : {}) };
     if (useBreaker && !this.breaker.tryAcquire()) {
       throw new CircuitOpenError(this.breaker.retryInMs());
     }
+    const url = `${this.#base}${path}`;
+    let allHeaders: Record<string, string>;
     try {
-      const answer = await send(`${this.#base}${path}`, {
+      allHeaders = await withAuth(
+        { token: this.#token, signer: this.#signer },
+        { method, url, headers, body },
+      );
+    } catch (err) {
+      // No credentials to sign with (instance metadata unreachable, say): the registry was
+      // never asked, so this says nothing about it.
+      if (useBreaker) this.breaker.release();
+      throw err;
+    }
+    try {
+      const answer = await send(url, {
         method,
         headers: allHeaders,
         body,

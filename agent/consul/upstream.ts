@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { payloadHash } from "../aws/sigv4.js";
 import type { TokenSource } from "../client/registry-client.js";
 
 /** An answer of the registry's Consul API: its status and text (writes answer none). */
@@ -43,13 +44,18 @@ export class Upstream {
   }
 
   async put(path: string, body: unknown, token: string | undefined): Promise<UpstreamAnswer> {
+    const text = body === undefined ? undefined : JSON.stringify(body);
     const res = await fetch(`${this.#base}${path}`, {
       method: "PUT",
       headers: {
         ...(token ? { "X-Consul-Token": token } : {}),
-        ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+        // The body's SHA-256: what CloudFront's origin access control (the stack's RegistryUrl)
+        // needs to pass a write on to the function.
+        ...(text === undefined
+          ? {}
+          : { "Content-Type": "application/json", "x-amz-content-sha256": payloadHash(text) }),
       },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      ...(text === undefined ? {} : { body: text }),
       signal: AbortSignal.timeout(this.#timeoutMs),
     });
     return { status: res.status, text: await res.text() };

@@ -1,16 +1,16 @@
 #!/bin/bash
 # EC2 user data for a Blixard node joining through a registry behind CloudFront: the bootstrap
 # relay on loopback (docs/blixard.md, "On AWS, end to end"), Blixard joining through it, and the
-# agent keeping the node registered. The instance role needs s3:GetObject on the two artifacts
-# and secretsmanager:GetSecretValue on the two secrets; IMDSv2 is fine.
+# agent keeping the node registered with the instance role's signature (no register token: the
+# stack maps the role, muster:iamRoles). The instance role needs s3:GetObject on the two
+# artifacts and secretsmanager:GetSecretValue on the relay's read token; IMDSv2 is fine.
 set -euo pipefail
 
 REGISTRY="https://registry.example.com"                      # the stack's RegistryUrl (CloudFront)
-WRITES="https://abcdefghij.lambda-url.us-east-1.on.aws"       # its FunctionUrl, for heartbeats
+WRITES="https://abcdefghij.lambda-url.us-east-1.on.aws"       # its FunctionUrl: signed heartbeats
 AGENT="s3://my-artifacts/muster/muster-agent.mjs"             # npm run build:agent
 BLIXARD="s3://my-artifacts/blixard/blixard"                   # Blixard's release binary
 READ_TOKEN_SECRET="muster/blixard-read"       # npm run token -- create --role read --service blixard
-REGISTER_TOKEN_SECRET="muster/blixard-register"  # --role register --service blixard
 SERVICE="blixard"
 NODE_ID=2                   # Blixard's --id for this node (e.g. from a tag, or the ASG's index)
 PORT=7001
@@ -25,10 +25,8 @@ aws s3 cp "$AGENT" /usr/local/bin/muster-agent
 aws s3 cp "$BLIXARD" /usr/local/bin/blixard
 chmod 0755 /usr/local/bin/muster-agent /usr/local/bin/blixard
 umask 077
-for pair in "read-token:$READ_TOKEN_SECRET" "register-token:$REGISTER_TOKEN_SECRET"; do
-  aws secretsmanager get-secret-value --secret-id "${pair#*:}" \
-    --query SecretString --output text >"/etc/muster/${pair%%:*}"
-done
+aws secretsmanager get-secret-value --secret-id "$READ_TOKEN_SECRET" \
+  --query SecretString --output text >/etc/muster/read-token
 printf 'MUSTER_REGISTRY=%s\n' "$REGISTRY" >/etc/muster/bootstrap.env
 umask 022
 
@@ -85,10 +83,8 @@ Wants=network-online.target
 After=network-online.target $SERVICE.service
 
 [Service]
-LoadCredential=register-token:/etc/muster/register-token
 ExecStart=$NODE /usr/local/bin/muster-agent run \\
-  --registry $WRITES --service $SERVICE --ec2 --port $PORT \\
-  --token-file \${CREDENTIALS_DIRECTORY}/register-token \\
+  --registry $WRITES --aws-iam --service $SERVICE --ec2 --port $PORT \\
 # --cluster-node-id $NODE_ID --iroh-node-id \${IROH_NODE_ID} \\
   --check-tcp 127.0.0.1:$PORT
 KillSignal=SIGTERM

@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# A muster heartbeat for nodes without Node.js: bash and curl only. Registers at once,
-# heartbeats every ttl/3 with a little jitter, reports critical when the local health URL
+# A muster heartbeat for nodes without Node.js: bash, curl and sha256sum only. Registers at
+# once, heartbeats every ttl/3 with a little jitter, reports critical when the local health URL
 # fails, and deregisters on SIGTERM / SIGINT (systemd stop, Ctrl-C). A 429 (a heartbeat too
 # soon after the last) needs nothing: the next one will do.
+# On AWS, MUSTER_REGISTRY is the stack's RegistryUrl (CloudFront): the token goes in
+# X-Muster-Token (CloudFront's origin access control takes Authorization for its own signature)
+# and each POST carries its body's SHA-256 in x-amz-content-sha256, which OAC needs. A local
+# registry reads either header.
 # MUSTER_REGISTRY=https://registry.example.com MUSTER_TOKEN_FILE=/etc/muster/token \
 # SERVICE=blixard ID=$(hostname) ADDRESS=10.0.0.5:7001 [TTL=135] [CHECK_URL=http://127.0.0.1:7001/health] \
 # [CLUSTER_NODE_ID=2 IROH_NODE_ID=<the node's 32-byte key: base64, or hex>] ./curl-heartbeat.sh
@@ -24,7 +28,9 @@ fi
 
 # The token goes to curl in a header file, not on its command line, where ps would show it.
 HEADERS=$(mktemp); chmod 600 "$HEADERS"
-printf 'Authorization: Bearer %s\n' "$(cat "${MUSTER_TOKEN_FILE:?}")" >"$HEADERS"
+TOKEN=$(cat "${MUSTER_TOKEN_FILE:?}")
+printf 'X-Muster-Token: %s\nAuthorization: Bearer %s\n' "$TOKEN" "$TOKEN" >"$HEADERS"
+unset TOKEN
 
 deregister() {
   [ -n "${SLEEPER:-}" ] && kill "$SLEEPER" 2>/dev/null
@@ -38,8 +44,11 @@ while :; do
   if [ -n "$CHECK_URL" ] && ! curl -fsS -m 2 -o /dev/null "$CHECK_URL"; then STATUS=critical; fi
   BODY=$(printf '{"id":"%s","address":"%s","ttl":%d,"status":"%s"%s}' \
     "$ID" "$ADDRESS" "$TTL" "$STATUS" "$BLIXARD")
+  # curl -d sends exactly these bytes, so their hash is the body's.
+  SHA=$(printf '%s' "$BODY" | sha256sum | cut -d' ' -f1)
   CODE=$(curl -sS -m 5 -o /dev/null -w '%{http_code}' -X POST -H @"$HEADERS" \
-    -H 'Content-Type: application/json' -d "$BODY" "$REGISTRY/v1/services/$SERVICE/heartbeats")
+    -H 'Content-Type: application/json' -H "x-amz-content-sha256: $SHA" -d "$BODY" \
+    "$REGISTRY/v1/services/$SERVICE/heartbeats")
   case $CODE in 200 | 201 | 429) ;; *) echo "heartbeat: HTTP $CODE" >&2 ;; esac
   # Backgrounded and waited for: `wait` returns as soon as a signal arrives, so the trap runs
   # at once; a foreground sleep would hold the deregistration back until it ended.

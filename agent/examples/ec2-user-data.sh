@@ -1,15 +1,15 @@
 #!/bin/bash
 # EC2 user data: install the muster agent, join the cluster, then keep the node registered.
-# The instance role needs s3:GetObject on the agent file and secretsmanager:GetSecretValue on
-# the token; the instance metadata service must allow IMDSv2 (HttpTokens=required is fine).
+# No token anywhere: the agent signs its requests with the instance role's credentials
+# (instance profile, read through IMDSv2; HttpTokens=required is fine). The stack must map the
+# role (muster:iamRoles, e.g. {"blixard-nodes": {"role": "register", "services": ["blixard"],
+# "bindInstanceId": true}}), which also lets it through the function URL's resource policy.
+# The instance role itself needs s3:GetObject on the agent file, and nothing of muster's.
 set -euo pipefail
 
-# Reads (join) go through the stack's RegistryUrl (CloudFront caches them for a herd of joining
-# nodes); heartbeats go to its FunctionUrl, which skips CloudFront's per-request fee (docs/cost.md).
-REGISTRY="https://registry.example.com"                      # RegistryUrl output
-WRITES="https://abcdefghij.lambda-url.us-east-1.on.aws"       # FunctionUrl output
+# The stack's FunctionUrl output: AuthType AWS_IAM, so an unsigned request never reaches it.
+REGISTRY="https://abcdefghij.lambda-url.us-east-1.on.aws"
 ARTIFACT="s3://my-artifacts/muster/muster-agent.mjs"   # dist/muster-agent.mjs, uploaded
-TOKEN_SECRET="muster/agent-token"
 SERVICE="blixard"
 PORT=7001
 DATA_DIR=/var/lib/blixard
@@ -22,18 +22,14 @@ DATA_DIR=/var/lib/blixard
 dnf install -y nodejs20
 NODE="$(command -v node-20 || command -v node)"
 
-install -d -m 0755 /etc/muster "$DATA_DIR"
+install -d -m 0755 "$DATA_DIR"
 aws s3 cp "$ARTIFACT" /usr/local/bin/muster-agent
 chmod 0755 /usr/local/bin/muster-agent
-umask 077
-aws secretsmanager get-secret-value --secret-id "$TOKEN_SECRET" \
-  --query SecretString --output text >/etc/muster/token
-umask 022
 
-# Before blixard starts: write the peers it loads from its data folder. An empty list (the
-# first node) is fine; a failure keeps any file already there and does not stop the boot.
-"$NODE" /usr/local/bin/muster-agent join \
-  --token-file /etc/muster/token \
+# Before blixard starts: write the peers it loads from its data folder, read with the same
+# signature (a register role reads its services too). An empty list (the first node) is fine;
+# a failure keeps any file already there and does not stop the boot.
+"$NODE" /usr/local/bin/muster-agent join --aws-iam \
   --data-dir "$DATA_DIR" \
   "$REGISTRY/v1/services/$SERVICE/peers.json" || echo "muster join failed; starting without peers"
 
@@ -44,13 +40,14 @@ Wants=network-online.target
 After=network-online.target $SERVICE.service
 
 [Service]
-# --ec2: id = the instance id, address = local IPv4 and --port, metadata.ec2_instance_id set,
-# all read from IMDSv2 at start.
+# --ec2: id = the instance id (the role session name, which bindInstanceId holds it to),
+# address = local IPv4 and --port, metadata.ec2_instance_id set, all read from IMDSv2 at start.
+# --aws-iam: every heartbeat and the deregistration signed with the instance role (SigV4).
 ExecStart=$NODE /usr/local/bin/muster-agent run \\
-  --registry $WRITES \\
+  --registry $REGISTRY \\
+  --aws-iam \\
   --service $SERVICE \\
   --ec2 --port $PORT \\
-  --token-file /etc/muster/token \\
 # A Blixard node sends both ids (muster refuses one without the other):
 #  --cluster-node-id ${CLUSTER_NODE_ID:-} --iroh-node-id ${IROH_NODE_ID:-} \\
   --check-tcp 127.0.0.1:$PORT

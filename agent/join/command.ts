@@ -1,6 +1,14 @@
 import { join } from "node:path";
 import { BLIXARD_PEERS_FILE } from "../../shared/formats/peers-json.js";
-import { commaList, parseCommandLine, secondsFlag, tokenSource } from "../flags.js";
+import {
+  AWS_OPTIONS,
+  awsSigner,
+  commaList,
+  parseCommandLine,
+  secondsFlag,
+  signerFor,
+  tokenSource,
+} from "../flags.js";
 import { type Logger, stderrLogger } from "../log.js";
 import { JOIN_USAGE, UsageError } from "../usage.js";
 import { discoverLayered, joinLayers } from "./layered.js";
@@ -15,6 +23,7 @@ const OPTIONS = {
   srv: { type: "string" },
   "dns-server": { type: "string", multiple: true },
   "token-file": { type: "string" },
+  ...AWS_OPTIONS,
   timeout: { type: "string" },
   "verify-key": { type: "string", multiple: true },
   help: { type: "boolean", short: "h" },
@@ -44,6 +53,11 @@ export async function joinCommand(
       ? parsed.positionals
       : commaList([env.BLIXARD_NODE_REGISTRIES ?? ""]);
   const token = await tokenSource(flags["token-file"], env);
+  const signer = awsSigner(flags, env);
+  // Every http(s) location is signed for: each must be a function URL, or --aws-region given.
+  for (const location of locations.filter((l) => /^https?:\/\//i.test(l))) {
+    signerFor(location, flags, env);
+  }
   const timeoutMs = secondsFlag(flags.timeout, "timeout");
   const verifyKeys = flags["verify-key"] ?? [];
   let verify: Awaited<ReturnType<typeof loadTrustedKeys>> | undefined;
@@ -71,6 +85,7 @@ export async function joinCommand(
       srv: flags.srv,
       dns: { servers: flags["dns-server"], timeoutMs },
       token,
+      signer,
       timeoutMs,
       verify,
     });

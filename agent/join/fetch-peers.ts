@@ -4,8 +4,9 @@ import { fileURLToPath } from "node:url";
 import { OMITTED_HEADER } from "../../shared/formats/peers-json.js";
 import { serdeSystemTime } from "../../shared/formats/system-time.js";
 import type { TrustedKeys } from "../../shared/signing/trust.js";
+import type { RequestSigner } from "../aws/sigv4.js";
 import { send } from "../client/http.js";
-import type { TokenSource } from "../client/registry-client.js";
+import { type TokenSource, withAuth } from "../client/request-auth.js";
 import { type DiscoveryPeer, type DocumentKind, dedupePeers, parsePeerDocument } from "./peers.js";
 import { UntrustedAnswerError, verifyAnswer } from "./verify.js";
 
@@ -15,6 +16,11 @@ export interface FetchPeersOptions {
    * registries you trust; a presigned URL needs none.
    */
   token?: TokenSource;
+  /**
+   * Signs every http(s) request with SigV4 (`--aws-iam`): a node in AWS reading the function
+   * URL under its own role. A signature is good for that one request, to that one host.
+   */
+  signer?: RequestSigner;
   /** Per location. Default 5 s. */
   timeoutMs?: number;
   fetch?: typeof fetch;
@@ -45,13 +51,13 @@ interface LocationAnswer {
 async function readLocation(location: string, options: FetchPeersOptions): Promise<LocationAnswer> {
   const discoveredAt = serdeSystemTime((options.now ?? Date.now)());
   if (/^https?:\/\//i.test(location)) {
-    const token = typeof options.token === "function" ? await options.token() : options.token;
+    const headers = await withAuth(
+      { token: options.token, signer: options.signer },
+      { method: "GET", url: location, headers: { Accept: "application/json, text/plain;q=0.9" } },
+    );
     const answer = await send(location, {
       timeoutMs: options.timeoutMs ?? 5000,
-      headers: {
-        Accept: "application/json, text/plain;q=0.9",
-        ...(token ? { Authorization: `Bearer ${token}` } : {}),
-      },
+      headers,
       fetch: options.fetch,
     });
     if (options.verify) {

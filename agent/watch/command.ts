@@ -37,7 +37,7 @@ export async function watchCommand(
     WATCH_USAGE,
   )?.values;
   if (!flags) return 0;
-  const { registry, service, token, timeoutMs } = await readTarget(flags, env);
+  const { registry, service, token, signer, timeoutMs } = await readTarget(flags, env);
   const format = flags.format === undefined ? undefined : WATCHABLE.get(flags.format);
   if (!format)
     throw new UsageError(`--format is one of ${[...WATCHABLE.keys()].sort().join(", ")}`);
@@ -111,6 +111,7 @@ export async function watchCommand(
       write,
       kept,
       token,
+      signer,
       waitSeconds: Math.round(waitMs / 1000),
       intervalMs,
       timeoutMs,

@@ -1,6 +1,7 @@
+import type { RequestSigner } from "../aws/sigv4.js";
 import { Backoff } from "../client/backoff.js";
 import { RegistryError, send } from "../client/http.js";
-import type { TokenSource } from "../client/registry-client.js";
+import { type TokenSource, withAuth } from "../client/request-auth.js";
 import type { Logger } from "../log.js";
 import { delay } from "../sleep.js";
 
@@ -15,6 +16,8 @@ export interface WatchLoopOptions {
   /** What is kept while the registry or the write fails: "files left as they are". */
   kept: string;
   token?: TokenSource;
+  /** `--aws-iam`: each read signed with the node's AWS role. */
+  signer?: RequestSigner;
   /** Seconds a blocking read is held; 0 polls. */
   waitSeconds: number;
   /** Between polls when the registry does not hold reads. */
@@ -47,12 +50,12 @@ export async function watchLoop(o: WatchLoopOptions): Promise<void> {
       const url = waiting
         ? `${o.url}${o.url.includes("?") ? "&" : "?"}wait=${o.waitSeconds}`
         : o.url;
-      const token = typeof o.token === "function" ? await o.token() : o.token;
+      const headers = await withAuth(
+        { token: o.token, signer: o.signer },
+        { method: "GET", url, headers: etag ? { "If-None-Match": etag } : {} },
+      );
       const answer = await send(url, {
-        headers: {
-          ...(etag ? { "If-None-Match": etag } : {}),
-          ...(token ? { Authorization: `Bearer ${token}` } : {}),
-        },
+        headers,
         timeoutMs: o.timeoutMs + (waiting ? o.waitSeconds * 1000 : 0),
         signal: o.signal,
       });

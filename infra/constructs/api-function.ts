@@ -11,6 +11,37 @@ import { readSections } from "../../shared/settings/read.js";
 import { MusterFunction, plain } from "./muster-function.js";
 import type { RegistryTable } from "./registry-table.js";
 
+/**
+ * The API's settings the stack sets beside the ones it makes itself (table, secrets, public
+ * services, blocking reads, IAM roles): each prop is one variable of shared/settings' API or
+ * DNS section, read back through that section at synth. Local mode reads the same variables
+ * from its environment; docs/deploy.md lists which are local-only and why.
+ */
+export const API_SETTING_VARIABLES = {
+  dnsZone: Env.MUSTER_DNS_ZONE,
+  dnsIrohService: Env.MUSTER_DNS_IROH_SERVICE,
+  tokenCacheSeconds: Env.MUSTER_TOKEN_CACHE_SECONDS,
+  rateLimit: Env.MUSTER_RATE_LIMIT,
+  rateBurst: Env.MUSTER_RATE_BURST,
+  maxInstancesPerService: Env.MUSTER_MAX_INSTANCES_PER_SERVICE,
+  maxInstancesPerToken: Env.MUSTER_MAX_INSTANCES_PER_TOKEN,
+  baseUrl: Env.MUSTER_BASE_URL,
+  shardConcurrency: Env.MUSTER_SHARD_CONCURRENCY,
+} as const;
+
+/** Values of API_SETTING_VARIABLES, by prop; unset keeps the setting's own default. */
+export type ApiSettingsProps = {
+  readonly [K in keyof typeof API_SETTING_VARIABLES]?: string | number;
+};
+
+/** An IAM role's grant as the stack takes it (MUSTER_IAM_ROLES; shared/auth/iam-roles.ts). */
+export interface IamRoleGrantProps {
+  readonly role: "read" | "register";
+  readonly services: readonly string[];
+  /** @default false */
+  readonly bindInstanceId?: boolean;
+}
+
 export interface ApiFunctionProps {
   readonly table: RegistryTable;
   /** The bearer tokens (shared/auth/secret-tokens.ts reads its format). */
@@ -23,6 +54,10 @@ export interface ApiFunctionProps {
   readonly publicServices: readonly string[];
   /** MUSTER_MAX_WAIT_SECONDS: blocking reads up to this long (1-10). @default - refused */
   readonly maxWaitSeconds?: number;
+  /** MUSTER_IAM_ROLES, by `[path/]role name`. @default - none: every request needs a token */
+  readonly iamRoles?: Readonly<Record<string, IamRoleGrantProps>>;
+  /** @default - each setting's own default */
+  readonly settings?: ApiSettingsProps;
   readonly memorySize: number;
   readonly logRetention: logs.RetentionDays;
 }
@@ -33,6 +68,8 @@ export interface ApiFunctionProps {
  */
 export class ApiFunction extends Construct {
   readonly fn: MusterFunction;
+  /** The `[path/]name` of each IAM role the function maps to a scope. */
+  readonly iamRoleKeys: readonly string[];
 
   constructor(scope: Construct, id: string, props: ApiFunctionProps) {
     super(scope, id);
@@ -52,6 +89,13 @@ export class ApiFunction extends Construct {
     if (props.maxWaitSeconds) {
       environment[Env.MUSTER_MAX_WAIT_SECONDS] = String(props.maxWaitSeconds);
     }
+    if (props.iamRoles && Object.keys(props.iamRoles).length > 0) {
+      environment[Env.MUSTER_IAM_ROLES] = JSON.stringify(props.iamRoles);
+    }
+    for (const [prop, variable] of Object.entries(API_SETTING_VARIABLES)) {
+      const value = props.settings?.[prop as keyof ApiSettingsProps];
+      if (value !== undefined && value !== "") environment[variable] = String(value);
+    }
     // The function reads its environment with the same code at cold start (lambdaApi): a bad
     // value fails synth here instead of every cold start there.
     const synthCheck = { [Env.MUSTER_TABLE]: "synth-check", ...plain(environment) };
@@ -59,6 +103,7 @@ export class ApiFunction extends Construct {
       api: () => readApiSettings(synthCheck),
       dns: () => readDnsSettings(synthCheck),
     });
+    this.iamRoleKeys = Object.keys(props.iamRoles ?? {});
     this.fn = new MusterFunction(this, "Api", {
       entry: "functions/api.ts",
       description: "muster HTTP API",

@@ -41,18 +41,28 @@ export interface FrontDoorProps {
 }
 
 /**
- * The HTTPS front door: a CloudFront distribution in front of the API function's URL.
+ * Headers that carry a caller's credential through CloudFront, and so key the cache: a token
+ * (`X-Muster-Token`; the Consul API's `X-Consul-Token`). Not Authorization: origin access
+ * control replaces the viewer's with CloudFront's own SigV4 signature, so a bearer token sent
+ * there never reaches the function.
+ */
+export const CREDENTIAL_HEADERS = ["X-Muster-Token", "X-Consul-Token"] as const;
+
+/**
+ * The HTTPS front door: a CloudFront distribution in front of the API function's URL, which
+ * only CloudFront (and the node roles the stack maps) may invoke.
  *
- * Reads (GET/HEAD) are cached for a few seconds, keyed on the Authorization header and the
- * whole query string, so that a herd of joining nodes costs one invocation per token and URL
- * every few seconds and no caller is ever served another caller's answer. Writes (POST,
- * DELETE) always pass through: CloudFront caches only GET and HEAD.
+ * The function URL's AuthType is AWS_IAM: Lambda refuses an unsigned request before the
+ * function runs, and does not bill it. CloudFront signs each origin request with SigV4 through
+ * origin access control (OAC), under a resource policy that admits cloudfront.amazonaws.com for
+ * this distribution only. OAC takes the Authorization header for its signature, so a client
+ * sends its token in `X-Muster-Token`, and a POST sends its body's SHA-256 in
+ * `x-amz-content-sha256` (Lambda takes no unsigned payload; CloudFront cannot hash a body).
  *
- * The function URL has no IAM auth (AuthType NONE). CloudFront origin access control would
- * sign every origin request with SigV4 in the Authorization header — overwriting the bearer
- * token — and would make every POST client send `x-amz-content-sha256`. The function checks
- * bearer tokens on every /v1 request itself, so a caller going straight to the function URL
- * only skips the cache.
+ * Reads (GET/HEAD) are cached for a few seconds, keyed on the credential headers and the whole
+ * query string, so that a herd of joining nodes costs one invocation per token and URL every
+ * few seconds and no caller is ever served another caller's answer. Writes (POST, DELETE)
+ * always pass through: CloudFront caches only GET and HEAD.
  */
 export class FrontDoor extends Construct {
   readonly distribution: cloudfront.Distribution;
@@ -72,7 +82,7 @@ export class FrontDoor extends Construct {
       throw new Error("domainName and certificateArn go together: set both or neither");
     }
     this.functionUrl = props.function.addFunctionUrl({
-      authType: lambda.FunctionUrlAuthType.NONE,
+      authType: lambda.FunctionUrlAuthType.AWS_IAM,
       invokeMode: lambda.InvokeMode.BUFFERED,
     });
 
@@ -82,8 +92,8 @@ export class FrontDoor extends Construct {
       // No Cache-Control, no caching: only what the app marks with s-maxage is kept.
       defaultTtl: Duration.seconds(0),
       maxTtl: Duration.seconds(props.maxCacheSeconds ?? 5),
-      // Part of the cache key, and the only way CloudFront forwards Authorization at all.
-      headerBehavior: cloudfront.CacheHeaderBehavior.allowList("Authorization"),
+      // Part of the cache key, so that an answer is served to the credential that asked for it.
+      headerBehavior: cloudfront.CacheHeaderBehavior.allowList(...CREDENTIAL_HEADERS),
       queryStringBehavior: cloudfront.CacheQueryStringBehavior.all(),
       cookieBehavior: cloudfront.CacheCookieBehavior.none(),
       enableAcceptEncodingGzip: true,
@@ -97,12 +107,14 @@ export class FrontDoor extends Construct {
     this.distribution = new cloudfront.Distribution(this, "Distribution", {
       comment: "muster registry",
       defaultBehavior: {
-        origin: new origins.FunctionUrlOrigin(this.functionUrl),
+        // Signs every origin request (SigV4 "always"), and grants cloudfront.amazonaws.com both
+        // invoke actions with this distribution as the source ARN.
+        origin: origins.FunctionUrlOrigin.withOriginAccessControl(this.functionUrl),
         allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
         cachedMethods: cloudfront.CachedMethods.CACHE_GET_HEAD,
         cachePolicy,
-        // Everything the app reads (Content-Type, If-None-Match, …) except Host: a function
-        // URL routes on its own host name.
+        // Everything the app reads (Content-Type, If-None-Match, x-amz-content-sha256, …)
+        // except Host: a function URL routes on its own host name.
         originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
         // Refuse plain HTTP rather than redirect: a redirected POST may come back as a GET.
         viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,

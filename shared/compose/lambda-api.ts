@@ -5,6 +5,7 @@ import { TokenSet } from "../auth/tokens.js";
 import type { AppOptions } from "../http/app.js";
 import { lambdaBlockingReads } from "../http/blocking.js";
 import { lambdaConsulBlocking } from "../http/consul/options.js";
+import { lambdaCaller } from "../http/iam-caller.js";
 import type { AppLogger } from "../logging.js";
 import { createSecretsManagerClient, secretLoader } from "../secrets/secrets-manager.js";
 import { readApiSettings } from "../settings/api.js";
@@ -76,5 +77,7 @@ export function lambdaApi(
     logger,
     dns,
     onEvent: hooks.onEvent,
+    // Nodes in AWS that sign with a role the stack maps (MUSTER_IAM_ROLES) need no token.
+    iam: config.iamRoles.size > 0 ? { roles: config.iamRoles, callerOf: lambdaCaller } : undefined,
   }).app;
 }

@@ -13,7 +13,10 @@ import type { RegistryStore, TokenStore } from "../store/store.js";
 
 /** What differs between the Lambda API and local mode; the rest is read from `config`. */
 export interface RegistryParts
-  extends Pick<AppOptions, "signing" | "blockingReads" | "answers" | "onEvent" | "onRefusal"> {
+  extends Pick<
+    AppOptions,
+    "signing" | "blockingReads" | "answers" | "onEvent" | "onRefusal" | "iam"
+  > {
   /** How Consul's blocking queries are held here (shared/http/consul/options.ts). */
   consulBlocking: ConsulBlocking;
   config: ApiSettings;
@@ -54,6 +57,7 @@ export function registryApp(parts: RegistryParts): {
     onEvent: parts.onEvent,
     onRefusal: parts.onRefusal,
     consul: { datacenter: config.consulDatacenter, blocking: parts.consulBlocking },
+    iam: parts.iam,
   });
   return { app, scopedTokens: security.scopedTokens };
 }

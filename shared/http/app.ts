@@ -14,7 +14,7 @@ import type { SigningSource } from "../signing/source.js";
 import { type RegistryStore, StoreUnavailableError } from "../store/store.js";
 import type { AnswerCache } from "./answer-cache.js";
 import type { AppEvent } from "./app-event.js";
-import { requireToken } from "./auth.js";
+import { type AuthOptions, requireToken } from "./auth.js";
 import type { BlockingReads } from "./blocking.js";
 import { EDGE_CACHE_SECONDS } from "./cacheable.js";
 import { consulRoutes } from "./consul/app.js";
@@ -93,6 +93,11 @@ export interface AppOptions {
   onRefusal?: (code: string, status: number) => void;
   /** Consul's HTTP API under `/v1/agent`, `/v1/health`, `/v1/catalog`, `/v1/status`. Default: off. */
   consul?: ConsulOptions;
+  /**
+   * IAM roles whose SigV4-signed requests are principals of their own, and how to read the
+   * signed caller (Lambda behind an AWS_IAM function URL). Default: tokens only.
+   */
+  iam?: AuthOptions["iam"];
 }
 
 /** The whole v1 HTTP contract (docs/api.md), the same app on Lambda and on Node. */
@@ -152,6 +157,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
       publicServices,
       presign: options.presign,
       now,
+      iam: options.iam,
     }),
   );
   const writeDeps = {

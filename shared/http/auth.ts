@@ -1,10 +1,12 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
+import { type IamRoleMap, iamPrincipal } from "../auth/iam-roles.js";
 import { checkJoinCapability, JOIN_PATH } from "../auth/join-capability.js";
 import { checkPresigned, type PresignKeys } from "../auth/presign.js";
 import type { TokenVerifier } from "../auth/tokens.js";
 import { formatAt } from "../formats/registry.js";
 import type { AppEnv } from "./env.js";
 import { ApiError } from "./errors.js";
+import type { CallerOf } from "./iam-caller.js";
 
 export interface AuthOptions {
   /** Bootstrap tokens, then scoped tokens (AnyToken in shared/auth/scoped-tokens.ts). */
@@ -14,6 +16,11 @@ export interface AuthOptions {
   /** Undefined: presigned URLs are refused (bad_signature). */
   presign: PresignKeys | undefined;
   now: () => number;
+  /**
+   * Lambda behind an AWS_IAM function URL: the roles whose signed requests are principals of
+   * their own, and how to read the signed caller off a request. Default: none (tokens only).
+   */
+  iam?: { roles: IamRoleMap; callerOf: CallerOf };
 }
 
 const WWW_AUTHENTICATE = { "WWW-Authenticate": 'Bearer realm="muster"' };
@@ -39,8 +46,24 @@ export function bearer(header: string | undefined): string | undefined {
 }
 
 /**
+ * The header a token also travels in. Through CloudFront with origin access control the
+ * Authorization header is CloudFront's own SigV4 signature (OAC overwrites the viewer's), so
+ * a client there sends its token in this one; the edge cache keys on it (docs/security.md).
+ */
+export const TOKEN_HEADER = "X-Muster-Token";
+
+/** `Authorization: Bearer <token>` when the request has one, else `X-Muster-Token: <token>`. */
+export function presentedToken(c: Context): string | undefined {
+  const fromBearer = bearer(c.req.header("authorization"));
+  if (fromBearer !== undefined) return fromBearer;
+  const header = c.req.header(TOKEN_HEADER)?.trim();
+  return header && /^[^\s]+$/.test(header) ? header : undefined;
+}
+
+/**
  * Who is asking, for every /v1 request: a presigned URL (checked first, and alone: a URL
- * that carries a signature stands or falls by it), else a bearer token. 401 without either,
+ * that carries a signature stands or falls by it), else an IAM role the stack maps (a node
+ * that signed with SigV4), else a bearer token. 401 without any,
  * except for reads of public services. What the principal may do is decided per route
  * (guard.ts), after the request is validated, so that refusals keep their order: 401, 415, 413, 400, 403 (docs/design.md).
  */
@@ -107,7 +130,19 @@ export function requireToken(options: AuthOptions): MiddlewareHandler<AppEnv> {
       return;
     }
 
-    const token = bearer(c.req.header("authorization"));
+    // A node signing with a role the stack maps is that role's principal: no token to check.
+    const signed = options.iam?.callerOf(c);
+    const iam =
+      signed && options.iam
+        ? iamPrincipal(signed.caller, options.iam.roles, signed.functionAccount)
+        : undefined;
+    if (iam) {
+      c.set("principal", iam);
+      await next();
+      return;
+    }
+
+    const token = presentedToken(c);
     const principal = token === undefined ? undefined : await tokens.verify(token);
     if (!principal) {
       const isRead = c.req.method === "GET" || c.req.method === "HEAD";
@@ -118,7 +153,7 @@ export function requireToken(options: AuthOptions): MiddlewareHandler<AppEnv> {
           tokens.size === 0
             ? "no token is configured on this registry, so every request is refused"
             : token === undefined
-              ? "missing bearer token"
+              ? `missing bearer token (Authorization: Bearer <token>, or ${TOKEN_HEADER}: <token> through CloudFront)`
               : "invalid token";
         throw new ApiError(401, "unauthorized", message, undefined, WWW_AUTHENTICATE);
       }

@@ -59,7 +59,7 @@ export function answerResponse(c: Context, answer: RenderedAnswer, signer?: Body
   const headers: Record<string, string> = {
     ETag: gzip ? `${etag.slice(0, -1)}${GZIP_SUFFIX}"` : etag,
     "Cache-Control": CACHE_CONTROL,
-    Vary: "Authorization, Accept-Encoding",
+    Vary: "Authorization, X-Muster-Token, Accept-Encoding",
   };
   if (matches(c.req.header("if-none-match"), etag)) {
     Object.assign(headers, answer.headers);

@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import { instanceAllowed } from "../auth/iam-roles.js";
 import { type Action, allows } from "../auth/scopes.js";
 import type { Principal } from "../model/principal.js";
 import type { AppEnv } from "./env.js";
@@ -34,14 +35,34 @@ export function authorize(
     throw new ApiError(401, "unauthorized", "missing bearer token");
   }
   if (!publicRead && !allows(principal, action, service)) {
+    const who = callerNoun(principal);
     const what =
       action === "write" && principal.role === "read"
-        ? `this token may only read; it cannot write service ${service}`
-        : `this token is not allowed to ${action} service ${service}`;
+        ? `${who} may only read; it cannot write service ${service}`
+        : `${who} is not allowed to ${action} service ${service}`;
     throw new ApiError(403, "forbidden", what);
   }
   rateLimit(deps, principal);
   return principal;
+}
+
+/** How a refusal names the caller: a token, or the IAM role a node signed with. */
+export function callerNoun(principal: Principal): string {
+  return principal.kind === "iam" ? "this IAM role" : "this token";
+}
+
+/**
+ * A principal bound to its role session (an EC2 instance's role) writes its own instance
+ * only: 403 for any other id, after the request was validated and scoped.
+ */
+export function authorizeInstance(principal: Principal, id: string): void {
+  if (!instanceAllowed(principal, id)) {
+    throw new ApiError(
+      403,
+      "forbidden",
+      `this IAM role session may only write instance ${principal.instance} (or ${principal.instance}:…), not ${id}`,
+    );
+  }
 }
 
 /** Admin endpoints: an admin token (bootstrap or scoped), then the rate limit. */
@@ -62,7 +83,7 @@ export function rateLimit(deps: GuardDeps, principal: Principal): void {
     throw new ApiError(
       429,
       "rate_limited",
-      `too many requests with this token; retry in ${taken.retryAfterSeconds}s`,
+      `too many requests with ${callerNoun(principal)}; retry in ${taken.retryAfterSeconds}s`,
       undefined,
       { "Retry-After": String(taken.retryAfterSeconds) },
     );

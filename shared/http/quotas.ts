@@ -27,7 +27,7 @@ import type { LiveRegistration, RegistryStore } from "../store/store.js";
 export interface QuotaOptions {
   /** 0: no cap. */
   maxPerService: number;
-  /** 0: no cap. Applies to scoped tokens; bootstrap admins are exempt. */
+  /** 0: no cap. Applies to scoped tokens and IAM roles; bootstrap admins are exempt. */
   maxPerToken: number;
   /** How long a count is reused for creations that it admits. */
   countSeconds: number;
@@ -79,7 +79,9 @@ export class Quotas {
    */
   async admitCreation(creation: Creation): Promise<QuotaCheck> {
     const { service, id, principal } = creation;
-    const capToken = this.#options.maxPerToken > 0 && principal.kind === "scoped";
+    // A mapped IAM role counts as a scoped token does: its fleet shares one cap.
+    const capToken =
+      this.#options.maxPerToken > 0 && (principal.kind === "scoped" || principal.kind === "iam");
     if (this.#options.maxPerService === 0 && !capToken) return { ok: true };
     // A service this process creates in is catalogued from now on, cached catalog or not.
     if (this.#catalog && !this.#catalog.names.includes(service)) this.#catalog.names.push(service);

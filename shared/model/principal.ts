@@ -18,6 +18,14 @@ export interface Principal {
    * Only admins have no list.
    */
   services?: readonly string[];
-  /** How it authenticated: a bootstrap token, a scoped token from the table, a presigned URL. */
-  kind: "bootstrap" | "scoped" | "presigned";
+  /**
+   * How it authenticated: a bootstrap token, a scoped token from the table, a presigned URL, or
+   * an IAM role the stack maps to a scope (a node in AWS signing with SigV4).
+   */
+  kind: "bootstrap" | "scoped" | "presigned" | "iam";
+  /**
+   * An IAM role bound to its session: the instance id (its role session name) this principal
+   * may write, alone or followed by `:` and more (shared/auth/iam-roles.ts).
+   */
+  instance?: string;
 }

@@ -26,6 +26,7 @@ describe("readApiSettings", () => {
       lambdaMaxWaitSeconds: 0,
       consulDatacenter: "dc1",
       consulReaskSeconds: 25,
+      iamRoles: new Map(),
     });
   });
 
@@ -42,6 +43,20 @@ describe("readApiSettings", () => {
     expect(() =>
       readApiSettings({ MUSTER_TABLE: "muster", MUSTER_CONSUL_REASK_SECONDS: "0" }),
     ).toThrow(/MUSTER_CONSUL_REASK_SECONDS/);
+  });
+
+  it("reads MUSTER_IAM_ROLES, naming the role and field of a mistake", () => {
+    const env = { MUSTER_TABLE: "muster" };
+    const roles = readApiSettings({
+      ...env,
+      MUSTER_IAM_ROLES: '{"ops/web-nodes":{"role":"register","services":["web"]}}',
+    }).iamRoles;
+    expect([...roles]).toEqual([
+      ["web-nodes", { role: "register", services: ["web"], bindInstanceId: false }],
+    ]);
+    expect(() =>
+      readApiSettings({ ...env, MUSTER_IAM_ROLES: '{"w":{"role":"admin","services":["web"]}}' }),
+    ).toThrow(/^invalid configuration: MUSTER_IAM_ROLES: w\.role: must be read or register/);
   });
 
   it("reads MUSTER_BASE_URL and refuses one a signed path cannot follow, naming it", () => {

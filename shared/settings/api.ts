@@ -1,3 +1,4 @@
+import { type IamRoleMap, parseIamRoles } from "../auth/iam-roles.js";
 import { baseUrl } from "../auth/presign.js";
 import { parsePresignKeys } from "../auth/presign-keys.js";
 import { MIN_TOKEN_LENGTH } from "../auth/tokens.js";
@@ -72,6 +73,19 @@ const schema = z.object({
     "dc1",
   ),
   MUSTER_CONSUL_REASK_SECONDS: wholeNumber(1, 3600, CONSUL_REASK_SECONDS_DEFAULT),
+  MUSTER_IAM_ROLES: z.optional(
+    z.pipe(
+      z.string(),
+      z.transform((text: string, ctx) => {
+        try {
+          return parseIamRoles(text);
+        } catch (err) {
+          ctx.issues.push({ code: "custom", message: (err as Error).message, input: "" });
+          return z.NEVER;
+        }
+      }),
+    ),
+  ),
 });
 
 export const API_VARIABLES = variablesOf(schema);
@@ -110,6 +124,12 @@ export interface ApiSettings {
   consulDatacenter: string;
   /** Lambda only: one unchanged answer per Consul watcher this often at most (seconds). */
   consulReaskSeconds: number;
+  /**
+   * Lambda only: IAM roles whose SigV4-signed requests to the function URL are principals of
+   * their own (shared/auth/iam-roles.ts); empty, every request needs a token. Local mode has
+   * no IAM in front of it and ignores this.
+   */
+  iamRoles: IamRoleMap;
 }
 
 /**
@@ -143,5 +163,6 @@ export function readApiSettings(env: Environment, defaults: { table?: string } =
     lambdaMaxWaitSeconds: d.MUSTER_MAX_WAIT_SECONDS,
     consulDatacenter: d.MUSTER_CONSUL_DATACENTER,
     consulReaskSeconds: d.MUSTER_CONSUL_REASK_SECONDS,
+    iamRoles: d.MUSTER_IAM_ROLES ?? new Map(),
   };
 }

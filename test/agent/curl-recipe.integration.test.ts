@@ -2,8 +2,18 @@ import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { engine } from "../engines/index.js";
+import {
+  CLOUDFRONT,
+  cloudFrontFront,
+  type FrontLog,
+  functionUrlFront,
+  serveFetch,
+} from "../support/aws-front.js";
 import { irohNodeId } from "../support/iroh-keys.js";
+import { httpEvent, loadApiHandler } from "../support/lambda.js";
+import { freshTable } from "../support/table.js";
 import { ROOT, type RunningRegistry, startRegistry, TOKEN, waitFor } from "./support.js";
 
 /**
@@ -22,13 +32,13 @@ describe("the curl-only heartbeat recipe", () => {
   });
 
   /** The recipe as the README runs it, with `env` added. */
-  async function recipe(env: Record<string, string>) {
+  async function recipe(env: Record<string, string>, registryUrl = registry.url) {
     const tokenFile = join(dir, "token");
     await writeFile(tokenFile, `${TOKEN}\n`, { mode: 0o600 });
     const child = spawn("bash", [join(ROOT, "agent/examples/curl-heartbeat.sh")], {
       env: {
         PATH: process.env.PATH ?? "/usr/bin:/bin",
-        MUSTER_REGISTRY: registry.url,
+        MUSTER_REGISTRY: registryUrl,
         MUSTER_TOKEN_FILE: tokenFile,
         ...env,
       },
@@ -102,5 +112,85 @@ describe("the curl-only heartbeat recipe", () => {
     expect(await exited).toBe(2);
     expect(stderr()).toContain("CLUSTER_NODE_ID (a number) and IROH_NODE_ID");
     expect((await registry.instances("blixard")).find((i) => i.id === "node-3")).toBeUndefined();
+  });
+});
+
+/**
+ * The same recipe against the AWS stack's RegistryUrl: CloudFront with origin access control
+ * in front of the AWS_IAM function URL (test/support/aws-front.ts), functions/api.ts over
+ * DynamoDB Local behind it. CloudFront refuses a POST without the body's SHA-256 and replaces
+ * Authorization with its own signature, so the token arrives in X-Muster-Token.
+ */
+describe("the curl-only heartbeat recipe through CloudFront (an on-prem node)", () => {
+  let dir: string;
+  let edge: Awaited<ReturnType<typeof serveFetch>>;
+  let invoke: Awaited<ReturnType<typeof loadApiHandler>>;
+  const log: FrontLog = { verdicts: [], events: [] };
+  beforeAll(async () => {
+    const db = engine("dynamodb-local");
+    const { tableName } = await freshTable(db);
+    invoke = await loadApiHandler({
+      MUSTER_TABLE: tableName,
+      MUSTER_TOKENS: TOKEN,
+      AWS_ENDPOINT_URL_DYNAMODB: db.endpoint,
+      POWERTOOLS_LOG_LEVEL: "SILENT",
+    });
+    const front = functionUrlFront(invoke, [CLOUDFRONT], log);
+    [edge, dir] = await Promise.all([
+      serveFetch(cloudFrontFront("https://abc123def456.lambda-url.us-east-1.on.aws", front)),
+      mkdtemp(join(tmpdir(), "muster-curl-cf-")),
+    ]);
+  });
+  afterAll(async () => {
+    await edge?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+    vi.unstubAllEnvs();
+  });
+
+  it("registers with the token in X-Muster-Token and the body's hash, and deregisters", async () => {
+    const tokenFile = join(dir, "token");
+    await writeFile(tokenFile, `${TOKEN}\n`, { mode: 0o600 });
+    const child = spawn("bash", [join(ROOT, "agent/examples/curl-heartbeat.sh")], {
+      env: {
+        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        MUSTER_REGISTRY: edge.url,
+        MUSTER_TOKEN_FILE: tokenFile,
+        SERVICE: "onprem",
+        ID: "rack-7",
+        ADDRESS: "192.168.7.1:7001",
+        TTL: "5",
+      },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr?.on("data", (d) => {
+      stderr += d;
+    });
+    const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+    const instances = async () => {
+      const res = await invoke(
+        httpEvent({ method: "GET", path: "/v1/services/onprem/instances", token: TOKEN }),
+      );
+      return (JSON.parse(res.body) as { instances: { id: string }[] }).instances;
+    };
+    try {
+      await waitFor("rack-7 registered", async () =>
+        (await instances()).some((i) => i.id === "rack-7"),
+      );
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+      expect(await instances()).toEqual([]);
+      expect(stderr).toBe("");
+      const methods = log.events.map((e) => e.requestContext.http.method);
+      expect(methods).toContain("POST");
+      expect(methods.at(-1)).toBe("DELETE");
+      for (const event of log.events) {
+        expect(event.headers["x-muster-token"]).toBe(TOKEN);
+        expect(event.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 /);
+      }
+      expect(log.verdicts.every((v) => v.ok)).toBe(true);
+    } finally {
+      child.kill("SIGKILL");
+    }
   });
 });

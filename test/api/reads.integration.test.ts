@@ -203,7 +203,7 @@ describe.each(engines())("registry files and peer lists on $name", (engine) => {
       const etag = first.headers.get("etag");
       expect(etag, path).toMatch(/^"[A-Za-z0-9_-]+"$/);
       expect(first.headers.get("cache-control")).toBe("max-age=0, s-maxage=5");
-      expect(first.headers.get("vary")).toBe("Authorization, Accept-Encoding");
+      expect(first.headers.get("vary")).toBe("Authorization, X-Muster-Token, Accept-Encoding");
       const again = await r.get(path, { "If-None-Match": etag as string });
       expect(again.status, path).toBe(304);
       expect(await again.text()).toBe("");

@@ -24,9 +24,9 @@ async function ask(
   r: Pick<TestRegistry, "app">,
   name: string,
   type: packet.RecordType | "ANY",
-  options: { token?: string; method?: "GET" | "POST" } = {},
+  options: { token?: string; method?: "GET" | "POST"; header?: Record<string, string> } = {},
 ) {
-  const headers: Record<string, string> = { Accept: "application/dns-message" };
+  const headers: Record<string, string> = { Accept: "application/dns-message", ...options.header };
   if (options.token) headers.Authorization = `Bearer ${options.token}`;
   const q = query(name, type);
   const res =
@@ -171,7 +171,21 @@ describe("DNS over HTTPS (RFC 8484) on the app", () => {
     expect(data(withToken.message.answers)).toEqual([
       { priority: 0, weight: 1, port: 1, target: `s-1.secret.${ZONE}` },
     ]);
-    expect(withToken.res.headers.get("vary")).toBe("Authorization");
+    expect(withToken.res.headers.get("vary")).toBe("Authorization, X-Muster-Token");
+    // Through CloudFront: the token in X-Muster-Token, Authorization holding OAC's signature.
+    const throughCloudFront = await ask(r, `_secret._tcp.${ZONE}`, "SRV", {
+      header: {
+        "X-Muster-Token": TOKEN_A,
+        Authorization: "AWS4-HMAC-SHA256 Credential=ASIAX/20261201/us-east-1/lambda/aws4_request",
+      },
+    });
+    expect(data(throughCloudFront.message.answers)).toHaveLength(1);
+    const signedOnly = await ask(r, `_secret._tcp.${ZONE}`, "SRV", {
+      header: {
+        Authorization: "AWS4-HMAC-SHA256 Credential=ASIAX/20261201/us-east-1/lambda/aws4_request",
+      },
+    });
+    expect(rcodeOf(signedOnly.message)).toBe("NXDOMAIN");
     const { token } = await r.mint({ name: "web-reader", role: "read", services: ["web"] });
     expect(rcodeOf((await ask(r, `s-1.secret.${ZONE}`, "A", { token })).message)).toBe("NXDOMAIN");
     // Outside the zone muster is not authoritative: REFUSED, with nothing in authority.
@@ -202,6 +216,11 @@ describe("DNS over HTTPS (RFC 8484) on the app", () => {
       { headers: { Authorization: "Bearer not-a-token-0123456789" } },
     );
     expect(badToken.status).toBe(401);
+    const badHeader = await r.app.request(
+      `/dns-query?dns=${query(`web.${ZONE}`, "A").toString("base64url")}`,
+      { headers: { "X-Muster-Token": "not-a-token-0123456789" } },
+    );
+    expect(badHeader.status).toBe(401);
     // A response sent as a query is not a query.
     const response = packet.encode({ type: "response", id: 1, questions: [] });
     const notQuery = await r.app.request(`/dns-query?dns=${response.toString("base64url")}`);

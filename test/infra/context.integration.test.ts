@@ -2,7 +2,8 @@ import { readFileSync, rmSync } from "node:fs";
 import { App, RemovalPolicy } from "aws-cdk-lib";
 import * as cloudfront from "aws-cdk-lib/aws-cloudfront";
 import { afterAll, describe, expect, it } from "vitest";
-import { propsFromContext, readContext } from "../../infra/context.js";
+import { API_SETTING_VARIABLES } from "../../infra/constructs/api-function.js";
+import { CONTEXT_KEYS, propsFromContext, readContext } from "../../infra/context.js";
 import { scratchDir } from "./synth.js";
 
 const CDK_JSON = JSON.parse(readFileSync(new URL("../../cdk.json", import.meta.url), "utf8")) as {
@@ -70,6 +71,45 @@ describe("propsFromContext", () => {
       logRetention: 90,
     });
     expect(props({ ec2Discovery: "false", ec2Filters: "a=b" })).not.toHaveProperty("ec2Discovery");
+  });
+
+  it("takes the IAM mapping as JSON, and the API's settings as the settings read them", () => {
+    const roles = { "web-nodes": { role: "register", services: ["web"], bindInstanceId: true } };
+    expect(
+      props({
+        iamRoles: JSON.stringify(roles),
+        dnsZone: "corp.internal",
+        rateLimit: "0",
+        maxInstancesPerToken: "500",
+        baseUrl: "https://registry.example.com",
+      }),
+    ).toMatchObject({
+      iamRoles: roles,
+      apiSettings: {
+        dnsZone: "corp.internal",
+        rateLimit: "0",
+        maxInstancesPerToken: "500",
+        baseUrl: "https://registry.example.com",
+      },
+    });
+    // cdk.json may hold the object itself.
+    const app = new App({
+      outdir,
+      context: { ...CDK_JSON.context, "muster:iamRoles": roles, "muster:rateBurst": 50 },
+    });
+    expect(propsFromContext(readContext(app.node))).toMatchObject({
+      iamRoles: roles,
+      apiSettings: { rateBurst: "50" },
+    });
+    expect(() => props({ iamRoles: "web-nodes=register" })).toThrow(/muster:iamRoles/);
+  });
+
+  it("has a context key for every API setting the stack can set", () => {
+    for (const key of Object.keys(API_SETTING_VARIABLES)) {
+      expect(CONTEXT_KEYS).toContain(key);
+      expect(CDK_JSON.context).toHaveProperty(`muster:${key}`);
+    }
+    for (const key of CONTEXT_KEYS) expect(CDK_JSON.context).toHaveProperty(`muster:${key}`);
   });
 
   it("chooses between an existing Cloud Map namespace and a new one", () => {

@@ -159,14 +159,18 @@ describe("the default stack", () => {
     }
   });
 
-  it("caches reads at the edge for a few seconds, per token and query string", () => {
+  it("caches reads at the edge for a few seconds, per token header and query string", () => {
     s.template.hasResourceProperties("AWS::CloudFront::CachePolicy", {
       CachePolicyConfig: Match.objectLike({
         MinTTL: 0,
         DefaultTTL: 0,
         MaxTTL: 5,
         ParametersInCacheKeyAndForwardedToOrigin: Match.objectLike({
-          HeadersConfig: { HeaderBehavior: "whitelist", Headers: ["Authorization"] },
+          // Not Authorization: origin access control puts CloudFront's signature there.
+          HeadersConfig: {
+            HeaderBehavior: "whitelist",
+            Headers: ["X-Muster-Token", "X-Consul-Token"],
+          },
           QueryStringsConfig: { QueryStringBehavior: "all" },
           CookiesConfig: { CookieBehavior: "none" },
         }),
@@ -187,18 +191,26 @@ describe("the default stack", () => {
               OriginProtocolPolicy: "https-only",
               OriginSSLProtocols: ["TLSv1.2"],
             }),
+            OriginAccessControlId: Match.anyValue(),
           }),
         ],
       }),
     });
   });
 
-  it("puts the function URL behind CloudFront without IAM auth, so bearer tokens pass", () => {
+  it("puts the function URL behind CloudFront with origin access control, AuthType AWS_IAM", () => {
     s.template.hasResourceProperties("AWS::Lambda::Url", {
-      AuthType: "NONE",
+      AuthType: "AWS_IAM",
       TargetFunctionArn: { "Fn::GetAtt": [logicalId(s.stack.api.fn.function), "Arn"] },
     });
-    s.template.resourceCountIs("AWS::CloudFront::OriginAccessControl", 0);
+    s.template.hasResourceProperties("AWS::CloudFront::OriginAccessControl", {
+      OriginAccessControlConfig: {
+        Name: Match.anyValue(),
+        OriginAccessControlOriginType: "lambda",
+        SigningBehavior: "always",
+        SigningProtocol: "sigv4",
+      },
+    });
   });
 
   it("runs the reconciler every minute by default, without retries", () => {

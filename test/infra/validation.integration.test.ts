@@ -29,6 +29,21 @@ describe("MusterStack refuses at synth what would fail at run time", () => {
     );
   });
 
+  it("an IAM mapping or an API setting the function's own parser refuses", () => {
+    expect(() =>
+      construct({ iamRoles: { "web-nodes": { role: "register", services: ["Not_A_Label"] } } }),
+    ).toThrow(/MUSTER_IAM_ROLES: web-nodes\.services\.0/);
+    expect(() =>
+      construct({ iamRoles: { "web nodes": { role: "read", services: ["web"] } } }),
+    ).toThrow(/MUSTER_IAM_ROLES/);
+    expect(() => construct({ apiSettings: { rateLimit: -1, dnsZone: "not a zone" } })).toThrow(
+      /MUSTER_RATE_LIMIT.*MUSTER_DNS_ZONE|MUSTER_DNS_ZONE.*MUSTER_RATE_LIMIT/,
+    );
+    expect(() => construct({ apiSettings: { baseUrl: "https://r.example/?q" } })).toThrow(
+      /MUSTER_BASE_URL/,
+    );
+  });
+
   it("a schedule EventBridge cannot express", () => {
     expect(() => construct({ reconcileIntervalSeconds: 90 })).toThrow(/whole number of minutes/);
     expect(() => construct({ reconcileIntervalSeconds: 30 })).toThrow(/whole number of minutes/);
@@ -46,6 +61,7 @@ describe("the cdk-nag acknowledgements", () => {
     ["EC2 discovery only", { ec2Discovery: {} }],
     ["an existing HTTP namespace", { cloudMap: { namespaceId: "ns-abc123" } }],
     ["an existing DNS namespace", { cloudMap: { namespaceId: "ns-abc123", hostedZoneId: "Z1" } }],
+    ["node roles", { iamRoles: { "ops/web": { role: "register", services: ["web"] } } }],
     [
       "an imported secret, by ARN",
       { tokensSecret: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:t-AbCdEf" },

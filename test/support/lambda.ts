@@ -9,6 +9,12 @@ export interface LambdaRequest {
   token: string | null;
   body?: unknown;
   headers?: Record<string, string>;
+  /** The URL's host (default a function URL's). */
+  host?: string;
+  /** What Lambda puts in `requestContext.authorizer.iam` once IAM accepted the signature. */
+  iam?: { accessKey: string; accountId: string; callerId: string; userArn: string };
+  /** A body as sent, when it is not JSON of `body`. */
+  rawBody?: string;
 }
 
 /** A function URL / HTTP API (payload v2) event, as Lambda hands it to the handler. */
@@ -18,6 +24,9 @@ export function httpEvent({
   token,
   body,
   headers = {},
+  host = "abc123.lambda-url.us-east-1.on.aws",
+  iam,
+  rawBody,
 }: LambdaRequest): APIGatewayProxyEventV2 {
   const [rawPath = "/", rawQueryString = ""] = path.split("?");
   return {
@@ -26,7 +35,7 @@ export function httpEvent({
     rawPath,
     rawQueryString,
     headers: {
-      host: "abc123.lambda-url.us-east-1.on.aws",
+      host,
       ...(token === null ? {} : { authorization: `Bearer ${token}` }),
       ...(body === undefined ? {} : { "content-type": "application/json" }),
       ...headers,
@@ -34,8 +43,20 @@ export function httpEvent({
     requestContext: {
       accountId: "123456789012",
       apiId: "abc123",
-      domainName: "abc123.lambda-url.us-east-1.on.aws",
-      domainPrefix: "abc123",
+      ...(iam
+        ? {
+            authorizer: {
+              iam: {
+                ...iam,
+                cognitoIdentity: null,
+                principalOrgId: null,
+                userId: iam.callerId,
+              },
+            },
+          }
+        : {}),
+      domainName: host,
+      domainPrefix: host.split(".")[0] ?? "",
       http: {
         method,
         path: rawPath,
@@ -49,7 +70,11 @@ export function httpEvent({
       time: "21/Nov/2026:00:00:00 +0000",
       timeEpoch: Date.now(),
     },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    ...(rawBody !== undefined
+      ? { body: rawBody }
+      : body === undefined
+        ? {}
+        : { body: JSON.stringify(body) }),
     isBase64Encoded: false,
   };
 }

@@ -18,8 +18,8 @@ export interface RegistryOptions {
   store?: StoreOptions;
   /** What `/v1/discovery/health` serves; the reconciler's tests pass theirs. */
   discovery?: AppOptions["discovery"];
-  /** Presigned URLs, rate limit, caps, flood guard; default: as createApp's defaults. */
-  security?: Pick<AppOptions, "presign" | "baseUrl" | "rateLimit" | "caps" | "floodGuard">;
+  /** Presigned URLs, rate limit, caps, flood guard, IAM roles; default: as createApp's defaults. */
+  security?: Pick<AppOptions, "presign" | "baseUrl" | "rateLimit" | "caps" | "floodGuard" | "iam">;
   /** Scoped tokens' cache; default 0, so every request reads the table. */
   tokenCacheSeconds?: number;
   /** `?wait=` allowed up to this many seconds, writes signalled through a ChangeFeed. */

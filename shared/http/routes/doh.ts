@@ -8,7 +8,7 @@ import { DnsFormatError, MAX_STREAM_MESSAGE } from "../../dns/wire.js";
 import type { Principal } from "../../model/principal.js";
 import type { RegistryStore } from "../../store/store.js";
 import type { AnswerCache } from "../answer-cache.js";
-import { bearer } from "../auth.js";
+import { presentedToken, TOKEN_HEADER } from "../auth.js";
 import type { AppEnv } from "../env.js";
 import { ApiError } from "../errors.js";
 import { type GuardDeps, rateLimit } from "../guard.js";
@@ -37,9 +37,13 @@ export function dohRoute(deps: DohDeps): Hono<AppEnv> {
   const responder = new CachedResponder(() => deps.answers);
 
   const principalOf = async (c: Context): Promise<Principal | undefined> => {
+    const token = presentedToken(c);
+    // No credential, or only the SigV4 signature IAM or CloudFront's origin access control
+    // put in Authorization: the public services answer.
     const header = c.req.header("authorization");
-    if (header === undefined) return undefined;
-    const token = bearer(header);
+    if (token === undefined && (header === undefined || header.startsWith("AWS4-"))) {
+      return undefined;
+    }
     const principal = token === undefined ? undefined : await deps.tokens.verify(token);
     if (!principal) {
       throw new ApiError(401, "unauthorized", "invalid token", undefined, {
@@ -73,7 +77,7 @@ export function dohRoute(deps: DohDeps): Hono<AppEnv> {
         "Content-Type": DNS_MESSAGE,
         // RFC 8484 §5.1: no longer than the smallest TTL in the answer.
         "Cache-Control": `max-age=${result.ttl}`,
-        Vary: "Authorization",
+        Vary: `Authorization, ${TOKEN_HEADER}`,
       },
     });
   };

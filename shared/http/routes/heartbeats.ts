@@ -9,7 +9,7 @@ import type { AppEvent } from "../app-event.js";
 import type { AppEnv } from "../env.js";
 import { ApiError, invalidInput } from "../errors.js";
 import type { FloodGuard } from "../flood-guard.js";
-import { authorize, type GuardDeps } from "../guard.js";
+import { authorize, authorizeInstance, callerNoun, type GuardDeps } from "../guard.js";
 import { limitBody, readJson, requireJson } from "../json-body.js";
 import { idParam, serviceParam } from "../params.js";
 import type { Quotas } from "../quotas.js";
@@ -53,6 +53,7 @@ export async function heartbeatOne(
   if (!principal) throw new ApiError(401, "unauthorized", "missing bearer token");
   const owner = principal.fingerprint;
   const { id, ttl, ...fields } = parsed.data;
+  authorizeInstance(principal, id);
 
   // Made once: the flood guard compares it, and the store writes it.
   const hash = contentHash({ ...fields, ttl });
@@ -74,7 +75,11 @@ export async function heartbeatOne(
     });
     switch (result.kind) {
       case "conflict":
-        throw new ApiError(409, "conflict", `instance ${id} is registered by another token`);
+        throw new ApiError(
+          409,
+          "conflict",
+          `instance ${id} is registered by another token or role`,
+        );
       case "too_soon":
         throw tooSoon(result.retryAfterSeconds);
       default: {
@@ -87,7 +92,7 @@ export async function heartbeatOne(
             const which =
               check.cap === Env.MUSTER_MAX_INSTANCES_PER_SERVICE
                 ? `service ${service} has`
-                : "this token has";
+                : `${callerNoun(principal)} has`;
             throw new ApiError(
               403,
               "quota_exceeded",
@@ -128,6 +133,7 @@ export function writeRoutes(deps: WriteDeps): Hono<AppEnv> {
     const id = idParam(c);
     const principal = authorize(c, deps, "write", service);
     if (!principal) throw new ApiError(401, "unauthorized", "missing bearer token");
+    authorizeInstance(principal, id);
     const result = await store.deregister(service, id, principal.fingerprint, now());
     if (result === "forbidden") {
       throw new ApiError(403, "forbidden", `instance ${id} is registered by another token`);
