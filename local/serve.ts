@@ -10,6 +10,7 @@ import { AnswerCache } from "../shared/http/answer-cache.js";
 import { LOCAL_MAX_WAIT_SECONDS } from "../shared/http/blocking.js";
 import { EDGE_CACHE_SECONDS } from "../shared/http/cacheable.js";
 import { localConsulBlocking } from "../shared/http/consul/options.js";
+import { WaitingReads } from "../shared/http/waiting-reads.js";
 import { SOURCES } from "../shared/reconcile/pass-record.js";
 import type { Scheduled } from "../shared/reconcile/scheduler.js";
 import { readLocalModeSettings } from "../shared/settings/local.js";
@@ -164,7 +165,9 @@ export async function serve(env: Environment): Promise<void> {
     // Renderings are kept only when this process hears every write, i.e. the registry is in
     // the data folder it holds the lock on.
     if (local.inDataDir) answers = new AnswerCache({ versions: changes });
-    metrics.countWaiting(() => changes.waiting());
+    // The held reads (`?wait=`), made here so that /metrics can count them.
+    const waits = new WaitingReads({ feed: changes, now: Date.now });
+    metrics.countWaiting(() => waits.waiting());
     // The Kubernetes source is watched here, not listed by the passes (local/kube-source.ts).
     const watched = settings.reconciler.kubernetes !== undefined;
     const passSettings = { ...settings.reconciler, kubernetes: undefined };
@@ -199,7 +202,7 @@ export async function serve(env: Environment): Promise<void> {
       presign: new StaticPresignKeys(presignKeys),
       logger: log,
       signing,
-      blockingReads: { maxWaitSeconds: LOCAL_MAX_WAIT_SECONDS, feed: changes },
+      blockingReads: { maxWaitSeconds: LOCAL_MAX_WAIT_SECONDS, feed: changes, waits },
       answers,
       configuredSources: sources,
       consulBlocking: localConsulBlocking(changes),

@@ -59,7 +59,7 @@ describe("local mode on a damaged data folder (real muster serve, real SQLite fi
     truncateSync(wal, 0);
 
     const refused = await runLocal(env);
-    expect(refused.code).toBe(1);
+    expect(refused.code).toBe(78);
     expect(refused.output).toMatch(
       /muster: \S+muster\.db lost commits that were on disk: it holds \d+ of the \d+ recorded in \S+muster\.db-commits, so its -wal file was lost, emptied or cut short\. Restore the data folder from a backup; or, to start with the registry as it is now, delete \S+muster\.db-commits/,
     );
@@ -150,7 +150,7 @@ describe("local mode on a damaged data folder (real muster serve, real SQLite fi
     );
     expect(server.stderr()).not.toMatch(/\n\s+at /);
     const again = await runLocal(env);
-    expect(again.code).toBe(1);
+    expect(again.code).toBe(78);
     expect(again.output).toMatch(
       /muster: cannot lock \S+: \S+lock cannot be read or replaced \(EISDIR\): remove it/,
     );

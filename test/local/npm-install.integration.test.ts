@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { copyFile, mkdtemp, readFile, rm } from "node:fs/promises";
+import { cp, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { promisify } from "node:util";
@@ -72,10 +72,21 @@ describe("npm ci on the system's Node prints no warning about the project's own 
   });
 
   it("a fresh npm ci: no engine warning about muster, no install-script warning, Node 24 installed", async () => {
-    // A clean checkout's install, in a scratch folder: package.json and the lock file.
+    // A clean checkout's install, in a scratch folder: package.json, the lock file, and what
+    // the prepare script builds the bundle of `muster serve` from (bin/local-bundle.mjs).
     scratch = await mkdtemp(join(tmpdir(), "muster-npm-ci-"));
-    for (const file of ["package.json", "package-lock.json"]) {
-      await copyFile(join(ROOT, file), join(scratch, file));
+    for (const path of [
+      "package.json",
+      "package-lock.json",
+      "tsconfig.json",
+      "bin",
+      "local",
+      "shared",
+    ]) {
+      await cp(join(ROOT, path), join(scratch, path), {
+        recursive: true,
+        filter: (source) => !/\.test\.ts$/.test(source),
+      });
     }
     const node = (
       await exec("node", ["--version"], { env: { ...process.env, PATH: SYSTEM_PATH } })
