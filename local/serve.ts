@@ -4,6 +4,9 @@ import { StaticPresignKeys } from "../shared/auth/presign.js";
 import { localPresignKeys } from "../shared/auth/presign-keys.js";
 import { AnyToken } from "../shared/auth/scoped-tokens.js";
 import { TokenSet } from "../shared/auth/tokens.js";
+import { ChangeLog } from "../shared/changes/change-log.js";
+import { Membership } from "../shared/changes/membership.js";
+import { recordingStore, seedMembership } from "../shared/changes/recording-store.js";
 import { reconciler, scheduleReconciler } from "../shared/compose/reconciler.js";
 import { registryApp } from "../shared/compose/registry-app.js";
 import { LOCAL_MAX_WAIT_SECONDS } from "../shared/http/blocking.js";
@@ -25,6 +28,7 @@ import { LocalMetrics } from "./metrics.js";
 import { ensureSigningKeys, readSigningKeysFile, signingKeysPath } from "./signing-keys.js";
 import { tlsServe } from "./tls.js";
 import { localToken } from "./token.js";
+import { localUiFiles } from "./ui-files.js";
 
 /** How long a shutdown waits for requests in flight before closing their connections. */
 const DRAIN_MS = 300;
@@ -93,7 +97,21 @@ export async function serve(env: Environment): Promise<void> {
     release.unshift(() => local.close());
     // One store for the app and the reconciler, signalling every write to the waiting reads.
     const changes = new ChangeFeed();
-    const store = notifyingStore(metrics.instrument(local.store), changes);
+    // Every join, leave and status change, for GET /v1/changes and the UI (docs/ui.md).
+    const changeLog = new ChangeLog();
+    const members = new Membership(changeLog);
+    const store = recordingStore(
+      notifyingStore(metrics.instrument(local.store), changes),
+      members,
+      Date.now,
+    );
+    seedMembership(local.store, members, Date.now()).catch((err: unknown) =>
+      log.warn("the change log could not read the registry", { error: String(err) }),
+    );
+    // Leases that run out are leaves too: recorded within a second, waking waiting readers.
+    const sweeper = setInterval(() => members.sweep(Date.now()), 1000);
+    sweeper.unref();
+    release.unshift(() => clearInterval(sweeper));
     const passes = reconciler({ settings: settings.reconciler, store, logger: log });
     if (passes) release.unshift(() => passes.destroy());
     const { app, scopedTokens } = registryApp({
@@ -109,6 +127,8 @@ export async function serve(env: Environment): Promise<void> {
       dns: dnsSettings,
       onEvent: metrics.onEvent,
       onRefusal: metrics.onRefusal,
+      changes: changeLog,
+      uiFiles: localUiFiles(log),
     });
     metrics.mount(app, new AnyToken(new TokenSet(tokens), scopedTokens));
     // Plain DNS answers public services only: a DNS query carries no credentials.
@@ -156,10 +176,10 @@ export async function serve(env: Environment): Promise<void> {
     };
     process.once("SIGINT", () => void stop("SIGINT"));
     process.once("SIGTERM", () => void stop("SIGTERM"));
+    const origin = `${tls ? "https" : "http"}://${host}:${http.port}`;
+    log.info(`web UI: ${origin}/ui (sign in with the token)`);
     // Last: whoever waits for this line may signal at once, and the handlers are in place.
-    log.info(
-      `muster listening on ${tls ? "https" : "http"}://${host}:${http.port} (${local.where})`,
-    );
+    log.info(`muster listening on ${origin} (${local.where})`);
   } catch (err) {
     releaseAll();
     throw err;

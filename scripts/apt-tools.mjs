@@ -3,7 +3,8 @@
 // Prometheus (Debian `prometheus`, 2.42 on bookworm), curl and openssl; etcd (Debian
 // `etcd-server`, 3.4 on bookworm), the store of the kube-apiserver the Kubernetes tests run; and
 // what the Rust test program needs to build (scripts/blixard-shapes.mjs): pkg-config and
-// OpenSSL's headers, for Blixard's native-tls HTTP client. Idempotent and fast once installed
+// OpenSSL's headers, for Blixard's native-tls HTTP client; and Chromium, the browser the web
+// UI's tests drive (test/ui/). Idempotent and fast once installed
 // (one `which` per tool); `apt-get update` runs only when a package is missing and apt has no
 // candidate for it, so a warm machine never touches the network.
 //
@@ -24,6 +25,8 @@ const TOOLS = [
   // openssl-sys (under reqwest's native-tls) finds OpenSSL through pkg-config.
   { what: "pkg-config", test: "command -v pkg-config", pkg: "pkg-config" },
   { what: "OpenSSL headers", test: "pkg-config --exists openssl", pkg: "libssl-dev" },
+  // The web UI's tests drive Debian's Chromium with playwright-core (which downloads no browser).
+  { what: "chromium", test: "command -v chromium", pkg: "chromium" },
 ];
 
 const has = (tool) => spawnSync("sh", ["-c", tool.test], { stdio: "ignore" }).status === 0;

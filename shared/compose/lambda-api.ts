@@ -14,6 +14,7 @@ import { ReloadingSigning } from "../signing/source.js";
 import { createDynamoClient } from "../store/dynamodb/client.js";
 import { DynamoStore } from "../store/dynamodb/store.js";
 import { TokenTable } from "../store/dynamodb/token-table.js";
+import { readUiFolder } from "../ui/assets.js";
 import { registryApp } from "./registry-app.js";
 
 /**
@@ -27,7 +28,12 @@ import { registryApp } from "./registry-app.js";
  */
 export function lambdaApi(
   env: Environment,
-  hooks: { logger: AppLogger; onEvent: NonNullable<AppOptions["onEvent"]> },
+  hooks: {
+    logger: AppLogger;
+    onEvent: NonNullable<AppOptions["onEvent"]>;
+    /** The folder the built UI was bundled into (docs/ui.md); undefined: no UI. */
+    uiDir?: string | undefined;
+  },
 ) {
   const { logger } = hooks;
   const { api: config, dns } = readSections({
@@ -73,5 +79,6 @@ export function lambdaApi(
     logger,
     dns,
     onEvent: hooks.onEvent,
+    uiFiles: hooks.uiDir === undefined ? undefined : () => readUiFolder(hooks.uiDir as string),
   }).app;
 }

@@ -12,7 +12,7 @@ import type { RegistryStore, TokenStore } from "../store/store.js";
 
 /** What differs between the Lambda API and local mode; the rest is read from `config`. */
 export interface RegistryParts
-  extends Pick<AppOptions, "signing" | "blockingReads" | "onEvent" | "onRefusal"> {
+  extends Pick<AppOptions, "signing" | "blockingReads" | "onEvent" | "onRefusal" | "changes"> {
   config: ApiSettings;
   store: RegistryStore;
   /** The bootstrap tokens: fixed, or reloaded from a secret. */
@@ -24,6 +24,8 @@ export interface RegistryParts
   dns: DnsSettings;
   /** The discovery sources this deployment runs (for /v1/discovery/health). Default: none. */
   configuredSources?: string[];
+  /** The web UI's built files (ui/build.mjs), read on the first /ui request. Default: no UI. */
+  uiFiles?: () => Promise<Map<string, Uint8Array>>;
 }
 
 /**
@@ -49,6 +51,8 @@ export function registryApp(parts: RegistryParts): {
     dns: parts.dns,
     onEvent: parts.onEvent,
     onRefusal: parts.onRefusal,
+    changes: parts.changes,
+    ui: parts.uiFiles && { assets: parts.uiFiles, pollSeconds: config.uiPollSeconds },
   });
   return { app, scopedTokens: security.scopedTokens };
 }

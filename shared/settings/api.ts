@@ -57,6 +57,7 @@ const schema = z.object({
   MUSTER_SIGNING_KEYS_SECRET_ARN: secretId,
   MUSTER_SHARD_CONCURRENCY: wholeNumber(1, SHARDS, SHARDS),
   MUSTER_MAX_WAIT_SECONDS: wholeNumber(0, LAMBDA_MAX_WAIT_SECONDS, 0),
+  MUSTER_UI_POLL_SECONDS: wholeNumber(2, 3600, 10),
 });
 
 export const API_VARIABLES = variablesOf(schema);
@@ -91,6 +92,11 @@ export interface ApiSettings {
    * Local mode holds reads open up to its own fixed limit and ignores this.
    */
   lambdaMaxWaitSeconds: number;
+  /**
+   * How often the web UI (/ui) re-reads what it shows with If-None-Match where the registry
+   * does not wake waiting reads in process (Lambda). Local mode's UI waits (`?wait=`) instead.
+   */
+  uiPollSeconds: number;
 }
 
 /**
@@ -122,5 +128,6 @@ export function readApiSettings(env: Environment, defaults: { table?: string } =
     },
     shardConcurrency: d.MUSTER_SHARD_CONCURRENCY,
     lambdaMaxWaitSeconds: d.MUSTER_MAX_WAIT_SECONDS,
+    uiPollSeconds: d.MUSTER_UI_POLL_SECONDS,
   };
 }

@@ -1,5 +1,6 @@
 import { type Context, Hono } from "hono";
 import { inScope } from "../../auth/scopes.js";
+import type { ChangeLog } from "../../changes/change-log.js";
 import {
   type InstanceFormat,
   NotRenderable,
@@ -21,6 +22,7 @@ import type { AppEnv } from "../env.js";
 import { ApiError } from "../errors.js";
 import { authorize, type GuardDeps, rateLimit } from "../guard.js";
 import { applyFilters, filtersOf, idParam, pageOf, serviceParam } from "../params.js";
+import { serviceEntry } from "../service-summary.js";
 
 export interface ReadDeps extends GuardDeps {
   store: RegistryStore;
@@ -29,6 +31,8 @@ export interface ReadDeps extends GuardDeps {
   signing?: SigningSource;
   /** `?wait=` on list reads (shared/http/blocking.ts). Default: refused with 400. */
   blocking?: BlockingReads;
+  /** Local mode's change log: the services list's `last_change` includes its leaves. */
+  changes?: ChangeLog;
 }
 
 /**
@@ -170,9 +174,9 @@ export function readRoutes(deps: ReadDeps): Hono<AppEnv> {
   app.get("/", async (c) => {
     const principal = c.get("principal");
     if (principal) rateLimit(deps, principal);
-    const services = (await store.services(now())).filter(
-      (s) => deps.publicServices.has(s.name) || (principal && inScope(principal, s.name)),
-    );
+    const services = (await store.services(now()))
+      .filter((s) => deps.publicServices.has(s.name) || (principal && inScope(principal, s.name)))
+      .map((s) => serviceEntry(s, deps.publicServices, deps.changes));
     return cacheableJson(c, { services }, false, await signer());
   });
 

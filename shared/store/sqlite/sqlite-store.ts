@@ -28,6 +28,7 @@ import {
 import type { SqliteDatabase } from "./database.js";
 import { ListCache } from "./list-cache.js";
 import { readReconcileStates, writeReconcileState } from "./reconcile-states.js";
+import { type SummaryRow, summarise } from "./summaries.js";
 
 type Row = Holder & { registered_at: number; item: string };
 
@@ -38,6 +39,7 @@ const UPSERT =
 const DELETE_ONE = "DELETE FROM instances WHERE service = ? AND id = ?";
 
 const byKey = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 const nowSeconds = (nowMs: number) => Math.floor(nowMs / 1000);
 
 /**
@@ -119,12 +121,10 @@ export class SqliteStore implements Store {
     return this.#db.read(() => {
       const rows = this.#db
         .statement(
-          "SELECT service, count(*) AS instances, sum(status = 'passing') AS passing FROM instances WHERE expires_at > ? GROUP BY service",
+          "SELECT service, status, json_extract(item, '$.source') AS source, count(*) AS n, max(registered_at) AS last FROM instances WHERE expires_at > ? GROUP BY service, status, source",
         )
-        .all(nowSeconds(nowMs)) as { service: string; instances: number; passing: number }[];
-      return rows
-        .map((r) => ({ name: r.service, instances: r.instances, passing: r.passing }))
-        .sort((a, b) => byKey(a.name, b.name));
+        .all(nowSeconds(nowMs)) as unknown as SummaryRow[];
+      return summarise(rows).sort((a, b) => byKey(a.name, b.name));
     });
   }
 
