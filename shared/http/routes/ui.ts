@@ -66,6 +66,6 @@ export function uiRoutes(assets: () => Promise<UiAssets>): Hono<AppEnv> {
     return new Response(body as Uint8Array<ArrayBuffer>, { status: 200, headers });
   };
   app.get("/", serve);
-  app.get("/:name{.+}", serve);
+  app.get("/:name{.*}", serve);
   return app;
 }
