@@ -55,6 +55,7 @@ const schema = z.object({
   membershipEvents: bool,
   eventBusName: text,
   maxWaitSeconds: int,
+  uiPollSeconds: int,
   logRetentionDays: int.refine(
     (days) => days === undefined || Object.values(logs.RetentionDays).includes(days),
     "must be a retention CloudWatch Logs offers (1, 3, 5, 7, 14, 30, 60, 90, …)",
@@ -124,6 +125,7 @@ export function propsFromContext(c: MusterContext): MusterStackProps {
     membershipEvents: c.membershipEvents || undefined,
     eventBusName: c.eventBusName,
     maxWaitSeconds: c.maxWaitSeconds,
+    uiPollSeconds: c.uiPollSeconds,
     // RetentionDays is a numeric enum of days; the schema accepted only values it lists.
     logRetention: c.logRetentionDays as logs.RetentionDays | undefined,
   });

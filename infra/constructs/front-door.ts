@@ -4,6 +4,7 @@ import * as cloudfront from "aws-cdk-lib/aws-cloudfront";
 import * as origins from "aws-cdk-lib/aws-cloudfront-origins";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import { Construct } from "constructs";
+import { addUiBehavior } from "./ui-behavior.js";
 
 /**
  * Errors CloudFront would otherwise cache for 10 s by default: a node asking for its
@@ -94,10 +95,11 @@ export class FrontDoor extends Construct {
       props.certificateArn === undefined
         ? undefined
         : acm.Certificate.fromCertificateArn(this, "Certificate", props.certificateArn);
+    const origin = new origins.FunctionUrlOrigin(this.functionUrl);
     this.distribution = new cloudfront.Distribution(this, "Distribution", {
       comment: "muster registry",
       defaultBehavior: {
-        origin: new origins.FunctionUrlOrigin(this.functionUrl),
+        origin,
         allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
         cachedMethods: cloudfront.CachedMethods.CACHE_GET_HEAD,
         cachePolicy,
@@ -124,6 +126,7 @@ export class FrontDoor extends Construct {
           }),
       ...(props.webAclArn === undefined ? {} : { webAclId: props.webAclArn }),
     });
+    addUiBehavior(this, this.distribution, origin);
     this.url = `https://${props.domainName ?? this.distribution.distributionDomainName}`;
   }
 }
