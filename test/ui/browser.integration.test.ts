@@ -98,6 +98,8 @@ describe("the web UI in Chromium, against muster serve", () => {
   });
 
   it("signs in with a token, lists services with their counts, and follows a service live", async () => {
+    // `npm start` (this same command) says where the UI is.
+    expect(server.stderr()).toContain(`web UI: ${server.url}/ui`);
     const page = await browser.context.newPage();
     const problems: string[] = [];
     page.on("pageerror", (e) => problems.push(String(e)));

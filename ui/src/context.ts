@@ -20,12 +20,14 @@ export interface ViewContext {
 export type View = (ctx: ViewContext, param: string) => () => void;
 
 /**
- * What a failed read means to the person looking: a 401 signs out with the registry's reason;
+ * What a failed read means to the person looking: a 401 (or an expired presigned URL) signs out
+ * with the registry's reason;
  * anything else is said where the view shows its state.
  */
 export function explain(ctx: ViewContext, err: unknown, retrying: boolean): string {
   if (err instanceof Refused) {
-    if (err.status === 401) {
+    // No longer a credential at all: a refused token, a presigned URL past its expiry.
+    if (err.status === 401 || err.code === "url_expired") {
       ctx.signOut(`Signed out: ${err.message} (${err.code})`);
       return err.message;
     }
