@@ -14,6 +14,7 @@ const EVERY_TEST = [
   "shared/**/*.test.ts",
   "agent/**/*.test.ts",
   "cost/**/*.test.ts",
+  "ui/**/*.test.ts",
 ];
 
 const shared: TestProjectInlineConfiguration["test"] = {
@@ -37,6 +38,7 @@ export default defineConfig({
         "local/**/*.ts",
         "functions/**/*.ts",
         "cost/**/*.ts",
+        "ui/src/**/*.ts",
       ],
       exclude: ["**/*.test.ts"],
       reporter: ["text-summary", "html", "json-summary"],

@@ -63,8 +63,12 @@ const UNAUTHENTICATED_READ = {
   isBase64Encoded: false,
 };
 
-/** The lean-Lambda goals: the minified API bundle and its cold import on the bench machine. */
-export const BUNDLE_GOAL_BYTES = 500 * 1024;
+/**
+ * The lean-Lambda goals: the minified API bundle and its cold import on the bench machine.
+ * 540 KiB since the Consul API and the IAM front door joined the function (docs/lambda-bundle.md
+ * says what is in it and what a split would save).
+ */
+export const BUNDLE_GOAL_BYTES = 540 * 1024;
 export const COLD_IMPORT_GOAL_MS = 70;
 
 export interface BundleResult {

@@ -50,9 +50,12 @@ function places() {
   ];
 }
 
-/** The key of a list of files (relative to `root`); undefined when one is missing. */
+/**
+ * The key of a list of files (relative to `root`), and of `root` itself: the bundle names the
+ * web UI's builder by its absolute path. Undefined when a file is missing.
+ */
 function keyOf(root, files, contents = (file) => readFileSync(join(root, file))) {
-  const hash = createHash("sha256");
+  const hash = createHash("sha256").update(resolve(root)).update("\0");
   for (const file of [...files].sort()) {
     let content;
     try {
@@ -99,6 +102,18 @@ export async function buildBundle(dir, root = ROOT) {
       });
     },
   };
+  // The web UI's builder (ui/build.mjs, imported on the first /ui request) stays a file of the
+  // checkout: it finds the UI's sources beside itself and runs esbuild, neither of which a
+  // bundle elsewhere could do. Imported by its absolute URL, so the bundle keeps no copy.
+  const uiBuilder = {
+    name: "ui-builder-outside",
+    setup(build) {
+      build.onResolve({ filter: /(^|[\\/])ui[\\/]build\.mjs$/ }, (args) => ({
+        path: pathToFileURL(resolve(args.resolveDir, args.path)).href,
+        external: true,
+      }));
+    },
+  };
   try {
     await esbuild.build({
       entryPoints: { cli: join(root, ENTRY) },
@@ -122,7 +137,7 @@ export async function buildBundle(dir, root = ROOT) {
       // keepNames either: names are kept anyway when not minified, and its helper wrapped
       // every closure the request paths make.)
       absWorkingDir: root,
-      plugins: [keyed],
+      plugins: [uiBuilder, keyed],
       logLevel: "warning",
     });
   } catch (err) {

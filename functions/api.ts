@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { handle } from "hono/aws-lambda";
@@ -15,7 +16,11 @@ const METRIC: Record<AppEvent, string> = {
 };
 // Counted per container and published once a minute (or at once on a store outage).
 const totals = new EventTotals({ flushMs: 60_000 });
-const serve = handle(lambdaApi(process.env, { logger, onEvent: (event) => totals.add(event) }));
+// The stack's bundling writes the built UI beside index.js (infra/constructs/api-function.ts).
+const uiDir = typeof __dirname === "string" ? join(__dirname, "ui") : undefined;
+const serve = handle(
+  lambdaApi(process.env, { logger, onEvent: (event) => totals.add(event), uiDir }),
+);
 
 export const handler: typeof serve = async (event, context) => {
   try {

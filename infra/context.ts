@@ -82,6 +82,7 @@ const schema = z.object({
   baseUrl: setting,
   shardConcurrency: setting,
   wafRateLimit: int,
+  uiPollSeconds: int,
   logRetentionDays: int.refine(
     (days) => days === undefined || Object.values(logs.RetentionDays).includes(days),
     "must be a retention CloudWatch Logs offers (1, 3, 5, 7, 14, 30, 60, 90, …)",
@@ -163,6 +164,7 @@ export function propsFromContext(c: MusterContext): MusterStackProps {
       baseUrl: c.baseUrl,
       shardConcurrency: c.shardConcurrency,
     }),
+    uiPollSeconds: c.uiPollSeconds,
     // RetentionDays is a numeric enum of days; the schema accepted only values it lists.
     logRetention: c.logRetentionDays as logs.RetentionDays | undefined,
   });

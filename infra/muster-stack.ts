@@ -130,6 +130,11 @@ export interface MusterStackProps extends StackProps {
    */
   readonly maxWaitSeconds?: number;
   /**
+   * How often the web UI (/ui) re-reads what it shows (MUSTER_UI_POLL_SECONDS, 2-3600).
+   * @default 10
+   */
+  readonly uiPollSeconds?: number;
+  /**
    * The bus the membership-change events go to.
    * @default "default"
    */
@@ -196,6 +201,7 @@ export class MusterStack extends Stack {
         ...(props.domainName && { baseUrl: `https://${props.domainName}` }),
         ...props.apiSettings,
       },
+      ...(props.uiPollSeconds && { uiPollSeconds: props.uiPollSeconds }),
       memorySize: props.apiMemorySize ?? API_MEMORY_MB,
       logRetention,
     });

@@ -5,6 +5,9 @@ import { StaticPresignKeys } from "../shared/auth/presign.js";
 import { localPresignKeys } from "../shared/auth/presign-keys.js";
 import { AnyToken } from "../shared/auth/scoped-tokens.js";
 import { TokenSet } from "../shared/auth/tokens.js";
+import { ChangeLog } from "../shared/changes/change-log.js";
+import { Membership } from "../shared/changes/membership.js";
+import { recordingStore, seedMembership } from "../shared/changes/recording-store.js";
 import { registryApp } from "../shared/compose/registry-app.js";
 import { AnswerCache } from "../shared/http/answer-cache.js";
 import { LOCAL_MAX_WAIT_SECONDS } from "../shared/http/blocking.js";
@@ -32,6 +35,7 @@ import { watchParent } from "./parent-watch.js";
 import { ensureSigningKeys, readSigningKeysFile, signingKeysPath } from "./signing-keys.js";
 import { tlsServe } from "./tls.js";
 import { localToken } from "./token.js";
+import { localUiFiles } from "./ui-files.js";
 
 /** How long a shutdown waits for requests in flight before closing their connections. */
 const DRAIN_MS = 300;
@@ -161,7 +165,21 @@ export async function serve(env: Environment): Promise<void> {
     }
     // One store for the app and the reconciler, signalling every write to the waiting reads.
     const changes = new ChangeFeed();
-    store = notifyingStore(metrics.instrument(local.store), changes);
+    // Every join, leave and status change, for GET /v1/changes and the UI (docs/ui.md).
+    const changeLog = new ChangeLog();
+    const members = new Membership(changeLog);
+    store = recordingStore(
+      notifyingStore(metrics.instrument(local.store), changes),
+      members,
+      Date.now,
+    );
+    seedMembership(local.store, members, Date.now()).catch((err: unknown) =>
+      log.warn("the change log could not read the registry", { error: String(err) }),
+    );
+    // Leases that run out are leaves too: recorded within a second, waking waiting readers.
+    const sweeper = setInterval(() => members.sweep(Date.now()), 1000);
+    sweeper.unref();
+    release.push(() => clearInterval(sweeper));
     // Renderings are kept only when this process hears every write, i.e. the registry is in
     // the data folder it holds the lock on.
     if (local.inDataDir) answers = new AnswerCache({ versions: changes });
@@ -209,6 +227,8 @@ export async function serve(env: Environment): Promise<void> {
       dns: dnsSettings,
       onEvent: metrics.onEvent,
       onRefusal: metrics.onRefusal,
+      changes: changeLog,
+      uiFiles: localUiFiles(log),
     });
     metrics.mount(app, new AnyToken(new TokenSet(tokens), scopedTokens), config.publicServices);
     ready = app;
@@ -257,10 +277,10 @@ export async function serve(env: Environment): Promise<void> {
       );
     }
     if (announce) console.log(announce);
+    const origin = `${tls ? "https" : "http"}://${host}:${http.port}`;
+    log.info(`web UI: ${origin}/ui (sign in with the token)`);
     // Last: whoever waits for this line may signal at once, and the handlers are in place.
-    log.info(
-      `muster listening on ${tls ? "https" : "http"}://${host}:${http.port} (${local.where})`,
-    );
+    log.info(`muster listening on ${origin} (${local.where})`);
   } catch (err) {
     await releaseAll();
     // What this start made and never served with goes: a new data folder, or a new token.

@@ -4,7 +4,8 @@
 // `etcd-server`, 3.4 on bookworm), the store of the kube-apiserver the Kubernetes tests run;
 // systemd-analyze (Debian `systemd`), to verify the example units; and
 // what the Rust test program needs to build (scripts/blixard-shapes.mjs): pkg-config and
-// OpenSSL's headers, for Blixard's native-tls HTTP client. Idempotent and fast once installed
+// OpenSSL's headers, for Blixard's native-tls HTTP client; and Chromium, the browser the web
+// UI's tests drive (test/ui/). Idempotent and fast once installed
 // (one `which` per tool); `apt-get update` runs only when a package is missing and apt has no
 // candidate for it, so a warm machine never touches the network.
 //
@@ -31,6 +32,8 @@ const TOOLS = [
   { what: "OpenSSL headers", test: "pkg-config --exists openssl", pkg: "libssl-dev" },
   // The check of the example systemd units (test/docs/systemd.integration.test.ts).
   { what: "systemd-analyze", test: "command -v systemd-analyze", pkg: "systemd" },
+  // The web UI's tests drive Debian's Chromium with playwright-core (which downloads no browser).
+  { what: "chromium", test: "command -v chromium", pkg: "chromium" },
 ];
 
 /** Only for `npm run bench` (bench/dns.ts). */

@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { Duration } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import { ApplicationLogLevel } from "aws-cdk-lib/aws-lambda";
@@ -8,7 +9,7 @@ import { readApiSettings } from "../../shared/settings/api.js";
 import { readDnsSettings } from "../../shared/settings/dns.js";
 import { Env } from "../../shared/settings/names.js";
 import { readSections } from "../../shared/settings/read.js";
-import { MusterFunction, plain } from "./muster-function.js";
+import { MusterFunction, plain, REPO_ROOT } from "./muster-function.js";
 import type { RegistryTable } from "./registry-table.js";
 
 /**
@@ -58,6 +59,8 @@ export interface ApiFunctionProps {
   readonly iamRoles?: Readonly<Record<string, IamRoleGrantProps>>;
   /** @default - each setting's own default */
   readonly settings?: ApiSettingsProps;
+  /** MUSTER_UI_POLL_SECONDS: the web UI's poll interval (2-3600). @default - the app's, 10 */
+  readonly uiPollSeconds?: number;
   readonly memorySize: number;
   readonly logRetention: logs.RetentionDays;
 }
@@ -96,6 +99,9 @@ export class ApiFunction extends Construct {
       const value = props.settings?.[prop as keyof ApiSettingsProps];
       if (value !== undefined && value !== "") environment[variable] = String(value);
     }
+    if (props.uiPollSeconds) {
+      environment[Env.MUSTER_UI_POLL_SECONDS] = String(props.uiPollSeconds);
+    }
     // The function reads its environment with the same code at cold start (lambdaApi): a bad
     // value fails synth here instead of every cold start there.
     const synthCheck = { [Env.MUSTER_TABLE]: "synth-check", ...plain(environment) };
@@ -116,6 +122,11 @@ export class ApiFunction extends Construct {
       logRetention: props.logRetention,
       // The API logs only what needs a look (warnings, errors); a heartbeat writes no line.
       applicationLogLevel: ApplicationLogLevel.WARN,
+      // The web UI, built from ui/ into the asset beside index.js, where functions/api.ts
+      // reads it (docs/ui.md): the same build step as `npm run build:ui`.
+      afterBundling: (outputDir) => [
+        `"${process.execPath}" "${join(REPO_ROOT, "ui", "build.mjs")}" "${join(outputDir, "ui")}"`,
+      ],
     });
     props.table.grantItemAccess(this.fn.role);
     // GetSecretValue only (secret.grantRead adds DescribeSecret, which the code never calls).

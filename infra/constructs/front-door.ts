@@ -4,6 +4,7 @@ import * as cloudfront from "aws-cdk-lib/aws-cloudfront";
 import * as origins from "aws-cdk-lib/aws-cloudfront-origins";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import { Construct } from "constructs";
+import { addUiBehavior } from "./ui-behavior.js";
 
 /**
  * Errors CloudFront would otherwise cache for 10 s by default: a node asking for its
@@ -104,12 +105,14 @@ export class FrontDoor extends Construct {
       props.certificateArn === undefined
         ? undefined
         : acm.Certificate.fromCertificateArn(this, "Certificate", props.certificateArn);
+    // Signs every origin request (SigV4 "always"), and grants cloudfront.amazonaws.com both
+    // invoke actions with this distribution as the source ARN. The API and the UI's files
+    // share it: one origin, one access control.
+    const origin = origins.FunctionUrlOrigin.withOriginAccessControl(this.functionUrl);
     this.distribution = new cloudfront.Distribution(this, "Distribution", {
       comment: "muster registry",
       defaultBehavior: {
-        // Signs every origin request (SigV4 "always"), and grants cloudfront.amazonaws.com both
-        // invoke actions with this distribution as the source ARN.
-        origin: origins.FunctionUrlOrigin.withOriginAccessControl(this.functionUrl),
+        origin,
         allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
         cachedMethods: cloudfront.CachedMethods.CACHE_GET_HEAD,
         cachePolicy,
@@ -136,6 +139,7 @@ export class FrontDoor extends Construct {
           }),
       ...(props.webAclArn === undefined ? {} : { webAclId: props.webAclArn }),
     });
+    addUiBehavior(this, this.distribution, origin);
     this.url = `https://${props.domainName ?? this.distribution.distributionDomainName}`;
   }
 }

@@ -33,6 +33,11 @@ export interface MusterFunctionProps {
    * @default ApplicationLogLevel.INFO
    */
   readonly applicationLogLevel?: ApplicationLogLevel;
+  /**
+   * Shell commands run after bundling, given the bundle's folder (files to ship beside it).
+   * @default - none
+   */
+  readonly afterBundling?: (outputDir: string) => string[];
 }
 
 /**
@@ -103,6 +108,14 @@ export class MusterFunction extends Construct {
         // logged with their messages, and the code is small enough to read.
         sourceMap: false,
         logLevel: LogLevel.WARNING,
+        ...(props.afterBundling && {
+          commandHooks: {
+            beforeBundling: () => [],
+            beforeInstall: () => [],
+            afterBundling: (_inputDir: string, outputDir: string) =>
+              props.afterBundling?.(outputDir) ?? [],
+          },
+        }),
       },
     });
   }

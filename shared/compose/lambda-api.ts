@@ -16,6 +16,7 @@ import { ReloadingSigning } from "../signing/source.js";
 import { createDynamoClient } from "../store/dynamodb/client.js";
 import { DynamoStore } from "../store/dynamodb/store.js";
 import { TokenTable } from "../store/dynamodb/token-table.js";
+import { readUiFolder } from "../ui/assets.js";
 import { registryApp } from "./registry-app.js";
 
 /**
@@ -29,7 +30,12 @@ import { registryApp } from "./registry-app.js";
  */
 export function lambdaApi(
   env: Environment,
-  hooks: { logger: AppLogger; onEvent: NonNullable<AppOptions["onEvent"]> },
+  hooks: {
+    logger: AppLogger;
+    onEvent: NonNullable<AppOptions["onEvent"]>;
+    /** The folder the built UI was bundled into (docs/ui.md); undefined: no UI. */
+    uiDir?: string | undefined;
+  },
 ) {
   const { logger } = hooks;
   const { api: config, dns } = readSections({
@@ -79,5 +85,6 @@ export function lambdaApi(
     onEvent: hooks.onEvent,
     // Nodes in AWS that sign with a role the stack maps (MUSTER_IAM_ROLES) need no token.
     iam: config.iamRoles.size > 0 ? { roles: config.iamRoles, callerOf: lambdaCaller } : undefined,
+    uiFiles: hooks.uiDir === undefined ? undefined : () => readUiFolder(hooks.uiDir as string),
   }).app;
 }

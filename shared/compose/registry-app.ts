@@ -15,7 +15,7 @@ import type { RegistryStore, TokenStore } from "../store/store.js";
 export interface RegistryParts
   extends Pick<
     AppOptions,
-    "signing" | "blockingReads" | "answers" | "onEvent" | "onRefusal" | "iam"
+    "signing" | "blockingReads" | "answers" | "onEvent" | "onRefusal" | "iam" | "changes"
   > {
   /** How Consul's blocking queries are held here (shared/http/consul/options.ts). */
   consulBlocking: ConsulBlocking;
@@ -30,6 +30,8 @@ export interface RegistryParts
   dns: DnsSettings;
   /** The discovery sources this deployment runs (for /v1/discovery/health). Default: none. */
   configuredSources?: string[];
+  /** The web UI's built files (ui/build.mjs), read on the first /ui request. Default: no UI. */
+  uiFiles?: () => Promise<Map<string, Uint8Array>>;
 }
 
 /**
@@ -58,6 +60,8 @@ export function registryApp(parts: RegistryParts): {
     onRefusal: parts.onRefusal,
     consul: { datacenter: config.consulDatacenter, blocking: parts.consulBlocking },
     iam: parts.iam,
+    changes: parts.changes,
+    ui: parts.uiFiles && { assets: parts.uiFiles, pollSeconds: config.uiPollSeconds },
   });
   return { app, scopedTokens: security.scopedTokens };
 }

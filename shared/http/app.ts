@@ -4,6 +4,7 @@ import type { PresignKeys } from "../auth/presign.js";
 import { AnyToken, type ScopedTokens } from "../auth/scoped-tokens.js";
 import { TokensUnavailableError } from "../auth/secret-tokens.js";
 import type { TokenVerifier } from "../auth/tokens.js";
+import type { ChangeLog } from "../changes/change-log.js";
 import { AliasBook } from "../consul/aliases.js";
 import { ConsulViews } from "../consul/views.js";
 import type { DiscoveryHealth } from "../discovery/health.js";
@@ -26,6 +27,7 @@ import { authorizeAdmin, type GuardDeps } from "./guard.js";
 import { Quotas } from "./quotas.js";
 import { TokenBuckets } from "./rate-limit.js";
 import { adminRoutes } from "./routes/admin.js";
+import { changesRoute } from "./routes/changes.js";
 import { crossServiceRoutes } from "./routes/cross-service.js";
 import { dohRoute } from "./routes/doh.js";
 import { discoveryHealthRoute, healthRoute, NO_SOURCES } from "./routes/health.js";
@@ -33,6 +35,8 @@ import { batchRoutes } from "./routes/heartbeat-batch.js";
 import { writeRoutes } from "./routes/heartbeats.js";
 import { keysRoute } from "./routes/keys.js";
 import { readRoutes } from "./routes/reads.js";
+import { uiRoutes } from "./routes/ui.js";
+import { uiAssets } from "./ui-assets.js";
 
 export interface AppOptions {
   store: RegistryStore;
@@ -98,6 +102,16 @@ export interface AppOptions {
    * signed caller (Lambda behind an AWS_IAM function URL). Default: tokens only.
    */
   iam?: AuthOptions["iam"];
+  /**
+   * Local mode's change log (shared/changes): `GET /v1/changes` answers from it, and the
+   * services list's `last_change` counts its leaves. Default: the joins the table holds.
+   */
+  changes?: ChangeLog;
+  /**
+   * The web UI at /ui (docs/ui.md): its built files (asked for on the first /ui request) and
+   * how often the page polls where reads are not woken in process. Default: no UI (404).
+   */
+  ui?: { assets: () => Promise<Map<string, Uint8Array>>; pollSeconds: number };
 }
 
 /** The whole v1 HTTP contract (docs/api.md), the same app on Lambda and on Node. */
@@ -107,6 +121,9 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   const logger = options.logger ?? silentLogger;
   const onEvent = options.onEvent ?? (() => {});
   const app = new Hono<AppEnv>();
+
+  // Before the tokens: the UI's files hold no data and need none.
+  if (options.ui) app.route("/ui", uiRoutes(uiAssets(options.ui, options)));
 
   // Tokens kept in a secret: every request waits for them, and is refused 503 without them
   // (never 401: a node must not think its token was revoked because Secrets Manager is down).
@@ -179,6 +196,18 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
       signing: options.signing,
       blocking: options.blockingReads,
       answers: options.answers,
+      changes: options.changes,
+    }),
+  );
+  app.route(
+    "/v1/changes",
+    changesRoute({
+      ...guard,
+      store,
+      now,
+      signing: options.signing,
+      blocking: options.blockingReads,
+      log: options.changes,
     }),
   );
   app.route("/v1", crossServiceRoutes({ ...guard, store, now }));

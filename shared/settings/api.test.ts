@@ -27,6 +27,7 @@ describe("readApiSettings", () => {
       consulDatacenter: "dc1",
       consulReaskSeconds: 25,
       iamRoles: new Map(),
+      uiPollSeconds: 10,
     });
   });
 
@@ -72,6 +73,17 @@ describe("readApiSettings", () => {
     ] as const) {
       expect(() => readApiSettings({ ...env, MUSTER_BASE_URL: bad }), bad).toThrow(
         new ConfigError(`invalid configuration: MUSTER_BASE_URL: ${why}`),
+      );
+    }
+  });
+
+  it("reads the web UI's poll interval, 2 to 3600 seconds", () => {
+    const env = { MUSTER_TABLE: "muster" };
+    expect(readApiSettings(env).uiPollSeconds).toBe(10);
+    expect(readApiSettings({ ...env, MUSTER_UI_POLL_SECONDS: "30" }).uiPollSeconds).toBe(30);
+    for (const bad of ["1", "3601", "5.5", "often"]) {
+      expect(() => readApiSettings({ ...env, MUSTER_UI_POLL_SECONDS: bad }), bad).toThrow(
+        /^invalid configuration: MUSTER_UI_POLL_SECONDS: /,
       );
     }
   });

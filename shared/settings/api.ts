@@ -86,6 +86,7 @@ const schema = z.object({
       }),
     ),
   ),
+  MUSTER_UI_POLL_SECONDS: wholeNumber(2, 3600, 10),
 });
 
 export const API_VARIABLES = variablesOf(schema);
@@ -130,6 +131,11 @@ export interface ApiSettings {
    * no IAM in front of it and ignores this.
    */
   iamRoles: IamRoleMap;
+  /**
+   * How often the web UI (/ui) re-reads what it shows with If-None-Match where the registry
+   * does not wake waiting reads in process (Lambda). Local mode's UI waits (`?wait=`) instead.
+   */
+  uiPollSeconds: number;
 }
 
 /**
@@ -164,5 +170,6 @@ export function readApiSettings(env: Environment, defaults: { table?: string } =
     consulDatacenter: d.MUSTER_CONSUL_DATACENTER,
     consulReaskSeconds: d.MUSTER_CONSUL_REASK_SECONDS,
     iamRoles: d.MUSTER_IAM_ROLES ?? new Map(),
+    uiPollSeconds: d.MUSTER_UI_POLL_SECONDS,
   };
 }

@@ -285,10 +285,17 @@ export class InvalidCursorError extends Error {
   override readonly name = "InvalidCursorError";
 }
 
+/** A service's live instances, counted. */
 export interface ServiceSummary {
   name: string;
   instances: number;
   passing: number;
+  warning: number;
+  critical: number;
+  /** By source (`heartbeat`, `ec2`, …, whatever the records say): only sources with some. */
+  sources: Record<string, number>;
+  /** Epoch ms of the newest registration among them: when the last of them joined. */
+  lastRegisteredMs: number;
 }
 
 /** The store did not answer (down, unreachable, throttled); the caller may try again later. */

@@ -1,7 +1,7 @@
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { engines } from "../engines/index.js";
-import { json, testRegistry } from "../support/registry.js";
+import { json, listed, testRegistry } from "../support/registry.js";
 
 describe.each(engines())("gzipped reads on $name", (engine) => {
   it("gzips a large read for a client that accepts it; ETag and revalidation name the identity body", async () => {
@@ -67,13 +67,13 @@ describe.each(engines())("gzipped reads on $name", (engine) => {
     const r = await testRegistry(engine);
     const services = async () => (await json(await r.get("/v1/services"))).services;
     await r.heartbeat("web", { id: "a", address: "10.0.0.1:80", ttl: 60 });
-    expect(await services()).toEqual([{ name: "web", instances: 1, passing: 1 }]);
+    expect(await services()).toEqual([listed("web", { instances: 1, passing: 1 })]);
     await r.heartbeat("web", { id: "b", address: "10.0.0.2:80", ttl: 600 });
-    expect(await services()).toEqual([{ name: "web", instances: 2, passing: 1 + 1 }]);
+    expect(await services()).toEqual([listed("web", { instances: 2, passing: 1 + 1 })]);
     await r.heartbeat("web", { id: "b", address: "10.0.0.2:80", ttl: 600, status: "critical" });
-    expect(await services()).toEqual([{ name: "web", instances: 2, passing: 1 }]);
+    expect(await services()).toEqual([listed("web", { instances: 2, passing: 1 })]);
     expect((await r.remove("web", "b")).status).toBe(204);
-    expect(await services()).toEqual([{ name: "web", instances: 1, passing: 1 }]);
+    expect(await services()).toEqual([listed("web", { instances: 1, passing: 1 })]);
     r.advance(60); // a's lease ends: no code runs, the kept count must not outlive it
     expect(await services()).toEqual([]);
   });

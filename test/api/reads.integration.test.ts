@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { engines } from "../engines/index.js";
 import { irohNodeId } from "../support/iroh-keys.js";
-import { blixardNode, json, testRegistry } from "../support/registry.js";
+import { blixardNode, json, listed, testRegistry } from "../support/registry.js";
 
 describe.each(engines())("registry files and peer lists on $name", (engine) => {
   it("serves registry.json exactly in Blixard's node registry format", async () => {
@@ -133,13 +133,13 @@ describe.each(engines())("registry files and peer lists on $name", (engine) => {
     await r.heartbeat("beta", { id: "a", address: "10.0.0.3:1", ttl: 5 });
     expect(await json(await r.get("/v1/services"))).toEqual({
       services: [
-        { name: "alpha", instances: 2, passing: 1 },
-        { name: "beta", instances: 1, passing: 1 },
+        listed("alpha", { instances: 2, passing: 1 }),
+        listed("beta", { instances: 1, passing: 1 }),
       ],
     });
     r.advance(6);
     expect(await json(await r.get("/v1/services"))).toEqual({
-      services: [{ name: "alpha", instances: 2, passing: 1 }],
+      services: [listed("alpha", { instances: 2, passing: 1 })],
     });
   });
 
@@ -183,7 +183,7 @@ describe.each(engines())("registry files and peer lists on $name", (engine) => {
       300,
     );
     expect(await json(await r.get("/v1/services"))).toEqual({
-      services: [{ name: "big", instances: 300, passing: 300 }],
+      services: [listed("big", { instances: 300, passing: 300 })],
     });
   });
 
@@ -227,10 +227,10 @@ describe.each(engines())("registry files and peer lists on $name", (engine) => {
     expect((await r.get("/v1/services/closed/peers.txt", {}, null)).status).toBe(401);
     // The list answers too, naming the public services only.
     await r.heartbeat("closed", { id: "a", address: "10.0.0.1:1" });
-    const listed = await r.get("/v1/services", {}, null);
-    expect(listed.status).toBe(200);
-    expect(await json(listed)).toEqual({
-      services: [{ name: "open", instances: 1, passing: 1 }],
+    const anonymous = await r.get("/v1/services", {}, null);
+    expect(anonymous.status).toBe(200);
+    expect(await json(anonymous)).toEqual({
+      services: [listed("open", { instances: 1, passing: 1, public: true })],
     });
     expect((await json(await r.get("/v1/services"))).services).toHaveLength(2);
     // With no public service, the list stays closed to anonymous callers.

@@ -129,6 +129,7 @@ describe("examples/Dockerfile's build context", () => {
       "package.json",
       "shared",
       "tsconfig.json",
+      "ui",
     ]);
     let bytes = 0;
     for (const f of sent) bytes += (await stat(join(work, f))).size;

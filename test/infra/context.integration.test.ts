@@ -37,6 +37,7 @@ describe("cdk.json", () => {
       edgeCacheMaxSeconds: 5,
       priceClass: cloudfront.PriceClass.PRICE_CLASS_100,
       logRetention: 30,
+      uiPollSeconds: 10,
     });
   });
 

@@ -7,6 +7,8 @@ import type { IConstruct } from "constructs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ITEM_ACTIONS } from "../../infra/constructs/registry-table.js";
 import { API_MEMORY_MB } from "../../infra/defaults.js";
+import { UI_CSP } from "../../shared/http/routes/ui.js";
+import { httpEvent } from "../support/lambda.js";
 import {
   allStatements,
   asList,
@@ -198,6 +200,39 @@ describe("the default stack", () => {
     });
   });
 
+  it("serves the web UI's files at /ui* from the same origin, cached by path alone", () => {
+    s.template.hasResourceProperties("AWS::CloudFront::CachePolicy", {
+      CachePolicyConfig: Match.objectLike({
+        MinTTL: 0,
+        DefaultTTL: 0,
+        MaxTTL: 31_536_000,
+        ParametersInCacheKeyAndForwardedToOrigin: Match.objectLike({
+          HeadersConfig: { HeaderBehavior: "none" },
+          QueryStringsConfig: { QueryStringBehavior: "none" },
+          CookiesConfig: { CookieBehavior: "none" },
+        }),
+      }),
+    });
+    const distribution = Object.values(
+      s.template.findResources("AWS::CloudFront::Distribution"),
+    )[0] as { Properties: { DistributionConfig: Record<string, unknown> } };
+    const config = distribution.Properties.DistributionConfig as {
+      CacheBehaviors: Record<string, unknown>[];
+      DefaultCacheBehavior: { TargetOriginId: string };
+    };
+    expect(config.CacheBehaviors).toEqual([
+      expect.objectContaining({
+        PathPattern: "/ui*",
+        AllowedMethods: ["GET", "HEAD"],
+        CachedMethods: ["GET", "HEAD"],
+        CachePolicyId: { Ref: logicalId(s.stack.frontDoor.node.findChild("UiFiles")) },
+        TargetOriginId: config.DefaultCacheBehavior.TargetOriginId,
+        ViewerProtocolPolicy: "https-only",
+        Compress: true,
+      }),
+    ]);
+  });
+
   it("puts the function URL behind CloudFront with origin access control, AuthType AWS_IAM", () => {
     s.template.hasResourceProperties("AWS::Lambda::Url", {
       AuthType: "AWS_IAM",
@@ -300,5 +335,24 @@ describe("the bundles synth builds", () => {
       env,
     });
     expect(out).toBe("function");
+  });
+
+  it("ships the web UI beside the API's index.js, and the bundle serves it at /ui", () => {
+    const file = bundleOf(s.stack.api.fn.function);
+    const event = httpEvent({ method: "GET", path: "/ui", token: null });
+    const probe = `const m = await import(${JSON.stringify(pathToFileURL(file).href)});
+const r = await m.handler(${JSON.stringify(event)}, {});
+process.stdout.write(JSON.stringify({ status: r.statusCode, csp: r.headers["content-security-policy"], body: r.isBase64Encoded ? Buffer.from(r.body, "base64").toString() : r.body }));`;
+    const out = JSON.parse(
+      execFileSync(process.execPath, ["--input-type=module", "-e", probe], {
+        encoding: "utf8",
+        env,
+      }),
+    );
+    expect(out.status).toBe(200);
+    expect(out.csp).toBe(UI_CSP);
+    expect(out.body).toMatch(/<script type="module" src="\/ui\/app\.[A-Z0-9]+\.js">/);
+    // The poll interval cdk.json sets, as the page is told it.
+    expect(out.body).toContain("{&quot;mode&quot;:&quot;poll&quot;,&quot;seconds&quot;:10}");
   });
 });

@@ -1,5 +1,9 @@
+import { expect } from "vitest";
 import { ScopedTokens } from "../../shared/auth/scoped-tokens.js";
 import { TokenSet } from "../../shared/auth/tokens.js";
+import { ChangeLog } from "../../shared/changes/change-log.js";
+import { Membership } from "../../shared/changes/membership.js";
+import { recordingStore } from "../../shared/changes/recording-store.js";
 import { AnswerCache } from "../../shared/http/answer-cache.js";
 import { type AppOptions, createApp } from "../../shared/http/app.js";
 import { type ConsulBlocking, localConsulBlocking } from "../../shared/http/consul/options.js";
@@ -35,6 +39,10 @@ export interface RegistryOptions {
    * Lambda-like blocking made by the test from the feed-less defaults. Default: off.
    */
   consul?: "local" | ((feed: ChangeFeed) => ConsulBlocking);
+  /** Records changes as local mode does (shared/changes), on the test's clock. */
+  changeLog?: boolean;
+  /** Serves the web UI with these built files (ui/build.mjs). */
+  ui?: { files: Map<string, Uint8Array>; pollSeconds?: number };
 }
 
 /**
@@ -45,7 +53,10 @@ export async function testRegistry(engine: Engine, options: RegistryOptions = {}
   const storage = await freshStorage(engine, options.store);
   const clock = { ms: Date.now() };
   const changes = new ChangeFeed();
-  const store = notifyingStore(storage.store, changes);
+  const changeLog = options.changeLog ? new ChangeLog() : undefined;
+  const members = changeLog && new Membership(changeLog);
+  const notifying = notifyingStore(storage.store, changes);
+  const store = members ? recordingStore(notifying, members, () => clock.ms) : notifying;
   const scopedTokens = new ScopedTokens({
     table: storage.tokens,
     cacheSeconds: options.tokenCacheSeconds ?? 0,
@@ -75,6 +86,11 @@ export async function testRegistry(engine: Engine, options: RegistryOptions = {}
           },
         }
       : {}),
+    changes: changeLog,
+    ui: options.ui && {
+      assets: async () => options.ui?.files ?? new Map(),
+      pollSeconds: options.ui.pollSeconds ?? 10,
+    },
   });
 
   const heartbeat = (service: string, body: unknown, token = TOKEN_A) =>
@@ -119,6 +135,8 @@ export async function testRegistry(engine: Engine, options: RegistryOptions = {}
     changes,
     waits,
     answers,
+    changeLog,
+    members,
     scopedTokens,
     mint,
     /** What the store was opened with (the table name, the engine's endpoint…). */
@@ -149,6 +167,27 @@ export function blixardNode(n: number, extra: Record<string, unknown> = {}) {
     direct_addresses: [`192.168.1.${10 + n}:7001`, `10.0.0.${n}:7001`],
     relay_url: "https://relay.iroh.network",
     ...extra,
+  };
+}
+
+/**
+ * An entry of `GET /v1/services` for heartbeat instances: the counts given, the rest derived
+ * (critical = the others; every instance a heartbeat's), and a last change in whole seconds.
+ */
+export function listed(
+  name: string,
+  counts: { instances: number; passing: number; warning?: number; public?: boolean },
+) {
+  const warning = counts.warning ?? 0;
+  return {
+    name,
+    instances: counts.instances,
+    passing: counts.passing,
+    warning,
+    critical: counts.instances - counts.passing - warning,
+    sources: { heartbeat: counts.instances },
+    public: counts.public ?? false,
+    last_change: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
   };
 }
 

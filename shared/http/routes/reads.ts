@@ -1,5 +1,6 @@
 import { type Context, Hono } from "hono";
 import { inScope } from "../../auth/scopes.js";
+import type { ChangeLog } from "../../changes/change-log.js";
 import {
   type InstanceFormat,
   NotRenderable,
@@ -8,21 +9,18 @@ import {
 } from "../../formats/format.js";
 import { FORMATS } from "../../formats/registry.js";
 import type { Instance } from "../../model/instance.js";
-import { type SigningSource, SigningUnavailableError } from "../../signing/source.js";
+import type { SigningSource } from "../../signing/source.js";
 import { type InstancePage, InvalidCursorError, type RegistryStore } from "../../store/store.js";
 import type { AnswerCache } from "../answer-cache.js";
 import { type BlockingReads, blockingAnswer, waitParam } from "../blocking.js";
-import {
-  type BodySigner,
-  cacheableJson,
-  cacheableRendered,
-  EDGE_CACHE_SECONDS,
-} from "../cacheable.js";
+import { cacheableJson, cacheableRendered, EDGE_CACHE_SECONDS } from "../cacheable.js";
 import type { AppEnv } from "../env.js";
 import { ApiError } from "../errors.js";
 import { authorize, type GuardDeps, rateLimit } from "../guard.js";
 import { applyFilters, type Filters, filtersOf, idParam, pageOf, serviceParam } from "../params.js";
 import { RenderedAnswer } from "../rendered-answer.js";
+import { serviceEntry } from "../service-summary.js";
+import { signerOf } from "../signer.js";
 import { WaitingReads } from "../waiting-reads.js";
 
 export interface ReadDeps extends GuardDeps {
@@ -37,6 +35,8 @@ export interface ReadDeps extends GuardDeps {
    * every write is heard (local mode over its SQLite file). Default: every read renders.
    */
   answers?: AnswerCache;
+  /** Local mode's change log: the services list's `last_change` includes its leaves. */
+  changes?: ChangeLog;
 }
 
 /**
@@ -91,19 +91,7 @@ export function readRoutes(deps: ReadDeps): Hono<AppEnv> {
     : undefined;
 
   /** Asked after the store answered, so a 4xx or 404 never waits on the key set. */
-  const signer = async (): Promise<BodySigner | undefined> => {
-    if (!signing) return undefined;
-    try {
-      const keys = await signing.keys();
-      return { keyId: keys.activeKeyId, sign: (body) => keys.signatureHeader(body) };
-    } catch (err) {
-      if (!(err instanceof SigningUnavailableError)) throw err;
-      // Unsigned would be refused by every verifying node anyway; say why, and when to retry.
-      throw new ApiError(503, "signing_unavailable", err.message, undefined, {
-        "Retry-After": String(err.retryAfterSeconds),
-      });
-    }
-  };
+  const signer = signerOf(signing);
 
   /**
    * A list read of the requested service: authorised and charged once, then answered from the
@@ -203,9 +191,9 @@ export function readRoutes(deps: ReadDeps): Hono<AppEnv> {
   app.get("/", async (c) => {
     const principal = c.get("principal");
     if (principal) rateLimit(deps, principal);
-    const services = (await store.services(now())).filter(
-      (s) => deps.publicServices.has(s.name) || (principal && inScope(principal, s.name)),
-    );
+    const services = (await store.services(now()))
+      .filter((s) => deps.publicServices.has(s.name) || (principal && inScope(principal, s.name)))
+      .map((s) => serviceEntry(s, deps.publicServices, deps.changes));
     return cacheableJson(c, { services }, false, await signer());
   });
 

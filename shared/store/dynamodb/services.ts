@@ -12,6 +12,11 @@ interface CatalogItem {
   sk: string;
   count_instances?: number;
   count_passing?: number;
+  count_warning?: number;
+  /** Live instances by source; absent on an entry counted before it was kept (counted again). */
+  count_sources?: Record<string, number>;
+  /** Epoch ms of the newest registration among the counted instances (0: none). */
+  count_last_registered?: number;
   /**
    * Epoch ms until which the counts hold: the earliest lease end among the counted instances,
    * and at most countMaxAgeMs after the count. Removed by a write that changes the counts.
@@ -19,12 +24,7 @@ interface CatalogItem {
   count_valid_until?: number;
 }
 
-interface Counts {
-  instances: number;
-  passing: number;
-  /** The earliest lease end among them, epoch ms; Infinity when there are none. */
-  earliestExpiryMs: number;
-}
+type Counts = Omit<ServiceSummary, "name">;
 
 /**
  * From the counts kept on each service's catalog item (docs/scale.md). A service is counted
@@ -44,10 +44,14 @@ export async function serviceSummaries(
   const summaries: ServiceSummary[] = [];
   await mapLimit(catalog, options.concurrency, undefined, async (item) => {
     const name = serviceFromCatalogSk(item.sk);
-    let counts = { instances: item.count_instances ?? 0, passing: item.count_passing ?? 0 };
-    if (item.count_valid_until === undefined || nowMs >= item.count_valid_until) {
+    let counts = keptCounts(item);
+    if (
+      counts === undefined ||
+      item.count_valid_until === undefined ||
+      nowMs >= item.count_valid_until
+    ) {
       const counted = await countService(q, name, nowMs);
-      counts = { instances: counted.instances, passing: counted.passing };
+      counts = counted.counts;
       const validUntil = Math.min(counted.earliestExpiryMs, nowMs + options.countMaxAgeMs);
       await saveCounts(q, name, counts, validUntil);
     }
@@ -56,14 +60,42 @@ export async function serviceSummaries(
   return summaries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
+/** The counts kept on a catalog item; undefined when some were never kept (an older entry). */
+function keptCounts(item: CatalogItem): Counts | undefined {
+  if (item.count_sources === undefined) return undefined;
+  const instances = item.count_instances ?? 0;
+  const passing = item.count_passing ?? 0;
+  const warning = item.count_warning ?? 0;
+  return {
+    instances,
+    passing,
+    warning,
+    critical: instances - passing - warning,
+    sources: item.count_sources,
+    lastRegisteredMs: item.count_last_registered ?? 0,
+  };
+}
+
 /**
- * Live instances of a service, how many pass, and the earliest lease end (or, sooner, a
- * check's TTL running out, which makes a passing instance critical): a read of the
- * status and expiry only, eventually consistent, all shards in parallel. DynamoDB charges the
- * read units of every item it looks at, which is why the result is kept.
+ * Live instances of a service by status and by source, the newest registration, and the
+ * earliest lease end (or, sooner, a check's TTL running out, which makes a passing instance
+ * critical): a read of those attributes only, eventually consistent, all shards in parallel.
+ * DynamoDB charges the read units of every item it looks at, which is why the result is kept.
  */
-async function countService(q: QueryContext, service: string, nowMs: number): Promise<Counts> {
-  const counts: Counts = { instances: 0, passing: 0, earliestExpiryMs: Infinity };
+async function countService(
+  q: QueryContext,
+  service: string,
+  nowMs: number,
+): Promise<{ counts: Counts; earliestExpiryMs: number }> {
+  const counts: Counts = {
+    instances: 0,
+    passing: 0,
+    warning: 0,
+    critical: 0,
+    sources: {},
+    lastRegisteredMs: 0,
+  };
+  let earliestExpiryMs = Infinity;
   await eachShard(q, (shard) =>
     queryAll(
       q,
@@ -73,31 +105,41 @@ async function countService(q: QueryContext, service: string, nowMs: number): Pr
           "#expires_at": "expires_at",
           "#status": "status",
           "#status_until": "status_until",
+          "#source": "source",
+          "#registered_at": "registered_at",
         }),
-        ProjectionExpression: "#status, #expires_at, #status_until",
+        ProjectionExpression: "#status, #expires_at, #status_until, #source, #registered_at",
       },
       (raw) => {
         const item = raw as {
           status?: "passing" | "warning" | "critical";
-          expires_at: number;
           status_until?: number;
+          source?: string;
+          registered_at?: number;
+          expires_at: number;
         };
         counts.instances++;
-        if (statusAt(item, nowMs) === "passing") counts.passing++;
-        counts.earliestExpiryMs = Math.min(counts.earliestExpiryMs, item.expires_at * 1000);
+        const status = statusAt(item, nowMs);
+        if (status === "passing") counts.passing++;
+        else if (status === "warning") counts.warning++;
+        else counts.critical++;
+        const source = item.source ?? "heartbeat";
+        counts.sources[source] = (counts.sources[source] ?? 0) + 1;
+        counts.lastRegisteredMs = Math.max(counts.lastRegisteredMs, item.registered_at ?? 0);
+        earliestExpiryMs = Math.min(earliestExpiryMs, item.expires_at * 1000);
         if (item.status_until !== undefined && item.status_until > nowMs) {
-          counts.earliestExpiryMs = Math.min(counts.earliestExpiryMs, item.status_until);
+          earliestExpiryMs = Math.min(earliestExpiryMs, item.status_until);
         }
       },
     ),
   );
-  return counts;
+  return { counts, earliestExpiryMs };
 }
 
 async function saveCounts(
   q: QueryContext,
   service: string,
-  counts: { instances: number; passing: number },
+  counts: Counts,
   validUntilMs: number,
 ): Promise<void> {
   // Only onto an existing catalog entry: counting never creates one.
@@ -108,11 +150,16 @@ async function saveCounts(
           ...q.capacity,
           TableName: q.table,
           Key: catalogKey(service),
-          UpdateExpression: "SET count_instances = :i, count_passing = :p, count_valid_until = :v",
+          UpdateExpression:
+            "SET count_instances = :i, count_passing = :p, count_warning = :w, " +
+            "count_sources = :s, count_last_registered = :r, count_valid_until = :v",
           ConditionExpression: "attribute_exists(pk)",
           ExpressionAttributeValues: {
             ":i": counts.instances,
             ":p": counts.passing,
+            ":w": counts.warning,
+            ":s": counts.sources,
+            ":r": counts.lastRegisteredMs,
             ":v": Number.isFinite(validUntilMs) ? validUntilMs : Number.MAX_SAFE_INTEGER,
           },
         }),

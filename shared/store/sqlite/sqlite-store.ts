@@ -49,6 +49,7 @@ import type { SqliteDatabase } from "./database.js";
 import { ListCache } from "./list-cache.js";
 import type { Quarantine } from "./quarantine.js";
 import { readReconcileStates, writeReconcileState } from "./reconcile-states.js";
+import { type SummaryRow, summarise } from "./summaries.js";
 
 type Row = Holder & {
   registered_at: number;
@@ -83,6 +84,7 @@ function changesStatus(
 const DELETE_ONE = "DELETE FROM instances WHERE service = ? AND id = ?";
 
 const byKey = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 const nowSeconds = (nowMs: number) => Math.floor(nowMs / 1000);
 
 /**
@@ -223,12 +225,11 @@ export class SqliteStore implements Store {
     return this.#db.read(() => {
       const rows = this.#db
         .statement(
-          "SELECT service, count(*) AS instances, sum(status = 'passing' AND (status_until IS NULL OR status_until > ?)) AS passing FROM instances WHERE expires_at > ? GROUP BY service",
+          // A status whose check TTL ran out (status_until passed) reads critical.
+          "SELECT service, CASE WHEN status_until IS NOT NULL AND status_until <= ? THEN 'critical' ELSE status END AS status, json_extract(item, '$.source') AS source, count(*) AS n, max(registered_at) AS last FROM instances WHERE expires_at > ? GROUP BY 1, 2, 3",
         )
-        .all(nowMs, nowSeconds(nowMs)) as { service: string; instances: number; passing: number }[];
-      return rows
-        .map((r) => ({ name: r.service, instances: r.instances, passing: r.passing }))
-        .sort((a, b) => byKey(a.name, b.name));
+        .all(nowMs, nowSeconds(nowMs)) as unknown as SummaryRow[];
+      return summarise(rows).sort((a, b) => byKey(a.name, b.name));
     });
   }
 
