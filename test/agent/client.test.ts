@@ -70,24 +70,26 @@ describe("the client library against the real registry", () => {
     try {
       await settle(1);
       expect(calls[0]).toEqual([]);
-      await writer.register("w", { id: "a", address: "10.0.0.1:80", ttl: 5 });
+      await writer.register("w", { id: "a", address: "10.0.0.1:80", ttl: 20 });
       await settle(2);
       // Idle: the registry answers 304 and nothing is called.
       const before = statuses.length;
       await waitFor("idle polls", () => statuses.length >= before + 4);
       expect(statuses.slice(before)).toContain(304);
       // A renewal moves last_seen and expires_at (and so the ETag) but is no change.
-      // Past the ttl/10 floor, and into another second, so the lease times really move.
-      await new Promise((r) => setTimeout(r, 1100));
-      await writer.register("w", { id: "a", address: "10.0.0.1:80", ttl: 5 });
+      // Past the ttl/10 floor (2 s), and into another second, so the lease times really move.
+      // A lease of 20 s outlives the whole test on a loaded machine: an expiry would be a
+      // change of its own.
+      await new Promise((r) => setTimeout(r, 2100));
+      await writer.register("w", { id: "a", address: "10.0.0.1:80", ttl: 20 });
       const afterRenewal = statuses.length;
       await waitFor("polls after the renewal", () => statuses.length >= afterRenewal + 4);
       expect(statuses.slice(afterRenewal)).toContain(200);
       expect(calls).toHaveLength(2);
 
-      await writer.register("w", { id: "b", address: "10.0.0.2:80", ttl: 5 });
+      await writer.register("w", { id: "b", address: "10.0.0.2:80", ttl: 20 });
       await settle(3);
-      await writer.register("w", { id: "a", address: "10.0.0.1:80", ttl: 5, status: "critical" });
+      await writer.register("w", { id: "a", address: "10.0.0.1:80", ttl: 20, status: "critical" });
       await settle(4);
       await writer.deregister("w", "b");
       await settle(5);

@@ -247,7 +247,7 @@ describe("muster serve with the Kubernetes source, as examples/k8s/muster-serve.
     const { code, output } = await runLocal(
       serveEnv("/nonexistent/kubeconfig", join(dir, "no-credentials")),
     );
-    expect(code).toBe(1);
+    expect(code).toBe(78);
     expect(output).toContain(
       "muster: invalid configuration: MUSTER_K8S_DISCOVERY: KUBECONFIG names /nonexistent/kubeconfig, and none of those files exists",
     );

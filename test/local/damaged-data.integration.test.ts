@@ -65,7 +65,7 @@ describe("local mode on a damaged data folder (real muster serve, real SQLite fi
     );
     expect(refused.output).not.toMatch(/\n\s+at /);
     // Still refused on a second try: nothing was written meanwhile.
-    expect((await runLocal(env)).code).toBe(1);
+    expect((await runLocal(env)).code).toBe(78);
 
     rmSync(join(dir, "muster.db-commits"));
     server = await startLocal(env);
