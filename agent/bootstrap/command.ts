@@ -144,7 +144,8 @@ export async function bootstrapCommand(
     name,
     token,
     signer,
-    keys: keySource(verify, { timeoutMs }),
+    // With --aws-iam the registry's keys are read signed too (a function URL answers nothing else).
+    keys: keySource(verify, { timeoutMs, signer }),
     timeoutMs,
     maxStaleMs,
     log,

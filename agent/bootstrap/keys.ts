@@ -1,4 +1,5 @@
 import type { TrustedKeys } from "../../shared/signing/trust.js";
+import type { RequestSigner } from "../aws/sigv4.js";
 import { loadTrustedKeys } from "../join/verify.js";
 import type { KeySource } from "./upstream.js";
 
@@ -14,7 +15,7 @@ const RETRY_MS = 5_000;
  */
 export function keySource(
   sources: readonly string[],
-  options: { timeoutMs: number; now?: () => number },
+  options: { timeoutMs: number; now?: () => number; signer?: RequestSigner | undefined },
 ): KeySource {
   const now = options.now ?? Date.now;
   let keys: TrustedKeys | undefined;
@@ -22,7 +23,7 @@ export function keySource(
   let failed: { at: number; err: unknown } | undefined;
   let readAt = Number.NEGATIVE_INFINITY;
   const read = () => {
-    loading ??= loadTrustedKeys(sources, { timeoutMs: options.timeoutMs })
+    loading ??= loadTrustedKeys(sources, { timeoutMs: options.timeoutMs, signer: options.signer })
       .then(
         (k) => {
           keys = k;

@@ -70,7 +70,7 @@ export async function joinCommand(
       }
     }
     try {
-      verify = await loadTrustedKeys(verifyKeys, { timeoutMs });
+      verify = await loadTrustedKeys(verifyKeys, { timeoutMs, signer });
     } catch (err) {
       log.error(err instanceof Error ? err.message : String(err));
       return 1;

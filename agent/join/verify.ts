@@ -2,7 +2,9 @@ import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { SIGNATURE_HEADER } from "../../shared/signing/header.js";
 import { TrustedKeys } from "../../shared/signing/trust.js";
+import type { RequestSigner } from "../aws/sigv4.js";
 import { send } from "../client/http.js";
+import { withAuth } from "../client/request-auth.js";
 
 /**
  * A fetched answer that failed signature verification. Not a location that is merely down:
@@ -20,15 +22,27 @@ export class UntrustedAnswerError extends Error {
  */
 export async function loadTrustedKeys(
   sources: readonly string[],
-  options: { timeoutMs?: number; fetch?: typeof fetch } = {},
+  options: {
+    timeoutMs?: number;
+    fetch?: typeof fetch;
+    /** `--aws-iam`: a URL is read signed, as the function URL answers no unsigned request. */
+    signer?: RequestSigner | undefined;
+  } = {},
 ): Promise<TrustedKeys> {
   const texts = await Promise.all(
     sources.map(async (source) => {
       try {
         if (/^https?:\/\//i.test(source)) {
+          const accept = { Accept: "application/json" };
+          const headers = options.signer
+            ? await withAuth(
+                { signer: options.signer },
+                { method: "GET", url: source, headers: accept },
+              )
+            : accept;
           const answer = await send(source, {
             timeoutMs: options.timeoutMs ?? 5000,
-            headers: { Accept: "application/json" },
+            headers,
             fetch: options.fetch,
           });
           return answer.text;

@@ -5,6 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { defaultCredentials } from "../../agent/aws/credentials.js";
+import { RequestSigner } from "../../agent/aws/sigv4.js";
+import { loadTrustedKeys } from "../../agent/join/verify.js";
 import { engine, motoEndpoint } from "../engines/index.js";
 import { type FrontLog, type Identity, serveFunctionUrlFront } from "../support/aws-front.js";
 import { httpEvent, loadApiHandler } from "../support/lambda.js";
@@ -118,6 +120,27 @@ describe("muster-agent with --aws-iam: no token, the instance role signs", () =>
     expect(join.stdout()).toBe("127.0.0.1:7002\n");
     await agent.stop("SIGTERM");
   }, 60_000);
+
+  it("reads the registry's keys signed too (bootstrap's default --verify-key, join --verify-key)", async () => {
+    const keysUrl = `${front.url}/.well-known/muster-keys.json`;
+    // Unsigned, the function URL refuses before the function runs.
+    await expect(loadTrustedKeys([keysUrl], { timeoutMs: 5000 })).rejects.toThrow(/403/);
+    const signer = new RequestSigner({
+      credentials: async () => ({
+        accessKeyId: MOTO_INSTANCE.accessKeyId,
+        secretAccessKey: MOTO_INSTANCE.secretAccessKey,
+        sessionToken: MOTO_INSTANCE.sessionToken,
+      }),
+      region: "us-east-1",
+    });
+    const before = log.verdicts.length;
+    // Signed, the request reaches the function: this registry does not sign, so its answer
+    // is the function's own 404 (signing_disabled), not the front's 403.
+    await expect(loadTrustedKeys([keysUrl], { timeoutMs: 5000, signer })).rejects.toThrow(
+      /404.*signing_disabled|signing_disabled.*404|does not sign/,
+    );
+    expect(log.verdicts.slice(before).map((v) => v.ok)).toEqual([true]);
+  });
 
   it("refuses to sign for a host that is not a function URL without --aws-region", async () => {
     const agent = spawnAgent(

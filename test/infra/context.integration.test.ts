@@ -32,7 +32,6 @@ describe("cdk.json", () => {
       description: "muster: serverless discovery registry",
       tableBilling: { mode: "on-demand" },
       reconcileIntervalSeconds: 60,
-      apiMemorySize: 512,
       reconcilerMemorySize: 512,
       edgeCacheMaxSeconds: 5,
       priceClass: cloudfront.PriceClass.PRICE_CLASS_100,
