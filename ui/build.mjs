@@ -3,7 +3,7 @@
 // them. The page's runtime settings (__MUSTER_CONFIG__) are left for the server to fill in.
 //
 //   node ui/build.mjs [out-dir]     writes the files (default dist/ui); what the Lambda bundle carries
-//   import { buildUi } from "./ui/build.mjs"    the files in memory; what local mode serves
+//   buildUi() of this module                the files in memory; what local mode serves (local/ui-files.ts)
 import { createHash } from "node:crypto";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";

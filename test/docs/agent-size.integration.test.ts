@@ -9,7 +9,9 @@ import { ROOT } from "../support/local-server.js";
 const PAGES = [
   "README.md",
   "agent/README.md",
-  ...readdirSync(join(ROOT, "docs")).map((f) => `docs/${f}`),
+  ...readdirSync(join(ROOT, "docs"))
+    .filter((f) => f.endsWith(".md"))
+    .map((f) => `docs/${f}`),
 ];
 /** "dist/muster-agent.mjs (about 130 KiB" or "the agent is one file of ≈ 130 KiB". */
 const CLAIM = /(?:muster-agent\.mjs|the agent is one file)[^\n.]*?(?:about|≈) ([\d,.]+) KiB/g;
