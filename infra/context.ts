@@ -60,6 +60,11 @@ const schema = z.object({
   cloudMapCreateName: text,
   cloudMapVpcId: text,
   safetyRatio: num,
+  eksCluster: text,
+  eksEndpoint: text,
+  eksCaData: text,
+  k8sNamespaces: text,
+  k8sLabelSelector: text,
   apiMemorySize: int,
   reconcilerMemorySize: int,
   edgeCacheMaxSeconds: int,
@@ -81,6 +86,8 @@ const schema = z.object({
   maxInstancesPerToken: setting,
   baseUrl: setting,
   shardConcurrency: setting,
+  consulDatacenter: setting,
+  consulReaskSeconds: setting,
   wafRateLimit: int,
   uiPollSeconds: int,
   logRetentionDays: int.refine(
@@ -140,6 +147,7 @@ export function propsFromContext(c: MusterContext): MusterStackProps {
       ? defined({ filters: c.ec2Filters, defaultPorts: c.ec2DefaultPorts })
       : undefined,
     cloudMap: cloudMap(c),
+    kubernetes: kubernetes(c),
     safetyRatio: c.safetyRatio,
     apiMemorySize: c.apiMemorySize,
     reconcilerMemorySize: c.reconcilerMemorySize,
@@ -163,6 +171,8 @@ export function propsFromContext(c: MusterContext): MusterStackProps {
       maxInstancesPerToken: c.maxInstancesPerToken,
       baseUrl: c.baseUrl,
       shardConcurrency: c.shardConcurrency,
+      consulDatacenter: c.consulDatacenter,
+      consulReaskSeconds: c.consulReaskSeconds,
     }),
     uiPollSeconds: c.uiPollSeconds,
     // RetentionDays is a numeric enum of days; the schema accepted only values it lists.
@@ -182,6 +192,30 @@ function cloudMap(c: MusterContext): CloudMapOption | undefined {
     return { create: { name: c.cloudMapCreateName, vpcId: c.cloudMapVpcId } };
   }
   return undefined;
+}
+
+/** The Kubernetes source on Lambda: an EKS cluster's three values go together. */
+function kubernetes(c: MusterContext): MusterStackProps["kubernetes"] {
+  const { eksCluster: cluster, eksEndpoint: endpoint, eksCaData: caData } = c;
+  const any = [cluster, endpoint, caData, c.k8sNamespaces, c.k8sLabelSelector].some(
+    (v) => v !== undefined,
+  );
+  if (!any) return undefined;
+  if (cluster === undefined || endpoint === undefined || caData === undefined) {
+    throw new Error(
+      "the Kubernetes source on Lambda needs muster:eksCluster, muster:eksEndpoint and muster:eksCaData",
+    );
+  }
+  return defined({
+    cluster,
+    endpoint,
+    caData,
+    namespaces: c.k8sNamespaces
+      ?.split(",")
+      .map((s) => s.trim())
+      .filter((s) => s !== ""),
+    labelSelector: c.k8sLabelSelector,
+  });
 }
 
 /** The defined values, or undefined when there are none. */

@@ -14,7 +14,7 @@ import { CloudMapNamespace, type CloudMapOption } from "./constructs/cloud-map.j
 import { FrontDoor } from "./constructs/front-door.js";
 import { MembershipEvents } from "./constructs/membership-events.js";
 import { NodeAccess } from "./constructs/node-access.js";
-import { type Ec2Discovery, Reconciler } from "./constructs/reconciler.js";
+import { type Ec2Discovery, type EksDiscovery, Reconciler } from "./constructs/reconciler.js";
 import { RegistryTable, type TableBilling } from "./constructs/registry-table.js";
 import { API_MEMORY_MB } from "./defaults.js";
 
@@ -70,6 +70,12 @@ export interface MusterStackProps extends StackProps {
    */
   readonly cloudMap?: CloudMapOption;
   /**
+   * An EKS cluster's EndpointSlices as a source (the Kubernetes source on Lambda). The
+   * cluster must admit the reconciler's role (the ReconcilerRoleArn output).
+   * @default - none
+   */
+  readonly kubernetes?: EksDiscovery;
+  /**
    * Passed to the reconciler as MUSTER_SAFETY_RATIO (its guard against acting on a source
    * that suddenly reports far fewer instances; see shared/reconcile).
    * @default - the reconciler's own default
@@ -77,7 +83,7 @@ export interface MusterStackProps extends StackProps {
   readonly safetyRatio?: number;
   /**
    * Memory of the API function, in MB (CPU scales with it, and so does cold-start time).
-   * @default 512
+   * @default 384 (infra/defaults.ts: the floor a 100,000-instance listing fits in)
    */
   readonly apiMemorySize?: number;
   /**
@@ -227,6 +233,7 @@ export class MusterStack extends Stack {
       intervalSeconds: props.reconcileIntervalSeconds ?? 60,
       ...(props.ec2Discovery && { ec2: props.ec2Discovery }),
       ...(namespace && { cloudMap: namespace }),
+      ...(props.kubernetes && { kubernetes: props.kubernetes }),
       ...(props.safetyRatio !== undefined && { safetyRatio: props.safetyRatio }),
       memorySize: props.reconcilerMemorySize ?? 512,
       logRetention,

@@ -13,7 +13,7 @@ export interface RegistryAlarmsProps {
   readonly api: lambda.IFunction;
   readonly reconciler: lambda.IFunction;
   /** The sources the reconciler runs: each gets a "found nothing" and an "erroring" alarm. */
-  readonly sources: readonly ("ec2" | "cloudmap")[];
+  readonly sources: readonly ("ec2" | "cloudmap" | "kubernetes")[];
   /**
    * An SNS topic every alarm notifies, on alarm and on recovery.
    * @default - no action: the alarms show in the CloudWatch console only

@@ -28,6 +28,8 @@ export const API_SETTING_VARIABLES = {
   maxInstancesPerToken: Env.MUSTER_MAX_INSTANCES_PER_TOKEN,
   baseUrl: Env.MUSTER_BASE_URL,
   shardConcurrency: Env.MUSTER_SHARD_CONCURRENCY,
+  consulDatacenter: Env.MUSTER_CONSUL_DATACENTER,
+  consulReaskSeconds: Env.MUSTER_CONSUL_REASK_SECONDS,
 } as const;
 
 /** Values of API_SETTING_VARIABLES, by prop; unset keeps the setting's own default. */

@@ -18,6 +18,25 @@ export interface Ec2Discovery {
   readonly defaultPorts?: string;
 }
 
+/**
+ * The Kubernetes source on Lambda: an EKS cluster's EndpointSlices, read with a bearer token
+ * the function makes from its own role (a presigned sts:GetCallerIdentity, which needs no IAM
+ * permission). The cluster must let the role in: an access entry for the stack's
+ * ReconcilerRoleArn output with read access to EndpointSlices (docs/kubernetes.md).
+ */
+export interface EksDiscovery {
+  /** The cluster's name (MUSTER_EKS_CLUSTER). */
+  readonly cluster: string;
+  /** Its API server endpoint, `https://…` (MUSTER_EKS_ENDPOINT). */
+  readonly endpoint: string;
+  /** Its `certificateAuthority.data`, base64 of a PEM certificate (MUSTER_EKS_CA_DATA). */
+  readonly caData: string;
+  /** The namespaces to read (MUSTER_K8S_NAMESPACE). @default - every namespace */
+  readonly namespaces?: readonly string[];
+  /** Only EndpointSlices of Services matching it (MUSTER_K8S_LABEL_SELECTOR). @default - all */
+  readonly labelSelector?: string;
+}
+
 export interface ReconcilerProps {
   readonly table: RegistryTable;
   /** Seconds between runs: a whole number of minutes, EventBridge's finest rate. */
@@ -26,6 +45,8 @@ export interface ReconcilerProps {
   readonly ec2?: Ec2Discovery;
   /** @default - no Cloud Map, and no Cloud Map permission at all */
   readonly cloudMap?: CloudMapNamespace;
+  /** @default - no Kubernetes source */
+  readonly kubernetes?: EksDiscovery;
   /** MUSTER_SAFETY_RATIO. @default - the reconciler's default */
   readonly safetyRatio?: number;
   readonly memorySize: number;
@@ -41,7 +62,7 @@ export class Reconciler extends Construct {
   readonly fn: MusterFunction;
   readonly rule: events.Rule;
   /** The `Source` dimension values this reconciler reports metrics for. */
-  readonly sources: ("ec2" | "cloudmap")[] = [];
+  readonly sources: ("ec2" | "cloudmap" | "kubernetes")[] = [];
 
   constructor(scope: Construct, id: string, props: ReconcilerProps) {
     super(scope, id);
@@ -57,6 +78,15 @@ export class Reconciler extends Construct {
     if (props.ec2?.filters) environment[Env.MUSTER_EC2_FILTERS] = props.ec2.filters;
     if (props.ec2?.defaultPorts) environment[Env.MUSTER_EC2_DEFAULT_PORTS] = props.ec2.defaultPorts;
     if (props.cloudMap) environment[Env.MUSTER_CLOUDMAP_NAMESPACE] = props.cloudMap.namespaceId;
+    const k8s = props.kubernetes;
+    if (k8s) {
+      environment[Env.MUSTER_K8S_DISCOVERY] = "true";
+      environment[Env.MUSTER_EKS_CLUSTER] = k8s.cluster;
+      environment[Env.MUSTER_EKS_ENDPOINT] = k8s.endpoint;
+      environment[Env.MUSTER_EKS_CA_DATA] = k8s.caData;
+      if (k8s.namespaces?.length) environment[Env.MUSTER_K8S_NAMESPACE] = k8s.namespaces.join(",");
+      if (k8s.labelSelector) environment[Env.MUSTER_K8S_LABEL_SELECTOR] = k8s.labelSelector;
+    }
     if (props.safetyRatio !== undefined) {
       environment[Env.MUSTER_SAFETY_RATIO] = String(props.safetyRatio);
     }
@@ -87,6 +117,8 @@ export class Reconciler extends Construct {
         }),
       );
     }
+    // No IAM statement: the EKS token is a presigned GetCallerIdentity, which any role may call.
+    if (k8s) this.sources.push("kubernetes");
     if (props.cloudMap) {
       this.sources.push("cloudmap");
       for (const statement of cloudMapStatements(this, props.cloudMap)) {

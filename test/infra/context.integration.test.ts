@@ -104,6 +104,28 @@ describe("propsFromContext", () => {
     expect(() => props({ iamRoles: "web-nodes=register" })).toThrow(/muster:iamRoles/);
   });
 
+  it("takes an EKS cluster for the Kubernetes source, its three values together", () => {
+    expect(
+      props({
+        eksCluster: "prod",
+        eksEndpoint: "https://abc.eks.amazonaws.com",
+        eksCaData: "Q0E=",
+        k8sNamespaces: "shop, payments,",
+      }),
+    ).toMatchObject({
+      kubernetes: {
+        cluster: "prod",
+        endpoint: "https://abc.eks.amazonaws.com",
+        caData: "Q0E=",
+        namespaces: ["shop", "payments"],
+      },
+    });
+    expect(props()).not.toHaveProperty("kubernetes");
+    expect(() => props({ eksCluster: "prod", k8sNamespaces: "shop" })).toThrow(
+      /muster:eksCluster, muster:eksEndpoint and muster:eksCaData/,
+    );
+  });
+
   it("has a context key for every API setting the stack can set", () => {
     for (const key of Object.keys(API_SETTING_VARIABLES)) {
       expect(CONTEXT_KEYS).toContain(key);

@@ -20,6 +20,11 @@ const SIGNING_ARN =
 const PRESIGN_ARN =
   "arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/muster/presign-AbCdEf";
 const TOPIC = "arn:aws:sns:eu-west-1:123456789012:ops";
+/** An EKS cluster's certificateAuthority.data: base64 of a PEM certificate. */
+const EKS_CA = Buffer.from(
+  "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+).toString("base64");
+const EKS_ENDPOINT = "https://ABCDEF0123456789.gr7.eu-west-1.eks.amazonaws.com";
 let s: Synthesized;
 beforeAll(() => {
   s = synthesize(
@@ -34,6 +39,14 @@ beforeAll(() => {
       ec2Discovery: { filters: "muster:cluster=prod", defaultPorts: "blixard=7001" },
       cloudMap: { create: { name: "muster.internal", vpcId: "vpc-0123456789abcdef0" } },
       safetyRatio: 0.5,
+      kubernetes: {
+        cluster: "prod",
+        endpoint: EKS_ENDPOINT,
+        caData: EKS_CA,
+        namespaces: ["shop", "payments"],
+        labelSelector: "app.kubernetes.io/part-of=shop",
+      },
+      apiSettings: { consulDatacenter: "eu-west-1", consulReaskSeconds: 60 },
       domainName: "registry.example.com",
       certificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/abc",
       webAclArn: "arn:aws:wafv2:us-east-1:123456789012:global/webacl/muster/abc",
@@ -139,6 +152,12 @@ describe("a stack with every option set", () => {
           MUSTER_EC2_DEFAULT_PORTS: "blixard=7001",
           MUSTER_CLOUDMAP_NAMESPACE: { "Fn::GetAtt": [namespace, "Id"] },
           MUSTER_SAFETY_RATIO: "0.5",
+          MUSTER_K8S_DISCOVERY: "true",
+          MUSTER_K8S_NAMESPACE: "shop,payments",
+          MUSTER_K8S_LABEL_SELECTOR: "app.kubernetes.io/part-of=shop",
+          MUSTER_EKS_CLUSTER: "prod",
+          MUSTER_EKS_ENDPOINT: EKS_ENDPOINT,
+          MUSTER_EKS_CA_DATA: EKS_CA,
         }),
       },
     });
@@ -245,8 +264,20 @@ describe("a stack with every option set", () => {
     s.template.hasOutput("RegistryUrl", { Value: "https://registry.example.com" });
   });
 
+  it("passes the Consul API's settings to the API function", () => {
+    s.template.hasResourceProperties("AWS::Lambda::Function", {
+      Description: "muster HTTP API",
+      Environment: {
+        Variables: Match.objectLike({
+          MUSTER_CONSUL_DATACENTER: "eu-west-1",
+          MUSTER_CONSUL_REASK_SECONDS: "60",
+        }),
+      },
+    });
+  });
+
   it("alarms per source when a source misses what it should see or errors, and notifies the topic", () => {
-    for (const source of ["ec2", "cloudmap"]) {
+    for (const source of ["ec2", "cloudmap", "kubernetes"]) {
       // On SourceMissing, never on SourceInstances: a namespace muster fills itself shows no
       // imports while all is well, and must not hold the alarm in ALARM.
       s.template.hasResourceProperties("AWS::CloudWatch::Alarm", {
@@ -268,7 +299,7 @@ describe("a stack with every option set", () => {
       });
     }
     const alarms = Object.values(s.template.findResources("AWS::CloudWatch::Alarm"));
-    expect(alarms).toHaveLength(9);
+    expect(alarms).toHaveLength(11);
     expect(alarms.filter((a) => a.Properties.MetricName === "SourceInstances")).toEqual([]);
     for (const a of alarms) {
       expect(a.Properties.AlarmActions).toEqual([TOPIC]);

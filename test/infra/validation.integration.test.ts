@@ -44,6 +44,22 @@ describe("MusterStack refuses at synth what would fail at run time", () => {
     );
   });
 
+  it("an EKS cluster the reconciler's own parser refuses", () => {
+    const caData = Buffer.from("-----BEGIN CERTIFICATE-----\n").toString("base64");
+    expect(() =>
+      construct({ kubernetes: { cluster: "prod", endpoint: "http://plain", caData } }),
+    ).toThrow(/MUSTER_EKS_ENDPOINT/);
+    expect(() =>
+      construct({
+        kubernetes: {
+          cluster: "prod",
+          endpoint: "https://x.eks.amazonaws.com",
+          caData: "bm90IGEgY2VydA==",
+        },
+      }),
+    ).toThrow(/MUSTER_EKS_CA_DATA/);
+  });
+
   it("a schedule EventBridge cannot express", () => {
     expect(() => construct({ reconcileIntervalSeconds: 90 })).toThrow(/whole number of minutes/);
     expect(() => construct({ reconcileIntervalSeconds: 30 })).toThrow(/whole number of minutes/);

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { StoreUnavailableError } from "../store.js";
-import { COUNT_COMMIT, CommitGuard, readCommitCount } from "./commit-guard.js";
+import { COUNT_COMMIT, COUNT_EVERY_MS, CommitGuard, readCommitCount } from "./commit-guard.js";
 import { classifySqliteError } from "./errors.js";
 import { openDatabase } from "./schema.js";
 import { openWalSync, type WalSync } from "./wal-sync.js";
@@ -43,6 +43,8 @@ export class SqliteDatabase {
   /** Undefined without a WAL (nothing to lose); else the count of committed transactions. */
   readonly #guard: CommitGuard | undefined;
   #commits = 0;
+  /** When a transaction was last counted (commit-guard.ts: at most every COUNT_EVERY_MS). */
+  #countedMs = Number.NEGATIVE_INFINITY;
 
   constructor(path: string, busyTimeoutMs = 5000) {
     this.path = path;
@@ -137,9 +139,14 @@ export class SqliteDatabase {
       }
       // Counted in the same transaction: the count is on disk exactly when the writes are.
       // Read back, not kept here: another connection to the file (a test's) counts too.
-      const counted = this.#guard && (this.statement(COUNT_COMMIT).get() as { value: number });
+      const nowMs = Date.now();
+      const counts = this.#guard !== undefined && nowMs - this.#countedMs >= COUNT_EVERY_MS;
+      const counted = counts && (this.statement(COUNT_COMMIT).get() as { value: number });
       sql("COMMIT");
-      if (counted) this.#commits = Number(counted.value);
+      if (counted) {
+        this.#commits = Number(counted.value);
+        this.#countedMs = nowMs;
+      }
     } catch (err) {
       if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
       const failure = classifySqliteError(err);
