@@ -2,9 +2,9 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Engine } from "../engines/index.js";
 import { TOKEN_A, TOKEN_B } from "../support/registry.js";
+import { bodyText, nearlyValidHeartbeat } from "./bodies.js";
 import {
   authorization,
-  bodyText,
   contentLength,
   contentType,
   extraHeaders,
@@ -12,7 +12,6 @@ import {
   fuzzOptions,
   fuzzRegistry,
   NOW,
-  nearlyValidHeartbeat,
   SEED,
   segment,
   sendChecked,

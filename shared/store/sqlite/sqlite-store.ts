@@ -1,11 +1,8 @@
-import type { Instance, Status } from "../../model/instance.js";
-import { INSTANCE_ID } from "../../model/names.js";
-import { statusAt } from "../checks.js";
+import type { Instance } from "../../model/instance.js";
 import { decodeInstanceJson } from "../decode-record.js";
 import { type InstanceRecord, isLive } from "../item.js";
 import {
   checkedValues,
-  type Holder,
   heartbeatAllowed,
   heartbeatRefusal,
   leaseValues,
@@ -22,7 +19,6 @@ import {
   type HeartbeatInput,
   type HeartbeatResult,
   type InstancePage,
-  InvalidCursorError,
   type LiveRegistration,
   type PageRequest,
   type ReconcileState,
@@ -46,46 +42,22 @@ import {
   writeAlias,
 } from "./consul-state.js";
 import type { SqliteDatabase } from "./database.js";
+import {
+  byKey,
+  changesStatus,
+  DELETE_ONE,
+  decodeCursor,
+  encodeCursor,
+  nowSeconds,
+  type Row,
+  SELECT_HOLDER,
+  SELECT_ONE,
+  UPSERT,
+} from "./instance-rows.js";
 import { ListCache } from "./list-cache.js";
 import type { Quarantine } from "./quarantine.js";
 import { readReconcileStates, writeReconcileState } from "./reconcile-states.js";
-import { type SummaryRow, summarise } from "./summaries.js";
-
-type Row = Holder & {
-  registered_at: number;
-  item: string;
-  status: Status;
-  status_until: number | null;
-};
-
-const SELECT_ONE =
-  "SELECT owner, content_hash, last_seen, registered_at, expires_at, status, status_until, item FROM instances WHERE service = ? AND id = ?";
-/** What the rules read of the row a write would replace: not the item, read for nothing. */
-const SELECT_HOLDER =
-  "SELECT owner, content_hash, last_seen, registered_at, expires_at, status, status_until FROM instances WHERE service = ? AND id = ?";
-const UPSERT =
-  "INSERT OR REPLACE INTO instances (service, id, owner, content_hash, last_seen, registered_at, expires_at, status, status_until, item) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-
-/**
- * Whether a write over `current` changes what readers of the service must be told at once
- * (store.ts ChangeIndex): a creation, or another status.
- */
-function changesStatus(
-  current: Omit<Row, "item"> | undefined,
-  status: Status,
-  nowMs: number,
-): boolean {
-  if (!current || !isLive(current, nowMs)) return true;
-  return (
-    statusAt({ status: current.status, status_until: current.status_until ?? undefined }, nowMs) !==
-    status
-  );
-}
-const DELETE_ONE = "DELETE FROM instances WHERE service = ? AND id = ?";
-
-const byKey = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-
-const nowSeconds = (nowMs: number) => Math.floor(nowMs / 1000);
+import { readSummaries } from "./summaries.js";
 
 /**
  * The Store on local mode's SQLite file, with the DynamoDB store's rules (shared/store/rules.ts):
@@ -222,15 +194,7 @@ export class SqliteStore implements Store {
   }
 
   services(nowMs: number): Promise<ServiceSummary[]> {
-    return this.#db.read(() => {
-      const rows = this.#db
-        .statement(
-          // A status whose check TTL ran out (status_until passed) reads critical.
-          "SELECT service, CASE WHEN status_until IS NOT NULL AND status_until <= ? THEN 'critical' ELSE status END AS status, json_extract(item, '$.source') AS source, count(*) AS n, max(registered_at) AS last FROM instances WHERE expires_at > ? GROUP BY 1, 2, 3",
-        )
-        .all(nowMs, nowSeconds(nowMs)) as unknown as SummaryRow[];
-      return summarise(rows).sort((a, b) => byKey(a.name, b.name));
-    });
+    return this.#db.read(() => readSummaries(this.#db, nowMs));
   }
 
   ping(): Promise<void> {
@@ -258,10 +222,7 @@ export class SqliteStore implements Store {
         instances: taken
           .map((r) => this.#decode(service, r.id, r.item, nowMs)?.instance)
           .filter((i) => i !== undefined),
-        cursor:
-          more && last
-            ? Buffer.from(`${CURSOR_PREFIX}${last.id}`).toString("base64url")
-            : undefined,
+        cursor: more && last ? encodeCursor(last.id) : undefined,
       };
     });
   }
@@ -426,17 +387,4 @@ export class SqliteStore implements Store {
         JSON.stringify(item),
       );
   }
-}
-
-const CURSOR_PREFIX = "after:";
-
-function decodeCursor(cursor: string): string {
-  const text = /^[A-Za-z0-9_-]{1,200}$/.test(cursor)
-    ? Buffer.from(cursor, "base64url").toString()
-    : "";
-  const id = text.startsWith(CURSOR_PREFIX) ? text.slice(CURSOR_PREFIX.length) : "";
-  if (!INSTANCE_ID.test(id) || Buffer.from(text).toString("base64url") !== cursor) {
-    throw new InvalidCursorError("not a cursor this registry handed out");
-  }
-  return id;
 }
