@@ -153,22 +153,23 @@ export class DynamoStore implements Store {
   }
 
   async get(service: string, id: string, nowMs: number): Promise<Instance | undefined> {
-    const out = await this.#call("get", () =>
-      this.#doc.send(
-        new GetCommand({
-          ...this.#capacity,
-          TableName: this.#table,
-          Key: instanceKey(service, id),
-          ConsistentRead: true,
-        }),
-      ),
-    );
-    const item = out.Item as InstanceItem | undefined;
-    return item && isLive(item, nowMs) ? this.#decode(item, nowMs)?.instance : undefined;
+    const item = await this.#liveItem("get", service, id, nowMs);
+    return item && this.#decode(item, nowMs)?.instance;
   }
 
   async record(service: string, id: string, nowMs: number): Promise<InstanceRecord | undefined> {
-    const out = await this.#call("record", () =>
+    const item = await this.#liveItem("record", service, id, nowMs);
+    return item && this.#decode(item, nowMs)?.record;
+  }
+
+  /** One instance's item, read consistently; undefined when absent or its lease has ended. */
+  async #liveItem(
+    operation: "get" | "record",
+    service: string,
+    id: string,
+    nowMs: number,
+  ): Promise<InstanceItem | undefined> {
+    const out = await this.#call(operation, () =>
       this.#doc.send(
         new GetCommand({
           ...this.#capacity,
@@ -179,8 +180,7 @@ export class DynamoStore implements Store {
       ),
     );
     const item = out.Item as InstanceItem | undefined;
-    if (!item || !isLive(item, nowMs)) return undefined;
-    return this.#decode(item, nowMs)?.record;
+    return item && isLive(item, nowMs) ? item : undefined;
   }
 
   async list(service: string, nowMs: number): Promise<Instance[]> {
