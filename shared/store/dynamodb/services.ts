@@ -1,6 +1,7 @@
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { mapLimit } from "../../map-limit.js";
 import { statusAt } from "../checks.js";
+import { addCounts, noCounts, type ServiceCounts } from "../service-counts.js";
 import type { ServiceSummary } from "../store.js";
 import { isConditionFailure } from "./errors.js";
 import { CATALOG_PK, catalogKey, serviceFromCatalogSk } from "./keys.js";
@@ -24,7 +25,7 @@ interface CatalogItem {
   count_valid_until?: number;
 }
 
-type Counts = Omit<ServiceSummary, "name">;
+type Counts = ServiceCounts;
 
 /**
  * From the counts kept on each service's catalog item (docs/scale.md). A service is counted
@@ -87,14 +88,7 @@ async function countService(
   service: string,
   nowMs: number,
 ): Promise<{ counts: Counts; earliestExpiryMs: number }> {
-  const counts: Counts = {
-    instances: 0,
-    passing: 0,
-    warning: 0,
-    critical: 0,
-    sources: {},
-    lastRegisteredMs: 0,
-  };
+  const counts = noCounts();
   let earliestExpiryMs = Infinity;
   await eachShard(q, (shard) =>
     queryAll(
@@ -118,14 +112,12 @@ async function countService(
           registered_at?: number;
           expires_at: number;
         };
-        counts.instances++;
-        const status = statusAt(item, nowMs);
-        if (status === "passing") counts.passing++;
-        else if (status === "warning") counts.warning++;
-        else counts.critical++;
-        const source = item.source ?? "heartbeat";
-        counts.sources[source] = (counts.sources[source] ?? 0) + 1;
-        counts.lastRegisteredMs = Math.max(counts.lastRegisteredMs, item.registered_at ?? 0);
+        addCounts(counts, {
+          status: statusAt(item, nowMs),
+          source: item.source,
+          n: 1,
+          registeredMs: item.registered_at ?? 0,
+        });
         earliestExpiryMs = Math.min(earliestExpiryMs, item.expires_at * 1000);
         if (item.status_until !== undefined && item.status_until > nowMs) {
           earliestExpiryMs = Math.min(earliestExpiryMs, item.status_until);

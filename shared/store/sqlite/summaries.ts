@@ -1,3 +1,4 @@
+import { addCounts, noCounts } from "../service-counts.js";
 import type { ServiceSummary } from "../store.js";
 import type { SqliteDatabase } from "./database.js";
 import { byKey, nowSeconds } from "./instance-rows.js";
@@ -27,24 +28,10 @@ export function summarise(rows: readonly SummaryRow[]): ServiceSummary[] {
   for (const r of rows) {
     let s = by.get(r.service);
     if (!s) {
-      s = {
-        name: r.service,
-        instances: 0,
-        passing: 0,
-        warning: 0,
-        critical: 0,
-        sources: {},
-        lastRegisteredMs: 0,
-      };
+      s = { name: r.service, ...noCounts() };
       by.set(r.service, s);
     }
-    s.instances += r.n;
-    if (r.status === "passing") s.passing += r.n;
-    else if (r.status === "warning") s.warning += r.n;
-    else s.critical += r.n;
-    const source = r.source ?? "heartbeat";
-    s.sources[source] = (s.sources[source] ?? 0) + r.n;
-    s.lastRegisteredMs = Math.max(s.lastRegisteredMs, r.last);
+    addCounts(s, { status: r.status, source: r.source, n: r.n, registeredMs: r.last });
   }
   return [...by.values()];
 }
