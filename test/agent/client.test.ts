@@ -76,12 +76,14 @@ describe("the client library against the real registry", () => {
       const before = statuses.length;
       await waitFor("idle polls", () => statuses.length >= before + 4);
       expect(statuses.slice(before)).toContain(304);
-      // A renewal moves last_seen and expires_at (and so the ETag) but is no change.
-      // Past the ttl/10 floor (2 s), and into another second, so the lease times really move.
-      // A lease of 20 s outlives the whole test on a loaded machine: an expiry would be a
-      // change of its own.
-      await new Promise((r) => setTimeout(r, 2100));
+      // A renewal moves last_seen and expires_at (and so the ETag) but is no change. The
+      // registry's clock is moved past the ttl/10 floor (2 s) and into another second, so the
+      // renewal is a write whatever the machine's load; a lease of 20 s outlives the test (an
+      // expiry would be a change of its own).
+      const seen = (await registry.instances("w"))[0]?.last_seen;
+      registry.clock.offsetMs += 3000;
       await writer.register("w", { id: "a", address: "10.0.0.1:80", ttl: 20 });
+      expect((await registry.instances("w"))[0]?.last_seen).not.toBe(seen);
       const afterRenewal = statuses.length;
       await waitFor("polls after the renewal", () => statuses.length >= afterRenewal + 4);
       expect(statuses.slice(afterRenewal)).toContain(200);
@@ -103,6 +105,7 @@ describe("the client library against the real registry", () => {
         ["a:critical"],
       ]);
     } finally {
+      registry.clock.offsetMs = 0;
       watch.stop();
       await watch.done;
     }
