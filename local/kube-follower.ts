@@ -4,6 +4,7 @@ import { describeError } from "../shared/reconcile/outcome.js";
 import { leaseSeconds } from "../shared/reconcile/pass.js";
 import { SOURCES } from "../shared/reconcile/pass-record.js";
 import { registrySnapshot } from "../shared/reconcile/registry.js";
+import { ranState } from "../shared/reconcile/status.js";
 import { type ImportOutcome, syncImport } from "../shared/reconcile/sync-import.js";
 import type { KubernetesSettings, ReconcilerSettings } from "../shared/settings/reconciler.js";
 import type { SourceScan } from "../shared/sources/discovered.js";
@@ -115,18 +116,7 @@ export function followKubernetes(options: KubeFollowerOptions): KubeFollower {
     });
     // A drop held on a change is not a confirmation: only the timed syncs count as passes.
     if (!timed) outcome.heldPasses = Math.min(outcome.heldPasses, prior?.heldPasses ?? 0);
-    await store.putReconcileState({
-      name: SOURCES.kubernetes,
-      enabled: true,
-      last_run: startedAt,
-      next_run: nextTimed,
-      ok: outcome.ok,
-      error: outcome.error,
-      found: outcome.found,
-      instances: outcome.instances,
-      accepted: outcome.accepted,
-      held_passes: outcome.heldPasses,
-    });
+    await store.putReconcileState(ranState(SOURCES.kubernetes, outcome, startedAt, nextTimed));
     report(outcome);
     options.onSync?.(outcome);
   };

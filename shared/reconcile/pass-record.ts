@@ -2,7 +2,7 @@ import type { AppLogger } from "../logging.js";
 import type { Instance } from "../model/instance.js";
 import type { ReconcilerStore, ReconcileState } from "../store/store.js";
 import { describeError, type SyncOutcome } from "./outcome.js";
-import { emptyState } from "./status.js";
+import { emptyState, ranState } from "./status.js";
 import type { ExportOutcome } from "./sync-export.js";
 import type { ImportOutcome } from "./sync-import.js";
 
@@ -57,18 +57,7 @@ export async function recordPass(input: {
   const nextRun = startedAt + input.intervalSeconds * 1000;
   const state = (name: string, outcome: SyncOutcome | undefined): ReconcileState => {
     if (!outcome) return emptyState(name, false, previous.get(name)?.last_run ?? null);
-    return {
-      name,
-      enabled: true,
-      last_run: startedAt,
-      next_run: nextRun,
-      ok: outcome.ok,
-      error: outcome.error,
-      found: outcome.found,
-      instances: outcome.instances,
-      accepted: outcome.accepted,
-      held_passes: outcome.heldPasses,
-    };
+    return ranState(name, outcome, startedAt, nextRun);
   };
   const followed = new Set(input.followed ?? []);
   // A source this pass did not run is written as off only when it has a state already (it was

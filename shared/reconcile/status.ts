@@ -1,6 +1,7 @@
 import { type DiscoveryHealth, type SourceHealth, summarize } from "../discovery/health.js";
 import { isoSeconds } from "../model/instance.js";
 import type { ReconcileState, RegistryStore } from "../store/store.js";
+import type { SyncOutcome } from "./outcome.js";
 
 /**
  * A source whose next pass is this many intervals overdue (and at least a minute) is reported
@@ -61,6 +62,27 @@ export function discoveryFromTable(
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
       .map((s) => toSourceHealth(s, nowMs));
     return summarize(sources);
+  };
+}
+
+/** A source's state after a pass (or, for a watched source, a sync) that ran at `lastRun`. */
+export function ranState(
+  name: string,
+  outcome: SyncOutcome,
+  lastRun: number,
+  nextRun: number,
+): ReconcileState {
+  return {
+    name,
+    enabled: true,
+    last_run: lastRun,
+    next_run: nextRun,
+    ok: outcome.ok,
+    error: outcome.error,
+    found: outcome.found,
+    instances: outcome.instances,
+    accepted: outcome.accepted,
+    held_passes: outcome.heldPasses,
   };
 }
 
