@@ -1,28 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { FileFormat, Instance } from "../types.js";
+import type { FileFormat } from "../types.js";
 import { describeChange, diffInstances, mergeChanges } from "./diff.js";
 import { dnsNames, fileLinks, plainIdLabel } from "./links.js";
-
-const inst = (id: string, o: Partial<Instance> = {}): Instance => ({
-  service: "web",
-  id,
-  address: "10.0.0.1:80",
-  direct_addresses: [],
-  relay_url: null,
-  iroh_node_id: null,
-  cluster_node_id: null,
-  tags: [],
-  metadata: {},
-  version: null,
-  weight: 1,
-  status: "passing",
-  source: "heartbeat",
-  registered_by: "tok_0",
-  registered_at: "2026-01-01T00:00:00Z",
-  last_seen: "2026-01-01T00:00:00Z",
-  expires_at: "2026-01-01T00:01:00Z",
-  ...o,
-});
+import { inst } from "./test-instance.js";
 
 describe("changes seen between two readings", () => {
   it("finds joins, leaves (expired or not) and status changes, newest first", () => {

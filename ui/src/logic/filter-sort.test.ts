@@ -2,27 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Instance } from "../types.js";
 import { allTags, filterInstances, NO_FILTER } from "./filter.js";
 import { compareAddresses, sortInstances } from "./sort.js";
-
-const inst = (id: string, o: Partial<Instance> = {}): Instance => ({
-  service: "web",
-  id,
-  address: "10.0.0.1:80",
-  direct_addresses: [],
-  relay_url: null,
-  iroh_node_id: null,
-  cluster_node_id: null,
-  tags: [],
-  metadata: {},
-  version: null,
-  weight: 1,
-  status: "passing",
-  source: "heartbeat",
-  registered_by: "tok_0",
-  registered_at: "2026-01-01T00:00:00Z",
-  last_seen: "2026-01-01T00:00:00Z",
-  expires_at: "2026-01-01T00:01:00Z",
-  ...o,
-});
+import { inst } from "./test-instance.js";
 
 const A = inst("web-1", {
   address: "10.0.0.10:80",
