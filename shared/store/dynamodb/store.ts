@@ -159,7 +159,18 @@ export class DynamoStore implements Store {
 
   async record(service: string, id: string, nowMs: number): Promise<InstanceRecord | undefined> {
     const item = await this.#liveItem("record", service, id, nowMs);
-    return item && this.#decode(item, nowMs)?.record;
+    const decoded = item && this.#decode(item, nowMs);
+    if (!decoded) return undefined;
+    // The record as every engine stores it: without the table's keys.
+    const {
+      pk: _pk,
+      sk: _sk,
+      ...record
+    } = decoded.record as InstanceRecord & {
+      pk?: string;
+      sk?: string;
+    };
+    return record;
   }
 
   /** One instance's item, read consistently; undefined when absent or its lease has ended. */
@@ -200,17 +211,7 @@ export class DynamoStore implements Store {
     const r = item as Record<string, unknown>;
     const key = { service: String(r.service), id: String(r.id) };
     const decoded = decodeInstanceRecord(item, key, nowMs);
-    if (decoded.ok) {
-      const {
-        pk: _pk,
-        sk: _sk,
-        ...record
-      } = decoded.record as InstanceRecord & {
-        pk?: string;
-        sk?: string;
-      };
-      return { record, instance: decoded.instance };
-    }
+    if (decoded.ok) return decoded;
     const record = { kind: "instance" as const, key: `${key.service}/${key.id}` };
     this.#damaged({ ...record, reason: decoded.reason }, JSON.stringify(item));
     return undefined;
