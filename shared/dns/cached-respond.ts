@@ -1,5 +1,5 @@
 import type { AnswerCache } from "../http/answer-cache.js";
-import type { Instance } from "../model/instance.js";
+import { type Instance, nextChangeMs } from "../model/instance.js";
 import { type DnsSource, type ZoneOptions, zoneName } from "./answer.js";
 import { respond, type WireAnswer } from "./wire.js";
 
@@ -121,15 +121,7 @@ async function make(
     mayRead: (s) => source.mayRead(s),
     list: async (s) => {
       const instances: Instance[] = await source.list(s);
-      for (const i of instances) {
-        const end = Date.parse(i.expires_at);
-        if (end < soonestEnd) soonestEnd = end;
-        // A check's TTL running out turns the instance critical, which DNS leaves out.
-        for (const c of i.checks ?? []) {
-          const at = Date.parse(c.ttl_ends_at);
-          if (at > nowMs && at < soonestEnd) soonestEnd = at;
-        }
-      }
+      soonestEnd = Math.min(soonestEnd, nextChangeMs(instances, nowMs) ?? soonestEnd);
       return instances;
     },
   };

@@ -67,3 +67,20 @@ export interface InstanceCheck {
 export function isoSeconds(epochMs: number): string {
   return new Date(Math.floor(epochMs / 1000) * 1000).toISOString().replace(".000Z", "Z");
 }
+
+/**
+ * When what `instances` read as at `nowMs` changes by itself, with no write: the soonest lease
+ * end, or the soonest check TTL still ahead (the instance then reads critical). Undefined for
+ * none. The answer caches and waiting reads end or wake then.
+ */
+export function nextChangeMs(instances: readonly Instance[], nowMs: number): number | undefined {
+  let soonest: number | undefined;
+  const consider = (at: number) => {
+    if (!Number.isNaN(at) && at > nowMs && (soonest === undefined || at < soonest)) soonest = at;
+  };
+  for (const i of instances) {
+    consider(Date.parse(i.expires_at));
+    for (const c of i.checks ?? []) consider(Date.parse(c.ttl_ends_at));
+  }
+  return soonest;
+}

@@ -8,7 +8,7 @@ import {
   type ServiceFormat,
 } from "../../formats/format.js";
 import { FORMATS } from "../../formats/registry.js";
-import type { Instance } from "../../model/instance.js";
+import { nextChangeMs } from "../../model/instance.js";
 import type { SigningSource } from "../../signing/source.js";
 import { type InstancePage, InvalidCursorError, type RegistryStore } from "../../store/store.js";
 import type { AnswerCache } from "../answer-cache.js";
@@ -47,22 +47,6 @@ const JOIN_ROUTES = (format: ServiceFormat) => [
   "join/:capability",
   `join/:capability/${format.path}`,
 ];
-
-/**
- * When what was rendered from `instances` at `nowMs` changes by itself: the soonest lease end,
- * or the soonest check TTL still ahead (the instance then reads critical).
- */
-function soonestExpiry(instances: readonly Instance[], nowMs: number): number | undefined {
-  let soonest: number | undefined;
-  const consider = (at: number) => {
-    if (!Number.isNaN(at) && at > nowMs && (soonest === undefined || at < soonest)) soonest = at;
-  };
-  for (const i of instances) {
-    consider(Date.parse(i.expires_at));
-    for (const c of i.checks ?? []) consider(Date.parse(c.ttl_ends_at));
-  }
-  return soonest;
-}
 
 /** The filters as part of a cache key: the same instances pass whatever the tags' order. */
 function filtersKey(filters: Filters): string {
@@ -111,7 +95,7 @@ export function readRoutes(deps: ReadDeps): Hono<AppEnv> {
       const file = rendered(() =>
         format.render({ service, instances, cacheSeconds: EDGE_CACHE_SECONDS }),
       );
-      return new RenderedAnswer(file, soonestExpiry(live, nowMs));
+      return new RenderedAnswer(file, nextChangeMs(live, nowMs));
     };
     return blockingAnswer(c, {
       service,
