@@ -99,18 +99,22 @@ export class Harness<L> {
   }
 }
 
-/** `api-client -addr <addr> [-token T] <command> <args>`, the environment cleared of Consul's variables. */
+/**
+ * `api-client -addr <addr> [-token T] <command> <args>`, the environment cleared of Consul's
+ * variables but for those in `env` (e.g. CONSUL_CACERT, which api.DefaultConfig reads).
+ */
 export function apiClient(
   addr: string,
   token: string | undefined,
   command: string,
   args: string[] = [],
+  env: Record<string, string> = {},
 ) {
   const child = spawn(
     binary("api-client"),
     ["-addr", addr, ...(token ? ["-token", token] : []), command, ...args],
     {
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "" },
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
       stdio: ["ignore", "pipe", "pipe"],
     },
   );
@@ -123,8 +127,9 @@ export async function runApiClient(
   token: string | undefined,
   command: string,
   args: string[] = [],
+  env: Record<string, string> = {},
 ) {
-  const harness = apiClient(addr, token, command, args);
+  const harness = apiClient(addr, token, command, args, env);
   const code = await harness.exited();
   return { code, lines: harness.lines, stderr: harness.stderr };
 }
