@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runApiClient } from "../support/consul-clients.js";
+import { promConsulSd, runApiClient, targetsOf } from "../support/consul-clients.js";
 import { CONSUL_TOKEN } from "../support/consul-targets.js";
 import { type LocalServer, startLocal, stopLocal } from "../support/local-server.js";
 import { selfSigned } from "../support/tls.js";
@@ -12,7 +12,7 @@ import { selfSigned } from "../support/tls.js";
  * and `CONSUL_CACERT` reaches it: muster serve with MUSTER_TLS_CERT/KEY, a throwaway
  * certificate, and the client's own TLS set-up (api.DefaultConfig reads CONSUL_CACERT).
  */
-describe("HashiCorp's Go client against local mode over HTTPS", () => {
+describe("Consul's clients against local mode over HTTPS", () => {
   let dir: string;
   let server: LocalServer;
   let tls: Awaited<ReturnType<typeof selfSigned>>;
@@ -78,5 +78,44 @@ describe("HashiCorp's Go client against local mode over HTTPS", () => {
     expect(`${refused.stderr}${JSON.stringify(refused.lines)}`).toMatch(
       /certificate signed by unknown authority|x509/,
     );
+  });
+
+  it("Prometheus's Consul discovery finds the targets over HTTPS (scheme https, tls_config ca_file)", async () => {
+    const registered = await client("register", [
+      "-id",
+      "web-sd",
+      "-port",
+      "9100",
+      "-ttl",
+      "60s",
+      "-status",
+      "passing",
+    ]);
+    expect(registered.code, registered.stderr).toBe(0);
+    const sd = promConsulSd(
+      [
+        `server: ${address.replace(/^https:\/\//, "")}`,
+        "scheme: https",
+        `token: ${CONSUL_TOKEN}`,
+        "refresh_interval: 1s",
+        "tls_config:",
+        `  ca_file: ${tls.cert}`,
+      ].join("\n"),
+      60,
+    );
+    try {
+      const found = await sd.waitFor(
+        (l) => targetsOf(l, "web").some((t) => t.__address__ === "127.0.0.1:9100"),
+        30_000,
+      );
+      expect(targetsOf(found, "web").find((t) => t.__address__ === "127.0.0.1:9100")).toMatchObject(
+        {
+          __meta_consul_service_id: "web-sd",
+          __meta_consul_health: "passing",
+        },
+      );
+    } finally {
+      await sd.stop();
+    }
   });
 });
